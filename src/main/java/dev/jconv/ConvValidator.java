@@ -1,0 +1,179 @@
+package dev.jconv;
+
+/**
+ * The one place that checks convolution arguments and owns every message a user sees about them.
+ * Messages are PyTorch 1.13's wording (the golden fixtures record PyTorch's own text), with sizes
+ * added where PyTorch names none. Every check runs before any work or allocation.
+ */
+public final class ConvValidator {
+    private ConvValidator() {}
+
+    // ---- nn.Conv2d construction (PyTorch raises ValueError for these) ----
+
+    /** Checks a layer's constructor arguments, as {@code nn.Conv2d.__init__} and then its forward would. */
+    public static void checkLayer(int inChannels, int outChannels, int kernelH, int kernelW, ConvParams p) {
+        positive("in_channels", inChannels);
+        positive("out_channels", outChannels);
+        if (kernelH <= 0 || kernelW <= 0) {
+            throw bad(kernelSizeNotPositive(kernelH, kernelW));
+        }
+        if (p.groups() <= 0) {
+            throw bad("groups must be a positive integer");
+        }
+        if (inChannels % p.groups() != 0) {
+            throw bad("in_channels must be divisible by groups");
+        }
+        if (outChannels % p.groups() != 0) {
+            throw bad("out_channels must be divisible by groups");
+        }
+        checkParams(p);
+    }
+
+    // ---- F.conv2d / forward ----
+
+    /**
+     * Checks a forward pass and resolves it into a {@link ConvGeometry}. {@code inputShape} may be 3-D
+     * (unbatched) or 4-D; {@code biasShape} is null when there is no bias. Checks run in PyTorch's order.
+     */
+    public static ConvGeometry checkForward(int[] inputShape, int[] weightShape, int[] biasShape, ConvParams p) {
+        if (inputShape.length != 3 && inputShape.length != 4) {
+            throw bad("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                    + Shapes.format(inputShape));
+        }
+        int[] in = inputShape.length == 4 ? inputShape
+                : new int[] {1, inputShape[0], inputShape[1], inputShape[2]};
+        checkParams(p);
+        if (weightShape.length != 4) {
+            throw bad("Expected " + weightShape.length + "-dimensional input for " + weightShape.length
+                    + "-dimensional weight " + Shapes.format(weightShape) + ", but got 4-dimensional input of size "
+                    + Shapes.format(in) + " instead");
+        }
+        int kh = weightShape[2];
+        int kw = weightShape[3];
+        if (kh <= 0 || kw <= 0) {
+            throw bad(kernelSizeNotPositive(kh, kw));
+        }
+        int g = p.groups();
+        if (weightShape[0] < g) {
+            throw bad("Given groups=" + g + ", expected weight to be at least " + g
+                    + " at dimension 0, but got weight of size " + Shapes.format(weightShape) + " instead");
+        }
+        if (weightShape[0] % g != 0) {
+            throw bad("Given groups=" + g + ", expected weight to be divisible by " + g
+                    + " at dimension 0, but got weight of size " + Shapes.format(weightShape) + " instead");
+        }
+        if (weightShape[1] <= 0 || in[1] != weightShape[1] * g) {
+            throw bad("Given groups=" + g + ", weight of size " + Shapes.format(weightShape) + ", expected input"
+                    + Shapes.format(in) + " to have " + (weightShape[1] * g) + " channels, but got " + in[1]
+                    + " channels instead");
+        }
+        if (biasShape != null && (biasShape.length != 1 || biasShape[0] != weightShape[0])) {
+            throw bad("Given weight of size " + Shapes.format(weightShape) + ", expected bias to be 1-dimensional with "
+                    + weightShape[0] + " elements, but got bias of size " + Shapes.format(biasShape) + " instead");
+        }
+
+        int[] padH = sidePadding(p.padding(), p.padding().height(), p.dilationH(), kh);
+        int[] padW = sidePadding(p.padding(), p.padding().width(), p.dilationW(), kw);
+        if (p.paddingMode() != PaddingMode.ZEROS) {
+            checkModePadding(p.paddingMode(), inputShape, padH, padW);
+        }
+        int paddedH = in[2] + padH[0] + padH[1];
+        int paddedW = in[3] + padW[0] + padW[1];
+        int effKh = p.dilationH() * (kh - 1) + 1;
+        int effKw = p.dilationW() * (kw - 1) + 1;
+        if (paddedH < effKh || paddedW < effKw) {
+            throw bad("Calculated padded input size per channel: (" + paddedH + " x " + paddedW + "). Kernel size: ("
+                    + effKh + " x " + effKw + "). Kernel size can't be greater than actual input size");
+        }
+        int outH = (paddedH - effKh) / p.strideH() + 1;
+        int outW = (paddedW - effKw) / p.strideW() + 1;
+        return new ConvGeometry(in[0], in[1], in[2], in[3], weightShape[0], kh, kw,
+                p.strideH(), p.strideW(), p.dilationH(), p.dilationW(),
+                padH[0], padH[1], padW[0], padW[1], g, p.paddingMode(), outH, outW);
+    }
+
+    /** Checks the data tensor of a forward call against the geometry the validator resolved. */
+    public static void checkOutput(ConvGeometry g, int[] outputShape) {
+        int[] expected = g.outputShape();
+        if (!java.util.Arrays.equals(expected, outputShape)) {
+            throw bad("expected an output of size " + Shapes.format(expected) + ", but got one of size "
+                    + Shapes.format(outputShape));
+        }
+    }
+
+    private static void checkParams(ConvParams p) {
+        Padding pad = p.padding();
+        if (pad.kind() == Padding.Kind.SAME && p.isStrided()) {
+            throw bad("padding='same' is not supported for strided convolutions");
+        }
+        if (pad.height() < 0 || pad.width() < 0) {
+            throw bad("negative padding is not supported");
+        }
+        if (p.strideH() <= 0 || p.strideW() <= 0) {
+            throw bad("non-positive stride is not supported");
+        }
+        if (p.dilationH() <= 0 || p.dilationW() <= 0) {
+            throw bad("dilation should be greater than zero, but got " + Shapes.format(p.dilationH(), p.dilationW()));
+        }
+        if (p.groups() <= 0) {
+            throw bad("non-positive groups is not supported");
+        }
+    }
+
+    /** Padding before and after one axis: explicit is symmetric; {@code same} puts the extra pixel after. */
+    private static int[] sidePadding(Padding padding, int explicit, int dilation, int k) {
+        return switch (padding.kind()) {
+            case EXPLICIT -> new int[] {explicit, explicit};
+            case VALID -> new int[] {0, 0};
+            case SAME -> {
+                int total = dilation * (k - 1);
+                yield new int[] {total / 2, total - total / 2};
+            }
+        };
+    }
+
+    /** The limits {@code F.pad} puts on reflect and circular padding, checked width first as PyTorch does. */
+    private static void checkModePadding(PaddingMode mode, int[] rawInput, int[] padH, int[] padW) {
+        int rank = rawInput.length;
+        int[][] axes = {{rank - 1, padW[0], padW[1], 4}, {rank - 2, padH[0], padH[1], 6}};
+        for (int[] a : axes) {
+            int dim = a[0];
+            int size = rawInput[dim];
+            int before = a[1];
+            int after = a[2];
+            if (mode == PaddingMode.REFLECT && (before >= size || after >= size)) {
+                throw bad("Argument #" + a[3] + ": Padding size should be less than the corresponding input dimension, "
+                        + "but got: padding (" + before + ", " + after + ") at dimension " + dim + " of input " + rank);
+            }
+            if (mode == PaddingMode.CIRCULAR && (before > size || after > size)) {
+                throw bad("Padding value causes wrapping around more than once. (circular padding (" + before + ", "
+                        + after + ") at dimension " + dim + " of input of size " + Shapes.format(rawInput) + ")");
+            }
+        }
+    }
+
+    // ---- messages shared with the parsers ----
+
+    static String invalidPaddingString(String text) {
+        return "Invalid padding string '" + text + "', should be one of {'same', 'valid'}";
+    }
+
+    static String invalidPaddingMode(String name) {
+        return "padding_mode must be one of {'circular', 'reflect', 'replicate', 'zeros'}, but got padding_mode='"
+                + name + "'";
+    }
+
+    private static String kernelSizeNotPositive(int kh, int kw) {
+        return "kernel size should be greater than zero, but got kernel_height: " + kh + " kernel_width: " + kw;
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw bad(name + " must be a positive integer, but got " + name + "=" + value);
+        }
+    }
+
+    private static IllegalArgumentException bad(String message) {
+        return new IllegalArgumentException(message);
+    }
+}

@@ -1,0 +1,25 @@
+package dev.jconv.backend;
+
+import dev.jconv.ConvGeometry;
+
+/**
+ * A way to run a convolution forward pass. A backend turns a {@link ConvGeometry} into a
+ * {@link ConvPlan} (describe, plan, execute: the plan holds whatever was decided or prepared for that
+ * shape) and caches plans per geometry. Implementations must be safe to use from many threads.
+ */
+public interface ConvBackend {
+
+    /** The name users pick it by, e.g. {@code cpu-reference}. */
+    String name();
+
+    /** Whether it can run on this machine, and if not, exactly why. Never throws. */
+    Availability availability();
+
+    /** Whether it runs this geometry; an available backend that does not is skipped by {@code auto}. */
+    default boolean supports(ConvGeometry geometry) {
+        return true;
+    }
+
+    /** The prepared plan for this geometry, made once and cached. */
+    ConvPlan plan(ConvGeometry geometry);
+}

@@ -1,0 +1,25 @@
+package dev.jconv.backend;
+
+import dev.jconv.ConvGeometry;
+
+/**
+ * A convolution prepared for one {@link ConvGeometry}. Executing it makes no decisions; it may be
+ * called from many threads at once. Closing it releases what it holds (native memory for the GPU
+ * backends); closing twice is harmless, and using it after close throws.
+ */
+public interface ConvPlan extends AutoCloseable {
+
+    ConvGeometry geometry();
+
+    /**
+     * {@code output = conv(input, weight) + bias}, all row-major float32 host arrays of the geometry's
+     * sizes (input NCHW, weight KCRS, output NKPQ); {@code bias} is null for none. Writes every output element.
+     */
+    void forward(float[] input, float[] weight, float[] bias, float[] output);
+
+    /** One line saying how it computes, e.g. the algorithm chosen, for {@code --explain}. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,85 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.PaddingMode;
+import dev.jconv.backend.Availability;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.ConvPlan;
+
+/**
+ * {@code cpu-reference}: the oracle every other backend is tested against. Plain loops straight from
+ * the definition in {@link ConvGeometry}, accumulation in double, one thread, no caching. Keep it
+ * obviously right rather than fast.
+ */
+public final class ReferenceBackend implements ConvBackend {
+    public static final String NAME = "cpu-reference";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.yes("pure Java, always available");
+    }
+
+    @Override
+    public ConvPlan plan(ConvGeometry geometry) {
+        return new Plan(geometry);
+    }
+
+    private record Plan(ConvGeometry geometry) implements ConvPlan {
+        @Override
+        public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+            convolve(geometry, input, weight, bias, output);
+        }
+
+        @Override
+        public String describe() {
+            return "direct loops, double accumulation";
+        }
+
+        @Override
+        public void close() {
+            // holds nothing
+        }
+    }
+
+    /** The definition of Conv2d's forward pass; see {@link ConvGeometry} for the formula. */
+    static void convolve(ConvGeometry g, float[] in, float[] w, float[] bias, float[] out) {
+        int cpg = g.inChannelsPerGroup();
+        int kpg = g.outChannelsPerGroup();
+        int h = g.inHeight();
+        int wid = g.inWidth();
+        PaddingMode mode = g.paddingMode();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int k = 0; k < g.outChannels(); k++) {
+                int firstChannel = (k / kpg) * cpg;
+                for (int oy = 0; oy < g.outHeight(); oy++) {
+                    for (int ox = 0; ox < g.outWidth(); ox++) {
+                        double acc = bias == null ? 0.0 : bias[k];
+                        for (int c = 0; c < cpg; c++) {
+                            for (int r = 0; r < g.kernelH(); r++) {
+                                int iy = mode.sourceIndex(oy * g.strideH() - g.padTop() + r * g.dilationH(), h);
+                                if (iy < 0) {
+                                    continue;
+                                }
+                                for (int s = 0; s < g.kernelW(); s++) {
+                                    int ix = mode.sourceIndex(ox * g.strideW() - g.padLeft() + s * g.dilationW(), wid);
+                                    if (ix < 0) {
+                                        continue;
+                                    }
+                                    double x = in[((n * g.inChannels() + firstChannel + c) * h + iy) * wid + ix];
+                                    double wv = w[((k * cpg + c) * g.kernelH() + r) * g.kernelW() + s];
+                                    acc += x * wv;
+                                }
+                            }
+                        }
+                        out[((n * g.outChannels() + k) * g.outHeight() + oy) * g.outWidth() + ox] = (float) acc;
+                    }
+                }
+            }
+        }
+    }
+}
