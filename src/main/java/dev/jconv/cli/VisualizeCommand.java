@@ -1,11 +1,7 @@
 package dev.jconv.cli;
 
 import dev.jconv.ConvParams;
-import dev.jconv.IntPair;
-import dev.jconv.Padding;
-import dev.jconv.PaddingMode;
 import dev.jconv.Tensor;
-import dev.jconv.backend.BackendUnavailableException;
 import dev.jconv.backend.Backends;
 import dev.jconv.io.Npy;
 import dev.jconv.viz.FeatureMapRenderer;
@@ -15,114 +11,98 @@ import dev.jconv.viz.Normalization;
 import dev.jconv.viz.PngOutput;
 import dev.jconv.viz.RenderMode;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jconv visualize}: convolves a picture and draws the output channels as pictures. Errors print one line
- * {@code error: <message>} on stderr and exit with status 2, leaving no output file.
+ * {@code jconv visualize}: convolves a picture and draws the output channels as a picture. Every option and the
+ * output directory are checked before any work, and the PNG is written atomically, so an error leaves no
+ * output file (and an existing one untouched).
  */
-@Command(name = "visualize", mixinStandardHelpOptions = true,
+@Command(name = "visualize", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
         description = {
-            "Convolve a picture (PNG/JPEG, read as a (1, 3, H, W) tensor in [0, 1]) or a .npy array and draw the "
+            "Convolves a picture (PNG/JPEG, read as a (1, 3, H, W) tensor in [0, 1]) or a .npy array and draws the "
                     + "output channels: a grid of grayscale maps, viridis heatmaps with colorbars, or a false-color "
                     + "composite of three channels.",
             "Without --weight, five classic 3x3 filters (Sobel x and y, Laplacian, box blur, sharpen) are applied to "
-                    + "the luminance, so edges show at once. How values were scaled is written on the picture."},
-        sortOptions = false)
-public final class VisualizeCommand implements Callable<Integer> {
+                    + "the luminance, so edges show at once. How values were scaled is written on the picture."})
+final class VisualizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"--image", "--input", "-i"}, required = true, paramLabel = "FILE",
-            description = "Input picture (PNG, JPEG, GIF, BMP) or .npy array (H, W), (C, H, W) or (1, C, H, W).")
+    @Option(names = {"--image", "--input"}, required = true, paramLabel = "FILE",
+            description = "picture (PNG, JPEG, GIF, BMP) or .npy array (H, W), (C, H, W) or (1, C, H, W)")
     Path image;
 
-    @Option(names = {"--weight", "-w"}, paramLabel = "FILE",
-            description = "Weight .npy (K, C/groups, kH, kW). Default: the built-in classic filters.")
+    @Option(names = "--weight", paramLabel = "W.npy",
+            description = "weight (out_channels, in_channels / groups, kH, kW); default: the built-in classic filters")
     Path weight;
 
-    @Option(names = {"--bias", "-b"}, paramLabel = "FILE", description = "Bias .npy (K); needs --weight.")
+    @Option(names = "--bias", paramLabel = "B.npy", description = "bias (out_channels); needs --weight")
     Path bias;
 
-    @Option(names = "--stride", defaultValue = "1", paramLabel = "S|SH,SW", description = "Stride (default ${DEFAULT-VALUE}).")
-    String stride;
+    @Mixin
+    ConvOptions conv;
 
-    @Option(names = "--padding", defaultValue = "0", paramLabel = "P|PH,PW|same|valid",
-            description = "Padding (default ${DEFAULT-VALUE}).")
-    String padding;
-
-    @Option(names = "--dilation", defaultValue = "1", paramLabel = "D|DH,DW", description = "Dilation (default ${DEFAULT-VALUE}).")
-    String dilation;
-
-    @Option(names = "--groups", defaultValue = "1", paramLabel = "G", description = "Groups (default ${DEFAULT-VALUE}).")
-    int groups;
-
-    @Option(names = "--padding-mode", defaultValue = "zeros", paramLabel = "MODE",
-            description = "zeros, reflect, replicate or circular (default ${DEFAULT-VALUE}).")
-    String paddingMode;
-
-    @Option(names = "--backend", defaultValue = Backends.AUTO, paramLabel = "NAME",
-            description = "Backend to run on (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.AUTO,
+            description = "auto or a backend name from 'jconv info' (default: ${DEFAULT-VALUE})")
     String backend;
 
-    @Option(names = "--mode", defaultValue = "grayscale", paramLabel = "MODE",
-            description = "grayscale, heatmap or rgb (default ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "grayscale",
+            description = "grayscale (a titled map per channel), heatmap (viridis, with colorbars) or rgb "
+                    + "(three channels as red, green, blue) (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--channels", paramLabel = "C,..",
-            description = "Output channels to draw, e.g. 0,3,5; rgb mode takes exactly three (default 0,1,2).")
+    @Option(names = "--channels", paramLabel = "C,C,..",
+            description = "output channels to draw, e.g. 0,3,5; rgb takes exactly three (default: all, at most "
+                    + FeatureMapRenderer.MAX_AUTO_CHANNELS + "; for rgb 0,1,2)")
     String channels;
 
-    @Option(names = "--normalize", defaultValue = "channel", paramLabel = "HOW",
-            description = "channel: each map from its own min to max; shared: one range for all maps "
-                    + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--normalize", paramLabel = "HOW", defaultValue = "channel",
+            description = "channel: each map from its own min to its own max; shared: one range for all drawn "
+                    + "maps (default: ${DEFAULT-VALUE})")
     String normalize;
 
-    @Option(names = "--tile-size", defaultValue = "0", paramLabel = "PX",
-            description = "Longest side of each drawn map in pixels (default: chosen from the map size).")
+    @Option(names = "--tile-size", paramLabel = "PX", defaultValue = "0",
+            description = "longest side of each drawn map in pixels (default: chosen from the map size)")
     int tileSize;
 
-    @Option(names = {"--output", "-o"}, required = true, paramLabel = "FILE", description = "PNG file to write.")
+    @Option(names = "--output", required = true, paramLabel = "OUT.png",
+            description = "where to write the PNG (written atomically; replaced if it exists)")
     Path output;
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            ConvParams params = convParams();
-            FeatureMapRenderer.Options options = new FeatureMapRenderer.Options(RenderMode.parse(mode),
-                    parseChannels(channels), Normalization.parse(normalize), tileSize);
-            Tensor input = ImageInput.read(image);
-            Tensor w = weight == null ? null : Npy.read(weight);
-            Tensor b = bias == null ? null : Npy.read(bias);
-            FeatureMaps maps = FeatureMaps.convolve(input, w, b, params, backend, image.getFileName().toString());
-            FeatureMapRenderer.Picture picture = FeatureMapRenderer.render(maps, options);
-            PngOutput.write(picture.image(), output);
-            spec.commandLine().getOut().println("wrote " + output + " (" + picture.image().getWidth() + "x"
-                    + picture.image().getHeight() + ", " + maps.channels() + " channels of "
-                    + maps.height() + "x" + maps.width() + ", " + options.mode().cliName() + ")");
-            return 0;
-        } catch (NoSuchFileException e) {
-            err.println("error: no such file: " + e.getFile());
-        } catch (IOException | IllegalArgumentException | BackendUnavailableException e) {
-            err.println("error: " + e.getMessage());
+    public Integer call() throws IOException {
+        ConvParams params = conv.toParams();
+        FeatureMapRenderer.Options options = new FeatureMapRenderer.Options(RenderMode.parse(mode),
+                parseChannels(channels), Normalization.parse(normalize), tileSize);
+        if (!Backends.AUTO.equals(backend)) {
+            Backends.byName(backend); // an unknown name fails here, before any file is read
         }
-        err.flush();
-        return 2;
-    }
-
-    private ConvParams convParams() {
-        int[] s = IntPair.parse(stride, "stride");
-        int[] d = IntPair.parse(dilation, "dilation");
-        return new ConvParams(s[0], s[1], Padding.parse(padding), d[0], d[1], groups, PaddingMode.parse(paddingMode));
+        checkOutputPath(output);
+        Tensor input = read("--image", image, true);
+        Tensor w = weight == null ? null : read("--weight", weight, false);
+        Tensor b = bias == null ? null : read("--bias", bias, false);
+        FeatureMaps maps = FeatureMaps.convolve(input, w, b, params, backend, image.getFileName().toString());
+        FeatureMapRenderer.Picture picture = FeatureMapRenderer.render(maps, options);
+        try {
+            PngOutput.write(picture.image(), output);
+        } catch (IOException e) {
+            throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
+        }
+        spec.commandLine().getOut().println("wrote " + output + ": " + picture.image().getWidth() + "x"
+                + picture.image().getHeight() + " PNG, " + picture.tiles().size() + " of " + maps.channels()
+                + " channels of " + maps.height() + "x" + maps.width() + ", " + options.mode().cliName());
+        return 0;
     }
 
     private static int[] parseChannels(String text) {
@@ -132,8 +112,30 @@ public final class VisualizeCommand implements Callable<Integer> {
         try {
             return Arrays.stream(text.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--channels must be a comma-separated list of channel numbers like "
-                    + "0,1,2, but got '" + text + "'");
+            throw new IllegalArgumentException("--channels must be channel numbers separated by commas, like 0,1,2, "
+                    + "but got '" + text + "'");
+        }
+    }
+
+    private static void checkOutputPath(Path out) throws IOException {
+        if (Files.isDirectory(out)) {
+            throw new IOException("cannot write --output " + out + ": it is a directory");
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("cannot write --output " + out + ": directory " + dir + " does not exist");
+        }
+    }
+
+    /** Reads an input; format errors name the file already, file-system errors get the option added. */
+    private static Tensor read(String option, Path file, boolean picture) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException("cannot read " + option + " " + file + ": it is a directory");
+        }
+        try {
+            return picture ? ImageInput.read(file) : Npy.read(file);
+        } catch (FileSystemException e) {
+            throw new IOException("cannot read " + option + " " + file + ": " + Failures.reason(e), e);
         }
     }
 }

@@ -1,9 +1,10 @@
 package dev.jconv.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,21 +121,24 @@ public record Report(List<LayerRows> layers, boolean hasPeer) {
 
     /** {@code {"explanation": ..., "layers": [{"layer", "label", "flops", "pytorch_ms", "rows": [...]}]}}. */
     public String json() {
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = mapper.createObjectNode();
-        root.put("explanation", EXPLANATION);
-        ArrayNode ls = root.putArray("layers");
+        JsonObject root = new JsonObject();
+        root.addProperty("explanation", EXPLANATION);
+        JsonArray ls = new JsonArray();
+        root.add("layers", ls);
         for (LayerRows l : layers) {
-            ObjectNode ln = ls.addObject();
-            ln.put("layer", l.layer());
-            ln.put("label", l.label());
-            ln.put("flops", l.flops());
+            JsonObject ln = new JsonObject();
+            ls.add(ln);
+            ln.addProperty("layer", l.layer());
+            ln.addProperty("label", l.label());
+            ln.addProperty("flops", l.flops());
             putNumber(ln, "pytorch_ms", l.pytorchMs());
-            ArrayNode rows = ln.putArray("rows");
+            JsonArray rows = new JsonArray();
+            ln.add("rows", rows);
             for (Row r : l.rows()) {
-                ObjectNode rn = rows.addObject();
-                rn.put("backend", r.backend());
-                rn.put("source", r.source());
+                JsonObject rn = new JsonObject();
+                rows.add(rn);
+                rn.addProperty("backend", r.backend());
+                rn.addProperty("source", r.source());
                 putNumber(rn, "median_ms", r.medianMs());
                 putNumber(rn, "gflops", r.gflops());
                 putNumber(rn, "speedup_vs_cpu_reference", r.speedupVsReference());
@@ -142,19 +146,11 @@ public record Report(List<LayerRows> layers, boolean hasPeer) {
                 putNumber(rn, "speed_vs_pytorch", r.speedVsPytorch());
             }
         }
-        try {
-            return mapper.writeValueAsString(root) + "\n";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the report", e);
-        }
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(root) + "\n";
     }
 
-    private static void putNumber(ObjectNode n, String field, double v) {
-        if (Double.isNaN(v)) {
-            n.putNull(field);
-        } else {
-            n.put(field, v);
-        }
+    private static void putNumber(JsonObject n, String field, double v) {
+        n.add(field, Double.isNaN(v) ? JsonNull.INSTANCE : new JsonPrimitive(v));
     }
 
     /** Four significant digits, as a plain number. */

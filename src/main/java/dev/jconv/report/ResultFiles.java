@@ -1,8 +1,11 @@
 package dev.jconv.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,19 +25,17 @@ import java.util.function.ToDoubleFunction;
  * Every problem is an {@link IOException} naming the file and what is wrong with it.
  */
 public final class ResultFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ResultFiles() {}
 
     /** The results of {@code jconv bench --format json}: an object with a {@code results} array. */
     public static List<Measurement> readBench(Path file) throws IOException {
-        JsonNode root = parse(file);
-        JsonNode results = root.get("results");
-        if (results == null || !results.isArray()) {
+        JsonElement root = parse(file);
+        JsonElement results = root.isJsonObject() ? root.getAsJsonObject().get("results") : null;
+        if (results == null || !results.isJsonArray()) {
             throw new IOException(file + ": not the JSON of 'jconv bench --format json' (no \"results\" array)");
         }
         List<Measurement> out = new ArrayList<>();
-        for (JsonNode r : results) {
+        for (JsonObject r : objects(file, results.getAsJsonArray())) {
             out.add(new Measurement(layerKey(text(file, r, "layer")), text(file, r, "backend"), "bench",
                     number(file, r, "flops"), number(file, r, "median_ms")));
         }
@@ -51,29 +52,29 @@ public final class ResultFiles {
      * @param flopsOfLayer the flops of a layer given as {@code N,C,H,W,K,R,S,P,D,G}
      */
     public static List<Measurement> readJmh(Path file, ToDoubleFunction<String> flopsOfLayer) throws IOException {
-        JsonNode root = parse(file);
-        if (!root.isArray()) {
+        JsonElement root = parse(file);
+        if (!root.isJsonArray()) {
             throw new IOException(file + ": not a JMH JSON result (expected an array; run the harness with -rf json)");
         }
         List<Measurement> out = new ArrayList<>();
-        for (JsonNode b : root) {
+        for (JsonObject b : objects(file, root.getAsJsonArray())) {
             String benchmark = text(file, b, "benchmark");
-            String mode = b.path("mode").asText("");
+            String mode = optionalText(b, "mode");
             if (!mode.equals("avgt") && !mode.equals("sample") && !mode.equals("ss")) {
                 throw new IOException(file + ": benchmark " + benchmark + " has mode '" + mode
                         + "', expected a time per operation (avgt, sample or ss)");
             }
-            JsonNode params = b.path("params");
+            JsonObject params = object(file, b, "params");
             String layer = layerKey(text(file, params, "layer"));
-            String batch = params.path("batch").asText("");
+            String batch = optionalText(params, "batch");
             if (batch.matches("\\d+")) {
                 layer = withBatch(layer, Integer.parseInt(batch));
             }
             String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
             String backend = text(file, params, "backend") + (method.equals("forward") ? "" : " " + method);
-            JsonNode metric = b.path("primaryMetric");
-            double toMs = msPer(file, metric.path("scoreUnit").asText(""));
-            double median = median(metric.path("rawData"));
+            JsonObject metric = object(file, b, "primaryMetric");
+            double toMs = msPer(file, optionalText(metric, "scoreUnit"));
+            double median = median(metric.get("rawData"));
             if (Double.isNaN(median)) {
                 median = number(file, metric, "score");
             }
@@ -179,36 +180,64 @@ public final class ResultFiles {
         return fields;
     }
 
-    private static JsonNode parse(Path file) throws IOException {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+    private static JsonElement parse(Path file) throws IOException {
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return JsonParser.parseReader(r);
+        } catch (JsonParseException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getMessage() + ")", e);
         }
     }
 
-    private static String text(Path file, JsonNode node, String field) throws IOException {
-        JsonNode v = node.get(field);
-        if (v == null || !v.isTextual()) {
+    private static List<JsonObject> objects(Path file, JsonArray array) throws IOException {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : array) {
+            if (!e.isJsonObject()) {
+                throw new IOException(file + ": expected an object for each result, got " + abbreviate(e));
+            }
+            out.add(e.getAsJsonObject());
+        }
+        return out;
+    }
+
+    private static JsonObject object(Path file, JsonObject node, String field) throws IOException {
+        JsonElement v = node.get(field);
+        if (v == null || !v.isJsonObject()) {
+            throw new IOException(file + ": an entry has no object field \"" + field + "\": " + abbreviate(node));
+        }
+        return v.getAsJsonObject();
+    }
+
+    private static String text(Path file, JsonObject node, String field) throws IOException {
+        JsonElement v = node.get(field);
+        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
             throw new IOException(file + ": an entry has no text field \"" + field + "\": " + abbreviate(node));
         }
-        return v.asText();
+        return v.getAsString();
     }
 
-    private static double number(Path file, JsonNode node, String field) throws IOException {
-        JsonNode v = node.get(field);
-        if (v == null || !v.isNumber()) {
+    private static String optionalText(JsonObject node, String field) {
+        JsonElement v = node.get(field);
+        return v != null && v.isJsonPrimitive() ? v.getAsString() : "";
+    }
+
+    private static double number(Path file, JsonObject node, String field) throws IOException {
+        JsonElement v = node.get(field);
+        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
             throw new IOException(file + ": an entry has no number field \"" + field + "\": " + abbreviate(node));
         }
-        return v.asDouble();
+        return v.getAsDouble();
     }
 
-    private static double median(JsonNode rawData) {
+    private static double median(JsonElement rawData) {
         List<Double> all = new ArrayList<>();
-        for (JsonNode fork : rawData) {
-            for (JsonNode v : fork) {
-                if (v.isNumber()) {
-                    all.add(v.asDouble());
+        if (rawData != null && rawData.isJsonArray()) {
+            for (JsonElement fork : rawData.getAsJsonArray()) {
+                if (fork.isJsonArray()) {
+                    for (JsonElement v : fork.getAsJsonArray()) {
+                        if (v instanceof JsonPrimitive p && p.isNumber()) {
+                            all.add(p.getAsDouble());
+                        }
+                    }
                 }
             }
         }
@@ -230,7 +259,7 @@ public final class ResultFiles {
         };
     }
 
-    private static String abbreviate(JsonNode node) {
+    private static String abbreviate(JsonElement node) {
         String s = node.toString();
         return s.length() > 120 ? s.substring(0, 117) + "..." : s;
     }

@@ -52,7 +52,8 @@ public final class FeatureMapRenderer {
                 throw new NullPointerException("mode and normalization must not be null");
             }
             if (tileSize < 0 || tileSize > 4096) {
-                throw new IllegalArgumentException("tile size must be between 1 and 4096 pixels, got " + tileSize);
+                throw new IllegalArgumentException("--tile-size must be 0 (chosen from the map size) or 1 to 4096 pixels, got "
+                        + tileSize);
             }
             channels = channels == null ? null : channels.clone();
         }

@@ -35,7 +35,7 @@ public final class ImageInput {
         }
         BufferedImage image = ImageIO.read(file.toFile());
         if (image == null) {
-            throw new IOException(file + " is not an image this Java can read (PNG, JPEG, GIF or BMP) nor a .npy file");
+            throw new IOException(file + ": not a picture Java can read (PNG, JPEG, GIF or BMP) nor a .npy file");
         }
         return fromImage(image);
     }

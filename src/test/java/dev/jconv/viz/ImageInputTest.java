@@ -94,7 +94,7 @@ class ImageInputTest {
         Path text = dir.resolve("notes.png");
         Files.writeString(text, "not a picture");
         IOException e = assertThrows(IOException.class, () -> ImageInput.read(text));
-        assertTrue(e.getMessage().contains("notes.png is not an image"), e.getMessage());
+        assertTrue(e.getMessage().contains("notes.png: not a picture"), e.getMessage());
     }
 
     @Test
