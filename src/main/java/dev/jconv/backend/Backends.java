@@ -2,6 +2,7 @@ package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.cpu.ReferenceBackend;
+import dev.jconv.cuda.PtxBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -16,6 +17,7 @@ public final class Backends {
 
     /** Preference order for {@code auto}: GPU families first, then the fast CPU, then the reference. */
     private static final List<Supplier<ConvBackend>> KNOWN = List.of(
+            PtxBackend::new,
             ReferenceBackend::new);
 
     private static volatile List<ConvBackend> all;
