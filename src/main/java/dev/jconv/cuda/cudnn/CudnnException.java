@@ -12,7 +12,8 @@ public class CudnnException extends CudaException {
     private final int status;
 
     public CudnnException(String call, int status) {
-        super(call + " failed: " + Cudnn.statusName(status) + " (cuDNN status " + status + ")");
+        super(call + " failed: " + Cudnn.statusName(status)
+                + (Cudnn.statusName(status).equals("cuDNN status " + status) ? "" : " (cuDNN status " + status + ")"));
         this.status = status;
     }
 
