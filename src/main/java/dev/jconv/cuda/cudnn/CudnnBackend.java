@@ -22,6 +22,7 @@ import dev.jconv.cuda.vendor.EmptyOutputPlan;
 import dev.jconv.cuda.vendor.KernelModules;
 import dev.jconv.cuda.vendor.WorkspacePool;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code cudnn}: NVIDIA's cuDNN 9 through JCudnn, on the selected {@link CudaDevice}. Needs an NVIDIA
@@ -33,6 +34,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     public static final String NAME = "cudnn";
 
     private final CudnnSettings fixedSettings;  // null: read from the environment when first needed
+    private final UnaryOperator<List<Candidate>> rankingFilter;  // tests: restrict cuDNN's candidates
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
     private volatile State state;
@@ -47,7 +49,13 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
 
     /** Fixed settings, whatever the environment says (tests, embedding applications). */
     public CudnnBackend(CudnnSettings settings) {
+        this(settings, UnaryOperator.identity());
+    }
+
+    /** Tests: {@code rankingFilter} edits cuDNN's ranked candidates before the choice (to force an algorithm). */
+    CudnnBackend(CudnnSettings settings, UnaryOperator<List<Candidate>> rankingFilter) {
         this.fixedSettings = settings;
+        this.rankingFilter = rankingFilter;
     }
 
     @Override
@@ -184,7 +192,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
                 source = "heuristic";
                 ranked = AlgorithmSearch.heuristic(h.handle(), d, shape);
             }
-            Chosen<DeviceBuffer> chosen = AlgorithmChoice.choose(ranked, source, settings, Cudnn.SUCCESS,
+            Chosen<DeviceBuffer> chosen = AlgorithmChoice.choose(rankingFilter.apply(ranked), source, settings, Cudnn.SUCCESS,
                     (algo, math) -> {
                         d.setMathType(math);
                         return AlgorithmSearch.workspaceBytes(h.handle(), d, shape, algo);

@@ -11,9 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class NativeLibrariesTest {
+public class NativeLibrariesTest {
     /** JCudnn 11.7.0 loading the 12.6.0 natives on a machine without cuDNN (captured on the build machine). */
-    static final String JCUDNN_WITHOUT_CUDNN = "Error while loading native library \"JCudnn-12.6.0-linux-x86_64\"\n"
+    public static final String JCUDNN_WITHOUT_CUDNN = "Error while loading native library \"JCudnn-12.6.0-linux-x86_64\"\n"
             + "Operating system name: Linux\nArchitecture         : amd64\nArchitecture bit size: 64\n"
             + "---(start of nested stack traces)---\n"
             + "Stack trace from the attempt to load the library as a file:\n"

@@ -20,6 +20,11 @@ public final class RandomConvolutions {
     private RandomConvolutions() {}
 
     public record Case(ConvGeometry geometry, float[] input, float[] weight, float[] bias) {
+        @Override
+        public String toString() {
+            return geometry.toString();
+        }
+
         public float[] reference() {
             ConvGeometry g = geometry;
             float[] out = new float[Math.toIntExact((long) g.batch() * g.outChannels() * g.outHeight() * g.outWidth())];
@@ -64,6 +69,58 @@ public final class RandomConvolutions {
             }
         }
         return cases;
+    }
+
+    /** Named shapes from the networks jconv is measured on, plus the padding forms that need cudnn's pad pass. */
+    public static List<Case> named() {
+        ConvParams d = ConvParams.defaults();
+        return List.of(
+                make(11, new int[] {2, 3, 64, 64}, 64, 7, 7, d.withStride(2).withPadding(3), false),      // resnet conv1
+                make(12, new int[] {2, 64, 28, 28}, 64, 3, 3, d.withPadding(1), true),                    // 3x3
+                make(13, new int[] {4, 256, 14, 14}, 256, 3, 3, d.withPadding(1), true),                  // 3x3, wide
+                make(14, new int[] {2, 128, 14, 14}, 160, 1, 1, d, true),                                 // pointwise
+                make(15, new int[] {2, 64, 28, 28}, 128, 1, 1, d.withStride(2), false),                   // 1x1/2 downsample
+                make(16, new int[] {2, 96, 56, 56}, 96, 3, 3, d.withPadding(1).withGroups(96), true),     // depthwise
+                make(17, new int[] {1, 32, 33, 47}, 32, 3, 3,
+                        d.withStride(2).withPadding(1).withGroups(32).withPaddingMode(PaddingMode.REFLECT), true),
+                make(18, new int[] {1, 8, 20, 20}, 16, 5, 5,
+                        d.withPadding(2).withGroups(8).withPaddingMode(PaddingMode.CIRCULAR), true),
+                make(19, new int[] {1, 12, 31, 29}, 20, 4, 4,
+                        d.withPadding(Padding.SAME).withDilation(2).withPaddingMode(PaddingMode.REPLICATE), true),
+                make(20, new int[] {2, 64, 17, 17}, 128, 3, 3, d.withPadding(1).withGroups(4), false),    // grouped
+                make(21, new int[] {3, 5, 13, 11}, 129, 2, 3, d.withStride(1, 2), true),                  // odd sizes
+                make(22, new int[] {1, 16, 12, 12}, 8, 4, 4, d.withPadding(Padding.SAME), true));         // asymmetric same
+    }
+
+    public static Case make(long seed, int[] input, int outChannels, int kh, int kw, ConvParams p, boolean bias) {
+        int[] weight = {outChannels, input[1] / p.groups(), kh, kw};
+        ConvGeometry g = ConvValidator.checkForward(input, weight, bias ? new int[] {outChannels} : null, p);
+        return new Case(g, Tensor.randn(seed, input).data(), Tensor.randn(seed + 1, weight).data(),
+                bias ? Tensor.randn(seed + 2, outChannels).data() : null);
+    }
+
+    /** Runs {@code plan} on the case with the output poisoned with NaN. */
+    public static float[] run(dev.jconv.backend.ConvPlan plan, Case c) {
+        ConvGeometry g = c.geometry();
+        float[] out = new float[Math.toIntExact((long) g.batch() * g.outChannels() * g.outHeight() * g.outWidth())];
+        java.util.Arrays.fill(out, Float.NaN);
+        plan.forward(c.input(), c.weight(), c.bias(), out);
+        return out;
+    }
+
+    /** The TF32 rule: max|out - ref| <= 5e-3 * max(1, max|ref|); NaN fails. */
+    public static String mismatchTf32(float[] reference, float[] out) {
+        double maxRef = 0;
+        for (float r : reference) {
+            maxRef = Math.max(maxRef, Math.abs(r));
+        }
+        double tol = 5e-3 * Math.max(1, maxRef);
+        for (int i = 0; i < out.length; i++) {
+            if (Float.isNaN(out[i]) || Math.abs(out[i] - reference[i]) > tol) {
+                return "element " + i + ": " + out[i] + " vs reference " + reference[i] + " (TF32 tolerance " + tol + ")";
+            }
+        }
+        return null;
     }
 
     /** fp32 rule: max|out - ref| <= 1e-4 * max(1, max|ref|); NaN fails. Returns null when close, else why not. */
