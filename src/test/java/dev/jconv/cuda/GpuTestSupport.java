@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
+import dev.jconv.testkit.BackendAssumptions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Assumptions;
  * GPU run can never pass by skipping. GPU test classes also carry {@code @Tag("gpu")}.
  */
 public final class GpuTestSupport {
-    public static final String REQUIRE_GPU_ENV = "JCONV_REQUIRE_GPU";
+    /** The same switch as {@link BackendAssumptions} (the test kit's backend-level helper) uses. */
+    public static final String REQUIRE_GPU_ENV = BackendAssumptions.REQUIRE_GPU;
     public static final String GPU_TAG = "gpu";
 
     private GpuTestSupport() {}
