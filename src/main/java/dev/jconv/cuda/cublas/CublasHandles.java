@@ -28,13 +28,20 @@ final class CublasHandles {
         return POOLS.computeIfAbsent(device.ordinal(), d -> new CublasHandles(device));
     }
 
-    /** Makes one handle now and returns cuBLAS's version (the availability probe). */
+    /** cuBLAS's version, from a pooled handle (made now if none exists: the availability probe). */
     int warmUp() {
-        cublasHandle h = create();
-        idle.addFirst(h);
-        int[] version = new int[1];
-        Cublas.check(JCublas2.cublasGetVersion(h, version), "cublasGetVersion");
-        return version[0];
+        cublasHandle h = idle.pollFirst();
+        if (h == null) {
+            h = create();
+        }
+        try {
+            device.makeCurrent();
+            int[] version = new int[1];
+            Cublas.check(JCublas2.cublasGetVersion(h, version), "cublasGetVersion");
+            return version[0];
+        } finally {
+            idle.addFirst(h);
+        }
     }
 
     Lease lease(CudaStream stream, int mathMode) {

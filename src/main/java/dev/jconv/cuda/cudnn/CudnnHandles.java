@@ -21,6 +21,7 @@ final class CudnnHandles {
 
     private final CudaDevice device;
     private final ConcurrentLinkedDeque<cudnnHandle> idle = new ConcurrentLinkedDeque<>();
+    private volatile int created;
 
     private CudnnHandles(CudaDevice device) {
         this.device = device;
@@ -30,9 +31,14 @@ final class CudnnHandles {
         return POOLS.computeIfAbsent(device.ordinal(), d -> new CudnnHandles(device));
     }
 
-    /** Creates one handle now (the availability probe: cudnnCreate is where a driver or GPU mismatch shows). */
-    void warmUp() {
-        idle.addFirst(create());
+    /**
+     * Makes sure one handle exists (the availability probe: cudnnCreate is where a driver or GPU mismatch
+     * shows). Every backend instance probes, so only the first probe of the device creates one.
+     */
+    synchronized void warmUp() {
+        if (created == 0) {
+            idle.addFirst(create());
+        }
     }
 
     /** A handle bound to {@code stream}, for the caller's exclusive use until the lease is closed. */
@@ -55,6 +61,9 @@ final class CudnnHandles {
         device.makeCurrent();
         cudnnHandle h = new cudnnHandle();
         Cudnn.check(JCudnn.cudnnCreate(h), "cudnnCreate(device " + device.ordinal() + ")");
+        synchronized (this) {
+            created++;
+        }
         return h;
     }
 
