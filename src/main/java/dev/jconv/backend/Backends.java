@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ public final class Backends {
 
     /** Preference order for {@code auto}: GPU families first, then the fast CPU, then the reference. */
     private static final List<Supplier<ConvBackend>> KNOWN = List.of(
+            CpuBackend::new,
             ReferenceBackend::new);
 
     private static volatile List<ConvBackend> all;

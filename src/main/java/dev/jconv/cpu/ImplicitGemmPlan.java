@@ -1,0 +1,150 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.backend.ConvPlan;
+import java.util.Locale;
+
+/**
+ * Convolution as a GEMM per image and group, {@code out[K/G x flat] = w[K/G x (C/G)RS] * taps[(C/G)RS x flat]},
+ * where the right-hand matrix is never built: column {@code f}, row {@code t} is {@code layout[f + tapOffset[t]]}
+ * ({@link FlatLayout}). For a 1x1 stride-1 unpadded convolution the layout is the input itself and this is a
+ * plain GEMM on it.
+ *
+ * <p>Work is cut into tasks of (image, group, block of output channels, run of flat tiles). Inside a task the
+ * tile loop is outside the channel loop, so the input a tile reads stays in L1/L2 while every channel block
+ * uses it; the channel blocks of one task are sized so their weight rows (read in place) fit in L2.
+ */
+final class ImplicitGemmPlan implements ConvPlan {
+    /** Weight bytes one task's channel blocks may keep in L2 (half of a 2 MB L2, the rest is the input). */
+    private static final int WEIGHT_BYTES_PER_TASK = 1 << 20;
+    /** Aim for this many tasks per thread so dynamic scheduling can even out ragged tiles. */
+    private static final int TASKS_PER_THREAD = 8;
+
+    private final ConvGeometry g;
+    private final FlatLayout layout;
+    private final VectorStores stores;
+    private final WorkerPool pool;
+    private final ScratchPool buffers = new ScratchPool();
+    private final int rowsPerGroup;
+    private final int tapsPerRow;
+    private final int blocksPerGroup;
+    private final int blocksPerChunk;
+    private final int channelChunks;
+    private final int fullTiles;
+    private final int tileCount;
+    private final int tilesPerChunk;
+    private final int tileChunks;
+    private final int fillChunk;
+    private volatile boolean closed;
+
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
+        this.g = g;
+        this.pool = pool;
+        this.layout = new FlatLayout(g);
+        this.stores = new VectorStores(layout);
+        rowsPerGroup = g.outChannelsPerGroup();
+        tapsPerRow = layout.tapOffset.length;
+        blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
+        blocksPerChunk = Math.max(1, Math.min(blocksPerGroup,
+                WEIGHT_BYTES_PER_TASK / (GemmKernel.ROWS * tapsPerRow * Float.BYTES)));
+        channelChunks = FlatLayout.ceilDiv(blocksPerGroup, blocksPerChunk);
+        fullTiles = layout.flatLength / GemmKernel.WIDTH;
+        tileCount = fullTiles + (layout.flatLength % GemmKernel.WIDTH == 0 ? 0 : 1);
+        int outerTasks = g.batch() * g.groups() * channelChunks;
+        int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
+        int split = Math.max(1, Math.min(tileCount, FlatLayout.ceilDiv(wanted, outerTasks)));
+        tilesPerChunk = FlatLayout.ceilDiv(tileCount, split);
+        tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
+        int planes = g.batch() * g.inChannels();
+        fillChunk = Math.max(1, FlatLayout.ceilDiv(planes, pool.threads() * TASKS_PER_THREAD));
+    }
+
+    @Override
+    public ConvGeometry geometry() {
+        return g;
+    }
+
+    @Override
+    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        CpuPlans.checkOpen(closed);
+        CpuPlans.checkLengths(g, input, weight, bias, output);
+        float[] src = input;
+        if (!layout.direct) {
+            float[] buffer = buffers.take(layout.bufferLength());
+            int planes = g.batch() * g.inChannels();
+            pool.forEach(FlatLayout.ceilDiv(planes, fillChunk), chunk -> {
+                for (int p = chunk * fillChunk, end = Math.min(planes, p + fillChunk); p < end; p++) {
+                    layout.fill(input, p / g.inChannels(), p % g.inChannels(), buffer, p * layout.channelStride);
+                }
+            });
+            src = buffer;
+        }
+        float[] layoutData = src;
+        int tasks = g.batch() * g.groups() * channelChunks * tileChunks;
+        pool.forEach(tasks, task -> runTask(task, layoutData, weight, bias, output));
+        if (!layout.direct) {
+            buffers.give(src);
+        }
+    }
+
+    private void runTask(int task, float[] src, float[] w, float[] bias, float[] out) {
+        int tileChunk = task % tileChunks;
+        int rest = task / tileChunks;
+        int channelChunk = rest % channelChunks;
+        rest /= channelChunks;
+        int group = rest % g.groups();
+        int n = rest / g.groups();
+
+        int srcBase = n * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
+        int planeStride = g.outHeight() * g.outWidth();
+        int firstBlock = channelChunk * blocksPerChunk;
+        int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);
+        int firstTile = tileChunk * tilesPerChunk;
+        int lastTile = Math.min(tileCount, firstTile + tilesPerChunk);
+        int[] taps = layout.tapOffset;
+        for (int tile = firstTile; tile < lastTile; tile++) {
+            int j0 = tile * GemmKernel.WIDTH;
+            for (int block = firstBlock; block < lastBlock; block++) {
+                int m0 = block * GemmKernel.ROWS;
+                int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
+                int k0 = group * rowsPerGroup + m0;
+                int plane0 = (n * g.outChannels() + k0) * planeStride;
+                if (tile < fullTiles) {
+                    GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows,
+                            bias, k0, out, plane0, planeStride, j0, stores);
+                } else {
+                    for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
+                        GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows,
+                                bias, k0, out, plane0, planeStride, j,
+                                Math.min(GemmKernel.LANES, layout.flatLength - j), stores);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        String shape = String.format(Locale.ROOT, "%d x %d x %d", rowsPerGroup, tapsPerRow, layout.flatLength);
+        String head;
+        if (layout.direct && g.kernelH() == 1 && g.kernelW() == 1) {
+            head = "pointwise 1x1 as a plain GEMM on the input (" + shape + " per image and group)";
+        } else {
+            head = String.format(Locale.ROOT,
+                    "implicit GEMM on the %s input (%s per image and group; %s, row width %d for %d outputs,"
+                            + " %.1f%% of columns discarded)",
+                    layout.direct ? "unpadded" : "padded", shape,
+                    g.strideH() == 1 && g.strideW() == 1 ? "no stride phases"
+                            : g.strideH() + "x" + g.strideW() + " stride phases",
+                    layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
+        }
+        return head + String.format(Locale.ROOT, ", %dx%d-float register tiles of %d-lane FloatVector FMAs, %d thread%s",
+                GemmKernel.ROWS, GemmKernel.WIDTH, GemmKernel.LANES, pool.threads(), pool.threads() == 1 ? "" : "s");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        buffers.clear();
+    }
+}
