@@ -78,7 +78,7 @@ final class FlatLayout {
                 }
             }
         }
-        channelStride = count * phasePlane;
+        channelStride = direct ? count * phasePlane : roundUp(count * phasePlane, Integer.getInteger("jconv.align", 1));
         imageStride = g.inChannels() * channelStride;
         flatLength = (g.outHeight() - 1) * rowWidth + g.outWidth();
 
@@ -196,6 +196,10 @@ final class FlatLayout {
             bits[count - 1] |= 1L << lane;
         }
         return count;
+    }
+
+    static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
     }
 
     static int ceilDiv(int a, int b) {

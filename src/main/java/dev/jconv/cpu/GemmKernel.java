@@ -38,7 +38,8 @@ final class GemmKernel {
      * three input vectors and broadcasts eight weights (11 loads per 24 FMAs).
      */
     static void tile8x3(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
-                        float[] bias, int bias0, float[] out, int plane0, int planeStride, int j0, VectorStores stores) {
+                        float[] bias, int bias0, float[] out, int plane0, int planeStride, int j0, VectorStores stores,
+                        float[] spill) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
         int w2 = row0 + Math.min(2, rowsValid - 1) * rowStride;
@@ -113,50 +114,50 @@ final class GemmKernel {
         }
         int q = j0 / LANES;
         int p0 = plane0 + 0 * planeStride;
-        stores.store(a00, out, p0, q + 0);
-        stores.store(a01, out, p0, q + 1);
-        stores.store(a02, out, p0, q + 2);
+        stores.store(a00, out, p0, q + 0, spill);
+        stores.store(a01, out, p0, q + 1, spill);
+        stores.store(a02, out, p0, q + 2, spill);
         if (rowsValid > 1) {
             int p1 = plane0 + 1 * planeStride;
-            stores.store(a10, out, p1, q + 0);
-            stores.store(a11, out, p1, q + 1);
-            stores.store(a12, out, p1, q + 2);
+            stores.store(a10, out, p1, q + 0, spill);
+            stores.store(a11, out, p1, q + 1, spill);
+            stores.store(a12, out, p1, q + 2, spill);
         }
         if (rowsValid > 2) {
             int p2 = plane0 + 2 * planeStride;
-            stores.store(a20, out, p2, q + 0);
-            stores.store(a21, out, p2, q + 1);
-            stores.store(a22, out, p2, q + 2);
+            stores.store(a20, out, p2, q + 0, spill);
+            stores.store(a21, out, p2, q + 1, spill);
+            stores.store(a22, out, p2, q + 2, spill);
         }
         if (rowsValid > 3) {
             int p3 = plane0 + 3 * planeStride;
-            stores.store(a30, out, p3, q + 0);
-            stores.store(a31, out, p3, q + 1);
-            stores.store(a32, out, p3, q + 2);
+            stores.store(a30, out, p3, q + 0, spill);
+            stores.store(a31, out, p3, q + 1, spill);
+            stores.store(a32, out, p3, q + 2, spill);
         }
         if (rowsValid > 4) {
             int p4 = plane0 + 4 * planeStride;
-            stores.store(a40, out, p4, q + 0);
-            stores.store(a41, out, p4, q + 1);
-            stores.store(a42, out, p4, q + 2);
+            stores.store(a40, out, p4, q + 0, spill);
+            stores.store(a41, out, p4, q + 1, spill);
+            stores.store(a42, out, p4, q + 2, spill);
         }
         if (rowsValid > 5) {
             int p5 = plane0 + 5 * planeStride;
-            stores.store(a50, out, p5, q + 0);
-            stores.store(a51, out, p5, q + 1);
-            stores.store(a52, out, p5, q + 2);
+            stores.store(a50, out, p5, q + 0, spill);
+            stores.store(a51, out, p5, q + 1, spill);
+            stores.store(a52, out, p5, q + 2, spill);
         }
         if (rowsValid > 6) {
             int p6 = plane0 + 6 * planeStride;
-            stores.store(a60, out, p6, q + 0);
-            stores.store(a61, out, p6, q + 1);
-            stores.store(a62, out, p6, q + 2);
+            stores.store(a60, out, p6, q + 0, spill);
+            stores.store(a61, out, p6, q + 1, spill);
+            stores.store(a62, out, p6, q + 2, spill);
         }
         if (rowsValid > 7) {
             int p7 = plane0 + 7 * planeStride;
-            stores.store(a70, out, p7, q + 0);
-            stores.store(a71, out, p7, q + 1);
-            stores.store(a72, out, p7, q + 2);
+            stores.store(a70, out, p7, q + 0, spill);
+            stores.store(a71, out, p7, q + 1, spill);
+            stores.store(a72, out, p7, q + 2, spill);
         }
     }
 
@@ -166,7 +167,7 @@ final class GemmKernel {
      */
     static void tile8x1(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias, int bias0, float[] out, int plane0, int planeStride, int j0, int lanes,
-                        VectorStores stores) {
+                        VectorStores stores, float[] spill) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
         int w2 = row0 + Math.min(2, rowsValid - 1) * rowStride;
@@ -197,27 +198,27 @@ final class GemmKernel {
             a7 = FloatVector.broadcast(F, w[w7 + t]).fma(b, a7);
         }
         int q = j0 / LANES;
-        stores.store(a0, out, plane0 + 0 * planeStride, q);
+        stores.store(a0, out, plane0 + 0 * planeStride, q, spill);
         if (rowsValid > 1) {
-            stores.store(a1, out, plane0 + 1 * planeStride, q);
+            stores.store(a1, out, plane0 + 1 * planeStride, q, spill);
         }
         if (rowsValid > 2) {
-            stores.store(a2, out, plane0 + 2 * planeStride, q);
+            stores.store(a2, out, plane0 + 2 * planeStride, q, spill);
         }
         if (rowsValid > 3) {
-            stores.store(a3, out, plane0 + 3 * planeStride, q);
+            stores.store(a3, out, plane0 + 3 * planeStride, q, spill);
         }
         if (rowsValid > 4) {
-            stores.store(a4, out, plane0 + 4 * planeStride, q);
+            stores.store(a4, out, plane0 + 4 * planeStride, q, spill);
         }
         if (rowsValid > 5) {
-            stores.store(a5, out, plane0 + 5 * planeStride, q);
+            stores.store(a5, out, plane0 + 5 * planeStride, q, spill);
         }
         if (rowsValid > 6) {
-            stores.store(a6, out, plane0 + 6 * planeStride, q);
+            stores.store(a6, out, plane0 + 6 * planeStride, q, spill);
         }
         if (rowsValid > 7) {
-            stores.store(a7, out, plane0 + 7 * planeStride, q);
+            stores.store(a7, out, plane0 + 7 * planeStride, q, spill);
         }
     }
 }

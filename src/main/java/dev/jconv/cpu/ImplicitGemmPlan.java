@@ -102,6 +102,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         int firstTile = tileChunk * tilesPerChunk;
         int lastTile = Math.min(tileCount, firstTile + tilesPerChunk);
         int[] taps = layout.tapOffset;
+        float[] spill = VectorStores.newSpill();
         for (int tile = firstTile; tile < lastTile; tile++) {
             int j0 = tile * GemmKernel.WIDTH;
             for (int block = firstBlock; block < lastBlock; block++) {
@@ -111,12 +112,12 @@ final class ImplicitGemmPlan implements ConvPlan {
                 int plane0 = (n * g.outChannels() + k0) * planeStride;
                 if (tile < fullTiles) {
                     GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows,
-                            bias, k0, out, plane0, planeStride, j0, stores);
+                            bias, k0, out, plane0, planeStride, j0, stores, spill);
                 } else {
                     for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
                         GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows,
                                 bias, k0, out, plane0, planeStride, j,
-                                Math.min(GemmKernel.LANES, layout.flatLength - j), stores);
+                                Math.min(GemmKernel.LANES, layout.flatLength - j), stores, spill);
                     }
                 }
             }

@@ -37,14 +37,14 @@ class CpuBackendPropertyTest {
         List<Arbitrary<Integer>> draws = List.of(
                 Arbitraries.integers().between(0, 3),    // 0 batch: 0 = unbatched (C, H, W)
                 Arbitraries.of(1, 1, 1, 2, 3, 4),        // 1 groups
-                Arbitraries.integers().between(1, 4),    // 2 in channels per group (1 with groups > 1: depthwise)
+                Arbitraries.of(1, 1, 2, 3, 4),           // 2 in channels per group (1 with groups > 1: depthwise)
                 Arbitraries.integers().between(1, 12),   // 3 out channels per group (crosses the 8-row tile)
-                Arbitraries.integers().between(1, 4),    // 4 kernel height
-                Arbitraries.integers().between(1, 4),    // 5 kernel width
-                Arbitraries.integers().between(1, 3),    // 6 stride height
-                Arbitraries.integers().between(1, 3),    // 7 stride width
-                Arbitraries.integers().between(1, 3),    // 8 dilation height
-                Arbitraries.integers().between(1, 3),    // 9 dilation width
+                Arbitraries.of(1, 2, 3, 3, 3, 4, 5),     // 4 kernel height (3x3 has its own depthwise kernel)
+                Arbitraries.of(1, 2, 3, 3, 3, 4, 5),     // 5 kernel width
+                Arbitraries.of(1, 1, 1, 2, 3),           // 6 stride height
+                Arbitraries.of(1, 1, 1, 2, 3),           // 7 stride width
+                Arbitraries.of(1, 1, 1, 2, 3),           // 8 dilation height
+                Arbitraries.of(1, 1, 1, 2, 3),           // 9 dilation width
                 Arbitraries.integers().between(0, 2),    // 10 padding kind: explicit, same, valid
                 Arbitraries.integers().between(0, 3),    // 11 padding height
                 Arbitraries.integers().between(0, 3),    // 12 padding width

@@ -1,0 +1,140 @@
+package dev.jconv.bench;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.Tensor;
+import dev.jconv.backend.Availability;
+import dev.jconv.backend.BackendUnavailableException;
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.ConvPlan;
+import dev.jconv.cpu.CpuBackend;
+import dev.jconv.cpu.ReferenceBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Times forward passes of layers on backends. Each (layer, backend) pair gets fresh uniform random inputs and
+ * weights in [-1, 1) (never zeros, which some hardware computes faster), {@code warmup} untimed passes (plan
+ * creation, caches, JIT compilation), continued until {@link #MIN_WARMUP_NANOS} have passed when
+ * {@code warmup > 0} (the JIT compiles a kernel only after many calls of a small layer), then
+ * {@code iterations} timed ones; the median is the reported time.
+ * Every pair is resolved before anything runs, so an unavailable backend fails the run before any output.
+ */
+public final class BenchRunner {
+    /** Warm-up goes on at least this long (unless {@code --warmup 0}), so the JIT has compiled the kernels. */
+    static final long MIN_WARMUP_NANOS = 1_000_000_000L;
+
+    private final int warmup;
+    private final int iterations;
+    private final int threads;
+    private final Consumer<String> progress;
+    private final CpuBackend cpu;
+
+    /**
+     * @param threads  the thread count for the {@code cpu} backend
+     * @param progress receives one line per pair before it runs (the CLI prints them on stderr)
+     */
+    public BenchRunner(int warmup, int iterations, int threads, Consumer<String> progress) {
+        if (warmup < 0) {
+            throw new IllegalArgumentException("--warmup must be 0 or more, got " + warmup);
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        this.warmup = warmup;
+        this.iterations = iterations;
+        this.threads = threads;
+        this.progress = progress;
+        this.cpu = new CpuBackend(threads);
+    }
+
+    /** Runs every layer on every backend (layers outer), and returns the results in that order. */
+    public BenchRun run(List<LayerSpec> layers, List<String> backendNames) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("nothing to run: give at least one --layer or --suite");
+        }
+        if (backendNames.isEmpty()) {
+            throw new IllegalArgumentException("no backend given");
+        }
+        record Pair(LayerSpec layer, ConvBackend backend) {}
+        List<Pair> pairs = new ArrayList<>();
+        for (LayerSpec layer : layers) {
+            for (String name : backendNames) {
+                pairs.add(new Pair(layer, resolve(name, layer.geometry())));
+            }
+        }
+        List<BenchResult> results = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            progress.accept(String.format(Locale.ROOT, "bench [%d/%d] %s on %s", i + 1, pairs.size(),
+                    p.layer().text(), p.backend().name()));
+            results.add(measure(p.layer(), p.backend(), 1000L * i));
+        }
+        return new BenchRun(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+                System.getProperty("os.name") + " " + System.getProperty("os.arch"), cpuModel(),
+                Runtime.getRuntime().availableProcessors(), warmup, iterations, results);
+    }
+
+    /** The backend for a name; {@code cpu} (asked for by name or picked by {@code auto}) runs on our thread count. */
+    private ConvBackend resolve(String name, ConvGeometry g) {
+        if (name.equals(CpuBackend.NAME)) {
+            Availability a = cpu.availability();
+            if (!a.available()) {
+                throw new BackendUnavailableException("backend cpu is unavailable: " + a.reason());
+            }
+            return cpu;
+        }
+        ConvBackend b = Backends.select(name, g).backend();
+        return b.name().equals(CpuBackend.NAME) ? cpu : b;
+    }
+
+    private BenchResult measure(LayerSpec layer, ConvBackend backend, long seed) {
+        ConvGeometry g = layer.geometry();
+        float[] input = Tensor.uniform(seed, -1f, 1f, layer.inputShape()).data();
+        float[] weight = Tensor.uniform(seed + 1, -1f, 1f, layer.weightShape()).data();
+        float[] output = new float[g.batch() * g.outChannels() * g.outHeight() * g.outWidth()];
+        ConvPlan plan = backend.plan(g);
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - warmStart < MIN_WARMUP_NANOS); i++) {
+            plan.forward(input, weight, null, output);
+        }
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            plan.forward(input, weight, null, output);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = iterations % 2 == 1 ? ms[iterations / 2] : (ms[iterations / 2 - 1] + ms[iterations / 2]) / 2;
+        double flops = g.flops();
+        int backendThreads = backend == cpu ? threads : backend.name().equals(ReferenceBackend.NAME) ? 1 : 0;
+        return new BenchResult(layer.text(), backend.name(), backendThreads, flops, warmup, iterations, median,
+                ms[0], ms[iterations - 1], flops / (median * 1e6), plan.describe());
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}
