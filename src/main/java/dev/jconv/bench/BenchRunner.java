@@ -23,15 +23,20 @@ import java.util.function.Consumer;
 
 /**
  * Times forward passes of layers on backends. Each (layer, backend) pair gets fresh uniform random inputs and
- * weights in [-1, 1) (never zeros, which some hardware computes faster), {@code warmup} untimed passes (plan
- * creation, caches, JIT compilation), continued until {@link #MIN_WARMUP_NANOS} have passed when
- * {@code warmup > 0} (the JIT compiles a kernel only after many calls of a small layer), then
- * {@code iterations} timed ones; the median is the reported time.
+ * weights in [-1, 1) (never zeros, which some hardware computes faster), a warm-up (plan creation, caches, JIT
+ * compilation), then {@code iterations} timed passes; the median is the reported time.
+ *
+ * <p>Warm-up: at least {@code warmup} passes and {@link #MIN_WARMUP_NANOS}, then more until the JIT has settled,
+ * i.e. until the median of the last {@value #WINDOW} passes is no longer 5% faster than that of the
+ * {@value #WINDOW} before, for at most {@link #MAX_WARMUP_NANOS}. A fixed count is not enough on the JVM: the
+ * vector kernels run orders of magnitude slower before C2 compiles them, which takes seconds in a fresh JVM and
+ * happens again when a new layer changes a kernel's profile. {@code --warmup 0} skips warm-up entirely.
  * Every pair is resolved before anything runs, so an unavailable backend fails the run before any output.
  */
 public final class BenchRunner {
-    /** Warm-up goes on at least this long (unless {@code --warmup 0}), so the JIT has compiled the kernels. */
-    static final long MIN_WARMUP_NANOS = 1_000_000_000L;
+    static final long MIN_WARMUP_NANOS = 500_000_000L;
+    static final long MAX_WARMUP_NANOS = 20_000_000_000L;
+    static final int WINDOW = 5;
 
     private final int warmup;
     private final int iterations;
@@ -107,10 +112,7 @@ public final class BenchRunner {
         float[] weight = Tensor.uniform(seed + 1, -1f, 1f, layer.weightShape()).data();
         float[] output = new float[g.batch() * g.outChannels() * g.outHeight() * g.outWidth()];
         ConvPlan plan = backend.plan(g);
-        long warmStart = System.nanoTime();
-        for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - warmStart < MIN_WARMUP_NANOS); i++) {
-            plan.forward(input, weight, null, output);
-        }
+        warmUp(plan, input, weight, output);
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
@@ -123,6 +125,30 @@ public final class BenchRunner {
         int backendThreads = backend == cpu ? threads : backend.name().equals(ReferenceBackend.NAME) ? 1 : 0;
         return new BenchResult(layer.text(), backend.name(), backendThreads, flops, warmup, iterations, median,
                 ms[0], ms[iterations - 1], flops / (median * 1e6), plan.describe());
+    }
+
+    private void warmUp(ConvPlan plan, float[] input, float[] weight, float[] output) {
+        if (warmup == 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        double previous = Double.POSITIVE_INFINITY;
+        double[] window = new double[WINDOW];
+        for (int done = 0; ; ) {
+            for (int i = 0; i < WINDOW; i++, done++) {
+                long t0 = System.nanoTime();
+                plan.forward(input, weight, null, output);
+                window[i] = System.nanoTime() - t0;
+            }
+            Arrays.sort(window);
+            double current = window[WINDOW / 2];
+            long spent = System.nanoTime() - start;
+            boolean settled = current > 0.95 * previous;
+            if (spent >= MAX_WARMUP_NANOS || (done >= warmup && spent >= MIN_WARMUP_NANOS && settled)) {
+                return;
+            }
+            previous = current;
+        }
     }
 
     private static String cpuModel() {

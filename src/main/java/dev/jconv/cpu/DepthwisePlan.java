@@ -152,10 +152,11 @@ final class DepthwisePlan implements ConvPlan {
     @Override
     public String describe() {
         return String.format(Locale.ROOT,
-                "depthwise direct %dx%d stencil per channel (multiplier %d) on a padded per-thread plane"
-                        + " (row width %d for %d outputs), %d-lane FloatVector FMAs, %d thread%s",
-                g.kernelH(), g.kernelW(), g.outChannelsPerGroup(), layout.rowWidth, g.outWidth(),
-                GemmKernel.LANES, pool.threads(), pool.threads() == 1 ? "" : "s");
+                "depthwise direct %dx%d stencil per channel (multiplier %d) on a padded per-thread copy of the channel"
+                        + "%s, vectors along output rows, %d thread%s",
+                g.kernelH(), g.kernelW(), g.outChannelsPerGroup(),
+                threeByThreeRows ? ", four rows at a time sharing loads" : "",
+                pool.threads(), pool.threads() == 1 ? "" : "s");
     }
 
     @Override

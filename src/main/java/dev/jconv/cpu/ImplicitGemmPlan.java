@@ -126,21 +126,24 @@ final class ImplicitGemmPlan implements ConvPlan {
 
     @Override
     public String describe() {
-        String shape = String.format(Locale.ROOT, "%d x %d x %d", rowsPerGroup, tapsPerRow, layout.flatLength);
+        String sizes = String.format(Locale.ROOT, "%d x %d x %d per image and group", rowsPerGroup, tapsPerRow,
+                layout.flatLength);
         String head;
         if (layout.direct && g.kernelH() == 1 && g.kernelW() == 1) {
-            head = "pointwise 1x1 as a plain GEMM on the input (" + shape + " per image and group)";
+            head = "pointwise 1x1 as a plain GEMM on the input (" + sizes + ")";
         } else {
-            head = String.format(Locale.ROOT,
-                    "implicit GEMM on the %s input (%s per image and group; %s, row width %d for %d outputs,"
-                            + " %.1f%% of columns discarded)",
-                    layout.direct ? "unpadded" : "padded", shape,
-                    g.strideH() == 1 && g.strideW() == 1 ? "no stride phases"
-                            : g.strideH() + "x" + g.strideW() + " stride phases",
-                    layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
+            boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
+            boolean strided = g.strideH() > 1 || g.strideW() > 1;
+            String input = layout.direct ? "the input as it is"
+                    : "a copy of the input" + (padded ? " padded (" + g.paddingMode().pytorchName() + ")" : "")
+                    + (padded && strided ? " and" : "")
+                    + (strided ? " split into " + g.strideH() + "x" + g.strideW() + " stride phases" : "");
+            head = String.format(Locale.ROOT, "implicit GEMM on %s (%s; row width %d for %d outputs, %.1f%% of "
+                    + "columns discarded)", input, sizes, layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
         }
-        return head + String.format(Locale.ROOT, ", %dx%d-float register tiles of %d-lane FloatVector FMAs, %d thread%s",
-                GemmKernel.ROWS, GemmKernel.WIDTH, GemmKernel.LANES, pool.threads(), pool.threads() == 1 ? "" : "s");
+        // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
+        return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, %d thread%s",
+                GemmKernel.ROWS, pool.threads(), pool.threads() == 1 ? "" : "s");
     }
 
     @Override

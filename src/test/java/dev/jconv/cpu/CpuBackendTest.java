@@ -81,9 +81,9 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("pointwise 1x1 as a plain GEMM"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("implicit GEMM on the padded input"));
+                .startsWith("implicit GEMM on a copy of the input padded (zeros)"));
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
-                .contains("2x2 stride phases"));
+                .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))
                 .startsWith("depthwise direct 3x3"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
