@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
@@ -29,6 +30,7 @@ public final class CpuBackend implements ConvBackend {
     public static final String THREADS_ENV = "JCONV_THREADS";
     static final double PARALLEL_FLOPS = 2e6;
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final int threads;
     private final double parallelFlops;
@@ -100,6 +102,15 @@ public final class CpuBackend implements ConvBackend {
                 + VectorInfo.describe());
     }
 
+    /**
+     * Everything the reference runs, except inputs whose padded, phase-split copy would not fit one Java array
+     * ({@code auto} then falls back to {@code cpu-reference}, which needs no copy).
+     */
+    @Override
+    public boolean supports(ConvGeometry g) {
+        return FlatLayout.copyLength(g) <= MAX_ARRAY;
+    }
+
     @Override
     public ConvPlan plan(ConvGeometry geometry) {
         if (!availability().available()) {
@@ -109,6 +120,11 @@ public final class CpuBackend implements ConvBackend {
     }
 
     private ConvPlan newPlan(ConvGeometry g) {
+        if (!supports(g)) {
+            throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
+                    + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
+                    + " floats, more than one Java array holds; use cpu-reference");
+        }
         WorkerPool pool = WorkerPool.of(g.flops() < parallelFlops ? 1 : threads);
         return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool);
     }

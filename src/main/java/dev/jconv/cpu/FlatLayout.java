@@ -114,6 +114,18 @@ final class FlatLayout {
         }
     }
 
+    /**
+     * Floats the layout copy of a whole batch needs (an upper bound: every stride phase), computed without
+     * overflow so that {@link CpuBackend#supports} can refuse inputs whose copy no Java array could hold.
+     */
+    static long copyLength(ConvGeometry g) {
+        long rows = ceilDiv(g.inHeight() + (long) g.padTop() + g.padBottom(), g.strideH());
+        long cols = ceilDiv(g.inWidth() + (long) g.padLeft() + g.padRight(), g.strideW());
+        long phases = (long) g.strideH() * g.strideW();
+        return (long) g.batch() * g.inChannels() * Math.min(phases, (long) g.kernelH() * g.kernelW()) * rows * cols
+                + SLACK;
+    }
+
     /** Floats a layout buffer for the whole batch needs (none when {@link #direct}). */
     int bufferLength() {
         return direct ? 0 : g.batch() * imageStride + SLACK;
@@ -203,6 +215,10 @@ final class FlatLayout {
     }
 
     static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
 }

@@ -116,6 +116,16 @@ class CpuBackendTest {
     }
 
     @Test
+    void inputsTooLargeToCopyAreLeftToTheReference() {
+        // 1 x 1 x 40000 x 40000 padded by 10000 on each side: the padded copy would be 3.6e9 floats.
+        ConvGeometry huge = new ConvGeometry(1, 1, 40000, 40000, 1, 3, 3, 1, 1, 1, 1, 10000, 10000, 10000, 10000, 1,
+                PaddingMode.ZEROS, 59998, 59998);
+        assertFalse(TWO_THREADS.supports(huge));
+        assertEquals("cpu-reference", Backends.select(Backends.AUTO, huge).backend().name());
+        assertTrue(TWO_THREADS.supports(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS).geometry()));
+    }
+
+    @Test
     void plansAreCachedPerGeometry() {
         CpuBackend cpu = new CpuBackend(2);
         ConvGeometry g = layer(1, 8, 10, 10, 8, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS).geometry();
