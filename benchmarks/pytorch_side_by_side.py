@@ -6,12 +6,15 @@ For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d (uniform 
 prints per layer both medians, both GFLOP/s and the ratio PyTorch time / jconv time (above 1: jconv is faster),
 and the geometric mean of the ratios.
 
-The machines this runs on are shared and noisy: --rounds R alternates PyTorch and jconv R times and takes each
-side's median over the rounds, so a burst of load hits both sides alike. Compare ratios, not absolute times.
+The machines this runs on are shared and noisy, so the two sides are interleaved layer by layer (PyTorch on a
+layer, then one `jconv bench` process on the same layer, then the next layer), and --rounds R repeats that R
+times and takes each side's median over the rounds, so a burst of load tends to hit both sides alike. Compare
+ratios, not absolute times.
 
 Usage (from anywhere; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
   benchmarks/pytorch_side_by_side.py                       # the issue-3 target suite, 2 threads
   benchmarks/pytorch_side_by_side.py --threads 2 --rounds 3 --markdown benchmarks/results/out.md
+  benchmarks/pytorch_side_by_side.py --threads 1
   benchmarks/pytorch_side_by_side.py --layer 1,64,56,56,64,3,1,1,1,1 --layer 1,32,112,112,32,3,1,1,1,32
   JCONV="java --add-modules jdk.incubator.vector -jar target/jconv.jar" benchmarks/pytorch_side_by_side.py
 """
@@ -107,7 +110,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides (default 2)")
     ap.add_argument("--warmup", type=int, default=5, help="untimed runs, at least 1 s of them (default 5)")
     ap.add_argument("--iterations", type=int, default=20, help="timed runs per layer (default 20)")
-    ap.add_argument("--rounds", type=int, default=1, help="alternate PyTorch and jconv this many times (default 1)")
+    ap.add_argument("--rounds", type=int, default=3, help="repeat the interleaved run this many times (default 3)")
     ap.add_argument("--jconv", default=default_jconv, help="command that runs jconv (default: $JCONV or ./jconv)")
     ap.add_argument("--markdown", help="also write the table as Markdown to this file")
     args = ap.parse_args()
@@ -120,10 +123,9 @@ def main():
     load_before = os.getloadavg()
     for rnd in range(args.rounds):
         print(f"round {rnd + 1}/{args.rounds}", file=sys.stderr, flush=True)
-        for spec, ms in time_pytorch(layers, args.threads, args.warmup, args.iterations).items():
-            torch_rounds[spec].append(ms)
-        for spec, ms in time_jconv(args.jconv, layers, args.threads, args.warmup, args.iterations).items():
-            jconv_rounds[spec].append(ms)
+        for spec in layers:
+            torch_rounds[spec].append(time_pytorch([spec], args.threads, args.warmup, args.iterations)[spec])
+            jconv_rounds[spec].append(time_jconv(args.jconv, [spec], args.threads, args.warmup, args.iterations)[spec])
     load_after = os.getloadavg()
 
     import torch
@@ -154,8 +156,9 @@ def main():
         f"{load_after[0]:.1f} after",
         f"threads: {args.threads} (torch.set_num_threads and jconv bench --threads)",
         f"PyTorch {torch.__version__}; {java[0] if java else 'java ?'}",
-        f"{args.rounds} round(s) of {args.iterations} timed runs after >= {args.warmup} warm-up runs "
-        f"(>= {MIN_WARMUP_SECONDS:.0f} s) per layer and side; medians",
+        f"{args.rounds} round(s), layers interleaved (PyTorch, then a fresh `jconv bench` process), each with "
+        f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s, "
+        f"jconv >= 3 s until settled); per side the median of the per-round medians",
     ]
     text = "\n".join(lines) + "\n\n" + "\n".join("- " + n for n in notes) + "\n"
     print(text)

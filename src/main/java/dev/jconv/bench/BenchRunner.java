@@ -17,8 +17,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +28,8 @@ import java.util.function.Consumer;
  * weights in [-1, 1) (never zeros, which some hardware computes faster), a warm-up (plan creation, caches, JIT
  * compilation), then {@code iterations} timed passes; the median is the reported time.
  *
- * <p>Warm-up: at least {@code warmup} passes and {@link #MIN_WARMUP_NANOS}, then more until the JIT has settled,
+ * <p>Warm-up: at least {@code warmup} passes and {@link #MIN_WARMUP_NANOS} ({@link #FIRST_WARMUP_NANOS} for a
+ * backend's first layer, while the JIT compiles its shared code), then more until the JIT has settled,
  * i.e. until the median of the last {@value #WINDOW} passes is no longer 5% faster than that of the
  * {@value #WINDOW} before, for at most {@link #MAX_WARMUP_NANOS}. A fixed count is not enough on the JVM: the
  * vector kernels run orders of magnitude slower before C2 compiles them, which takes seconds in a fresh JVM and
@@ -34,7 +37,8 @@ import java.util.function.Consumer;
  * Every pair is resolved before anything runs, so an unavailable backend fails the run before any output.
  */
 public final class BenchRunner {
-    static final long MIN_WARMUP_NANOS = 500_000_000L;
+    static final long MIN_WARMUP_NANOS = 1_000_000_000L;
+    static final long FIRST_WARMUP_NANOS = 3_000_000_000L;
     static final long MAX_WARMUP_NANOS = 20_000_000_000L;
     static final int WINDOW = 5;
 
@@ -81,11 +85,13 @@ public final class BenchRunner {
             }
         }
         List<BenchResult> results = new ArrayList<>();
+        Set<ConvBackend> warmed = new HashSet<>();
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
             progress.accept(String.format(Locale.ROOT, "bench [%d/%d] %s on %s", i + 1, pairs.size(),
                     p.layer().text(), p.backend().name()));
-            results.add(measure(p.layer(), p.backend(), 1000L * i));
+            long minWarmup = warmed.add(p.backend()) ? FIRST_WARMUP_NANOS : MIN_WARMUP_NANOS;
+            results.add(measure(p.layer(), p.backend(), 1000L * i, minWarmup));
         }
         return new BenchRun(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
@@ -106,13 +112,13 @@ public final class BenchRunner {
         return b.name().equals(CpuBackend.NAME) ? cpu : b;
     }
 
-    private BenchResult measure(LayerSpec layer, ConvBackend backend, long seed) {
+    private BenchResult measure(LayerSpec layer, ConvBackend backend, long seed, long minWarmup) {
         ConvGeometry g = layer.geometry();
         float[] input = Tensor.uniform(seed, -1f, 1f, layer.inputShape()).data();
         float[] weight = Tensor.uniform(seed + 1, -1f, 1f, layer.weightShape()).data();
         float[] output = new float[g.batch() * g.outChannels() * g.outHeight() * g.outWidth()];
         ConvPlan plan = backend.plan(g);
-        warmUp(plan, input, weight, output);
+        warmUp(plan, input, weight, output, minWarmup);
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
@@ -127,7 +133,7 @@ public final class BenchRunner {
                 ms[0], ms[iterations - 1], flops / (median * 1e6), plan.describe());
     }
 
-    private void warmUp(ConvPlan plan, float[] input, float[] weight, float[] output) {
+    private void warmUp(ConvPlan plan, float[] input, float[] weight, float[] output, long minWarmup) {
         if (warmup == 0) {
             return;
         }
@@ -144,7 +150,7 @@ public final class BenchRunner {
             double current = window[WINDOW / 2];
             long spent = System.nanoTime() - start;
             boolean settled = current > 0.95 * previous;
-            if (spent >= MAX_WARMUP_NANOS || (done >= warmup && spent >= MIN_WARMUP_NANOS && settled)) {
+            if (spent >= MAX_WARMUP_NANOS || (done >= warmup && spent >= minWarmup && settled)) {
                 return;
             }
             previous = current;

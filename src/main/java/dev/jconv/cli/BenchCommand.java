@@ -52,8 +52,9 @@ public final class BenchCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "5",
-            description = "Untimed runs per layer and backend, at least; warm-up goes on (0.5 to 20 s) until the "
-                    + "JIT has settled. 0 skips warm-up (default: ${DEFAULT-VALUE}).")
+            description = "Untimed runs per layer and backend, at least; warm-up goes on (at least 1 s, 3 s for a "
+                    + "backend's first layer, at most 20 s) until the JIT has settled. 0 skips warm-up "
+                    + "(default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--iterations", paramLabel = "RUNS", defaultValue = "20",

@@ -34,6 +34,7 @@ public final class CpuBackend implements ConvBackend {
 
     private final int threads;
     private final double parallelFlops;
+    private final int packMinColumns;
     private final PlanCache plans = new PlanCache(this::newPlan);
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
@@ -48,11 +49,17 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests lower {@code parallelFlops} to run small convolutions on the pool too. */
     CpuBackend(int threads, double parallelFlops) {
+        this(threads, parallelFlops, ImplicitGemmPlan.PACK_MIN_COLUMNS);
+    }
+
+    /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
         this.threads = threads;
         this.parallelFlops = parallelFlops;
+        this.packMinColumns = packMinColumns;
     }
 
     /**
@@ -126,6 +133,6 @@ public final class CpuBackend implements ConvBackend {
                     + " floats, more than one Java array holds; use cpu-reference");
         }
         WorkerPool pool = WorkerPool.of(g.flops() < parallelFlops ? 1 : threads);
-        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool);
+        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }
 }

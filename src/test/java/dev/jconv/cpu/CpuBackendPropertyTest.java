@@ -17,15 +17,18 @@ import net.jqwik.api.lifecycle.PropagationMode;
  * {@code cpu} agrees with {@code cpu-reference} on random valid convolutions: every padding kind and mode,
  * strides, dilations, groups (depthwise and channel multipliers included), bias or none, batched and
  * unbatched. Shapes stay small so 1,000 tries run in seconds; the backend is forced onto a 3-thread pool even
- * for tiny problems so the task split is exercised too. Seeded by {@link PropertySeed}.
+ * for tiny problems so the task split is exercised too, and each case runs with both weight layouts. Seeded by {@link PropertySeed}.
  */
 @AddLifecycleHook(value = PropertySeed.class, propagateTo = PropagationMode.DIRECT_DESCENDANTS)
 class CpuBackendPropertyTest {
-    private static final CpuBackend CPU = new CpuBackend(3, 0);
+    private static final CpuBackend PACKED = new CpuBackend(3, 0, 0);
+    private static final CpuBackend IN_PLACE = new CpuBackend(3, 0, Integer.MAX_VALUE);
 
+    /** Each case runs twice: with weights packed per call and read in place (the two GEMM kernel families). */
     @Property(tries = 1000)
     void agreesWithReference(@ForAll("configurations") AgainstReference.Case c) {
-        AgainstReference.check(CPU, c);
+        AgainstReference.check(PACKED, c);
+        AgainstReference.check(IN_PLACE, c);
     }
 
     /**

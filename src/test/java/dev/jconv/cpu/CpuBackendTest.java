@@ -52,6 +52,14 @@ class CpuBackendTest {
         AgainstReference.check(TWO_THREADS, c);
     }
 
+    @Test
+    void weightsArePackedOnlyWhereTheyAreReusedEnough() {
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .contains("weights packed per call"));
+        assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .contains("weights read in place"));
+    }
+
     /** The 3x3 depthwise kernel that computes four rows at once, at every row remainder, width and mode. */
     static Stream<Arguments> depthwise3x3() {
         Stream.Builder<Arguments> b = Stream.builder();
