@@ -115,20 +115,15 @@ final class FlatLayout {
     }
 
     /**
-     * Floats the layout copy of a whole batch needs (an upper bound: every stride phase), computed without
-     * overflow so that {@link CpuBackend#supports} can refuse inputs whose copy no Java array could hold.
+     * Floats the layout copy of one image needs (an upper bound: every stride phase; images are copied one
+     * pass at a time), computed without overflow so that {@link CpuBackend#supports} can refuse inputs whose
+     * copy no Java array could hold.
      */
     static long copyLength(ConvGeometry g) {
         long rows = ceilDiv(g.inHeight() + (long) g.padTop() + g.padBottom(), g.strideH());
         long cols = ceilDiv(g.inWidth() + (long) g.padLeft() + g.padRight(), g.strideW());
         long phases = (long) g.strideH() * g.strideW();
-        return (long) g.batch() * g.inChannels() * Math.min(phases, (long) g.kernelH() * g.kernelW()) * rows * cols
-                + SLACK;
-    }
-
-    /** Floats a layout buffer for the whole batch needs (none when {@link #direct}). */
-    int bufferLength() {
-        return direct ? 0 : g.batch() * imageStride + SLACK;
+        return (long) g.inChannels() * Math.min(phases, (long) g.kernelH() * g.kernelW()) * rows * cols + SLACK;
     }
 
     /** Share of computed columns that are discarded: {@code 1 - outWidth / rowWidth} over the flat range. */

@@ -10,7 +10,10 @@ import java.util.Locale;
  * ({@link FlatLayout}). For a 1x1 stride-1 unpadded convolution the layout is the input itself and this is a
  * plain GEMM on it.
  *
- * <p>Work is cut into tasks of (image, group, block of output channels, run of flat tiles). Inside a task the
+ * <p>Images are processed in passes of as many as fit their layout copy in about half the L2 cache: each pass
+ * writes its images' copy and then multiplies it while it is still cached (a whole batch-8 56x56x64 copy is
+ * 7 MB and would come back from memory). Within a pass, work is cut into tasks of (image, group, block of
+ * output channels, run of flat tiles). Inside a task the
  * tile loop is outside the channel loop, so the input a tile reads stays in L1/L2 while every channel block
  * uses it; the channel blocks of one task are sized so their weight rows (read in place) fit in L2.
  */
@@ -25,6 +28,8 @@ final class ImplicitGemmPlan implements ConvPlan {
      * by a third. The 512x3x3x512 layer on 7x7 (61 columns) reads its 9 MB of weights in place instead.
      */
     static final int PACK_MIN_COLUMNS = 512;
+    /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
+    private static final int PASS_BYTES = 1 << 20;
 
     private final ConvGeometry g;
     private final FlatLayout layout;
@@ -45,6 +50,7 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final int tilesPerChunk;
     private final int tileChunks;
     private final int fillChunk;
+    private final int imagesPerPass;
     private volatile boolean closed;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
@@ -65,13 +71,15 @@ final class ImplicitGemmPlan implements ConvPlan {
         channelChunks = FlatLayout.ceilDiv(blocksPerGroup, blocksPerChunk);
         fullTiles = layout.flatLength / GemmKernel.WIDTH;
         tileCount = fullTiles + (layout.flatLength % GemmKernel.WIDTH == 0 ? 0 : 1);
-        int outerTasks = g.batch() * g.groups() * channelChunks;
+        imagesPerPass = layout.direct ? Math.max(1, g.batch())
+                : (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / ((long) layout.imageStride * Float.BYTES)));
+        int outerTasks = imagesPerPass * g.groups() * channelChunks;
         int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
         int split = Math.max(1, Math.min(tileCount, FlatLayout.ceilDiv(wanted, outerTasks)));
         tilesPerChunk = FlatLayout.ceilDiv(tileCount, split);
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
-        int planes = g.batch() * g.inChannels();
-        fillChunk = Math.max(1, FlatLayout.ceilDiv(planes, pool.threads() * TASKS_PER_THREAD));
+        int planesPerPass = imagesPerPass * g.inChannels();
+        fillChunk = Math.max(1, FlatLayout.ceilDiv(planesPerPass, pool.threads() * TASKS_PER_THREAD));
         packWeights = (long) layout.flatLength * g.batch() >= packMinColumns;
         int blocks = g.groups() * blocksPerGroup;
         packedLength = packWeights ? blocks * tapsPerRow * GemmKernel.ROWS : 0;
@@ -87,30 +95,30 @@ final class ImplicitGemmPlan implements ConvPlan {
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
         CpuPlans.checkOpen(closed);
         CpuPlans.checkLengths(g, input, weight, bias, output);
-        float[] src = layout.direct ? input : buffers.take(layout.bufferLength());
+        float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
-        // One parallel pass prepares both operands: the input's layout copy and the packed weights.
-        int planes = g.batch() * g.inChannels();
-        int fillTasks = layout.direct ? 0 : FlatLayout.ceilDiv(planes, fillChunk);
         int blocks = g.groups() * blocksPerGroup;
         int packTasks = packWeights ? FlatLayout.ceilDiv(blocks, packChunk) : 0;
-        pool.forEach(fillTasks + packTasks, task -> {
-            if (task < fillTasks) {
-                for (int p = task * fillChunk, end = Math.min(planes, p + fillChunk); p < end; p++) {
-                    layout.fill(input, p / g.inChannels(), p % g.inChannels(), src, p * layout.channelStride);
+        for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
+            int first = n0;
+            int images = Math.min(imagesPerPass, g.batch() - n0);
+            // One parallel step prepares both operands: this pass's layout copy (and, once, the packed weights).
+            int planes = images * g.inChannels();
+            int fillTasks = layout.direct ? 0 : FlatLayout.ceilDiv(planes, fillChunk);
+            int prepTasks = fillTasks + (n0 == 0 ? packTasks : 0);
+            pool.forEach(prepTasks, task -> {
+                if (task < fillTasks) {
+                    for (int p = task * fillChunk, end = Math.min(planes, p + fillChunk); p < end; p++) {
+                        layout.fill(input, first + p / g.inChannels(), p % g.inChannels(), src,
+                                p * layout.channelStride);
+                    }
+                } else {
+                    packBlocks(weight, packed, (task - fillTasks) * packChunk, blocks);
                 }
-            } else {
-                int first = (task - fillTasks) * packChunk;
-                for (int b = first, end = Math.min(blocks, first + packChunk); b < end; b++) {
-                    int group = b / blocksPerGroup;
-                    int m0 = (b % blocksPerGroup) * GemmKernel.ROWS;
-                    GemmKernel.pack(weight, group * rowsPerGroup + m0, Math.min(GemmKernel.ROWS, rowsPerGroup - m0),
-                            tapsPerRow, packed, b * tapsPerRow * GemmKernel.ROWS);
-                }
-            }
-        });
-        int tasks = g.batch() * g.groups() * channelChunks * tileChunks;
-        pool.forEach(tasks, task -> runTask(task, src, weight, packed, bias, output));
+            });
+            int tasks = images * g.groups() * channelChunks * tileChunks;
+            pool.forEach(tasks, task -> runTask(task, first, src, weight, packed, bias, output));
+        }
         if (!layout.direct) {
             buffers.give(src);
         }
@@ -119,15 +127,26 @@ final class ImplicitGemmPlan implements ConvPlan {
         }
     }
 
-    private void runTask(int task, float[] src, float[] w, float[] packed, float[] bias, float[] out) {
+    private void packBlocks(float[] weight, float[] packed, int first, int blocks) {
+        for (int b = first, end = Math.min(blocks, first + packChunk); b < end; b++) {
+            int group = b / blocksPerGroup;
+            int m0 = (b % blocksPerGroup) * GemmKernel.ROWS;
+            GemmKernel.pack(weight, group * rowsPerGroup + m0, Math.min(GemmKernel.ROWS, rowsPerGroup - m0),
+                    tapsPerRow, packed, b * tapsPerRow * GemmKernel.ROWS);
+        }
+    }
+
+    /** Task {@code task} of the pass starting at image {@code firstImage}. */
+    private void runTask(int task, int firstImage, float[] src, float[] w, float[] packed, float[] bias, float[] out) {
         int tileChunk = task % tileChunks;
         int rest = task / tileChunks;
         int channelChunk = rest % channelChunks;
         rest /= channelChunks;
         int group = rest % g.groups();
-        int n = rest / g.groups();
+        int n = firstImage + rest / g.groups();
 
-        int srcBase = n * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
+        int srcImage = layout.direct ? n : n - firstImage;
+        int srcBase = srcImage * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
         int planeStride = g.outHeight() * g.outWidth();
         int firstBlock = channelChunk * blocksPerChunk;
         int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);

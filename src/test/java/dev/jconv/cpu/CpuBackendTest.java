@@ -35,6 +35,8 @@ class CpuBackendTest {
         return Stream.of(
                 Arguments.of(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)),
                 Arguments.of(layer(2, 64, 28, 28, 64, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS)),
+                // about 1 MB of padded copy per image: one image per pass, three passes
+                Arguments.of(layer(3, 64, 60, 60, 24, 3, 1, 1, 1, 1, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS)),
                 Arguments.of(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS)),
                 Arguments.of(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)),
