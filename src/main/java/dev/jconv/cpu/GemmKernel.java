@@ -179,7 +179,8 @@ final class GemmKernel {
      * which must not read past the caller's input), weights packed as {@code wp[wp0 + 8 * t + m]}.
      */
     static void tile8x1Packed(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid, float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores, float[] spill) {
+            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores,
+            float[] spill) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
         FloatVector a20 = start(bias, bias0, 2, rowsValid);
@@ -245,7 +246,10 @@ final class GemmKernel {
         }
     }
 
-    /** An 8-channel x 3-vector tile over every tap, weights read in place, row {@code m} at {@code w[row0 + m * rowStride + t]}. */
+    /**
+     * An 8-channel x 3-vector tile over every tap, weights read in place, row {@code m} at
+     * {@code w[row0 + m * rowStride + t]}.
+     */
     static void tile8x3(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias,
             int bias0, float[] out, int plane0, int planeStride, int j0, VectorStores stores, float[] spill) {
@@ -372,11 +376,13 @@ final class GemmKernel {
 
     /**
      * An 8-channel x 1-vector tile reading only the first {@code lanes} lanes (the ragged end of the flat range,
-     * which must not read past the caller's input), weights read in place, row {@code m} at {@code w[row0 + m * rowStride + t]}.
+     * which must not read past the caller's input), weights read in place, row {@code m} at
+     * {@code w[row0 + m * rowStride + t]}.
      */
     static void tile8x1(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores, float[] spill) {
+            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores,
+            float[] spill) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
         int w2 = row0 + Math.min(2, rowsValid - 1) * rowStride;

@@ -10,6 +10,12 @@ import java.util.Locale;
  * ({@link FlatLayout}). For a 1x1 stride-1 unpadded convolution the layout is the input itself and this is a
  * plain GEMM on it.
  *
+ * <p>Weights: where every weight meets many flat columns (the usual case) they are packed once per call into
+ * 8-channel blocks ({@link GemmKernel}), alongside the input copy, and tasks split the columns. Where the flat
+ * range is short and the weights big (512x3x3x512 on 7x7: 61 columns, 9 MB of weights) packing would cost as
+ * much as the convolution, so the kernel reads the weight rows in place and tasks split the channels, each
+ * task taking all columns of its blocks so every weight row comes from memory once.
+ *
  * <p>Images are processed in passes of as many as fit their layout copy in about half the L2 cache: each pass
  * writes its images' copy and then multiplies it while it is still cached (a whole batch-8 56x56x64 copy is
  * 7 MB and would come back from memory). Within a pass, work is cut into tasks of (image, group, block of
@@ -66,21 +72,32 @@ final class ImplicitGemmPlan implements ConvPlan {
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
-        blocksPerChunk = Math.max(1, Math.min(blocksPerGroup,
-                WEIGHT_BYTES_PER_TASK / (GemmKernel.ROWS * tapsPerRow * Float.BYTES)));
-        channelChunks = FlatLayout.ceilDiv(blocksPerGroup, blocksPerChunk);
-        fullTiles = layout.flatLength / GemmKernel.WIDTH;
-        tileCount = fullTiles + (layout.flatLength % GemmKernel.WIDTH == 0 ? 0 : 1);
         imagesPerPass = layout.direct ? Math.max(1, g.batch())
                 : (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / ((long) layout.imageStride * Float.BYTES)));
-        int outerTasks = imagesPerPass * g.groups() * channelChunks;
+        packWeights = (long) layout.flatLength * g.batch() >= packMinColumns;
         int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
-        int split = Math.max(1, Math.min(tileCount, FlatLayout.ceilDiv(wanted, outerTasks)));
-        tilesPerChunk = FlatLayout.ceilDiv(tileCount, split);
+        int cachedBlocks = Math.max(1, WEIGHT_BYTES_PER_TASK / (GemmKernel.ROWS * tapsPerRow * Float.BYTES));
+        int outerPerChannelChunk = imagesPerPass * g.groups();
+        fullTiles = layout.flatLength / GemmKernel.WIDTH;
+        tileCount = fullTiles + (layout.flatLength % GemmKernel.WIDTH == 0 ? 0 : 1);
+        if (packWeights) {
+            // Channel chunks only as needed to keep a task's weights in L2; columns give the parallelism.
+            blocksPerChunk = Math.min(blocksPerGroup, cachedBlocks);
+            channelChunks = FlatLayout.ceilDiv(blocksPerGroup, blocksPerChunk);
+            int split = Math.max(1, Math.min(tileCount,
+                    FlatLayout.ceilDiv(wanted, outerPerChannelChunk * channelChunks)));
+            tilesPerChunk = FlatLayout.ceilDiv(tileCount, split);
+        } else {
+            // Weight-heavy: every task takes all columns of its channel blocks, so each weight row comes from
+            // memory once and is reused from L2 for the next tiles; channels give the parallelism.
+            int split = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, outerPerChannelChunk)));
+            blocksPerChunk = Math.min(cachedBlocks, FlatLayout.ceilDiv(blocksPerGroup, split));
+            channelChunks = FlatLayout.ceilDiv(blocksPerGroup, blocksPerChunk);
+            tilesPerChunk = tileCount;
+        }
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
         int planesPerPass = imagesPerPass * g.inChannels();
         fillChunk = Math.max(1, FlatLayout.ceilDiv(planesPerPass, pool.threads() * TASKS_PER_THREAD));
-        packWeights = (long) layout.flatLength * g.batch() >= packMinColumns;
         int blocks = g.groups() * blocksPerGroup;
         packedLength = packWeights ? blocks * tapsPerRow * GemmKernel.ROWS : 0;
         packChunk = Math.max(1, FlatLayout.ceilDiv(blocks, pool.threads() * TASKS_PER_THREAD));
@@ -137,7 +154,8 @@ final class ImplicitGemmPlan implements ConvPlan {
     }
 
     /** Task {@code task} of the pass starting at image {@code firstImage}. */
-    private void runTask(int task, int firstImage, float[] src, float[] w, float[] packed, float[] bias, float[] out) {
+    private void runTask(int task, int firstImage, float[] src, float[] w, float[] packed, float[] bias,
+                         float[] out) {
         int tileChunk = task % tileChunks;
         int rest = task / tileChunks;
         int channelChunk = rest % channelChunks;
@@ -147,41 +165,58 @@ final class ImplicitGemmPlan implements ConvPlan {
 
         int srcImage = layout.direct ? n : n - firstImage;
         int srcBase = srcImage * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
-        int planeStride = g.outHeight() * g.outWidth();
         int firstBlock = channelChunk * blocksPerChunk;
         int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);
         int firstTile = tileChunk * tilesPerChunk;
         int lastTile = Math.min(tileCount, firstTile + tilesPerChunk);
-        int[] taps = layout.tapOffset;
         float[] spill = VectorStores.newSpill();
-        for (int tile = firstTile; tile < lastTile; tile++) {
-            int j0 = tile * GemmKernel.WIDTH;
+        if (packed != null) {
+            for (int tile = firstTile; tile < lastTile; tile++) {
+                for (int block = firstBlock; block < lastBlock; block++) {
+                    multiply(src, srcBase, w, packed, block, group, n, tile, bias, out, spill);
+                }
+            }
+        } else {
             for (int block = firstBlock; block < lastBlock; block++) {
-                int m0 = block * GemmKernel.ROWS;
-                int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
-                int k0 = group * rowsPerGroup + m0;
-                int plane0 = (n * g.outChannels() + k0) * planeStride;
-                int wp0 = (group * blocksPerGroup + block) * tapsPerRow * GemmKernel.ROWS;
-                if (tile < fullTiles) {
-                    if (packed != null) {
-                        GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0,
-                                planeStride, j0, stores, spill);
-                    } else {
-                        GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out,
-                                plane0, planeStride, j0, stores, spill);
-                    }
-                    continue;
+                for (int tile = firstTile; tile < lastTile; tile++) {
+                    multiply(src, srcBase, w, null, block, group, n, tile, bias, out, spill);
                 }
-                for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
-                    int lanes = Math.min(GemmKernel.LANES, layout.flatLength - j);
-                    if (packed != null) {
-                        GemmKernel.tile8x1Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0,
-                                planeStride, j, lanes, stores, spill);
-                    } else {
-                        GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out,
-                                plane0, planeStride, j, lanes, stores, spill);
-                    }
-                }
+            }
+        }
+    }
+
+    /**
+     * One 8-channel block times one tile of flat columns (a full tile, or its ragged end vector by vector), with
+     * the packed weights when there are any, else the weight rows in place.
+     */
+    private void multiply(float[] src, int srcBase, float[] w, float[] packed, int block, int group, int n,
+                          int tile, float[] bias, float[] out, float[] spill) {
+        int m0 = block * GemmKernel.ROWS;
+        int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
+        int k0 = group * rowsPerGroup + m0;
+        int planeStride = g.outHeight() * g.outWidth();
+        int plane0 = (n * g.outChannels() + k0) * planeStride;
+        int wp0 = (group * blocksPerGroup + block) * tapsPerRow * GemmKernel.ROWS;
+        int[] taps = layout.tapOffset;
+        int j0 = tile * GemmKernel.WIDTH;
+        if (tile < fullTiles) {
+            if (packed != null) {
+                GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0, planeStride,
+                        j0, stores, spill);
+            } else {
+                GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out, plane0,
+                        planeStride, j0, stores, spill);
+            }
+            return;
+        }
+        for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
+            int lanes = Math.min(GemmKernel.LANES, layout.flatLength - j);
+            if (packed != null) {
+                GemmKernel.tile8x1Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0, planeStride, j,
+                        lanes, stores, spill);
+            } else {
+                GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out, plane0,
+                        planeStride, j, lanes, stores, spill);
             }
         }
     }

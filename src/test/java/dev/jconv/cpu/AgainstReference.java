@@ -22,7 +22,8 @@ final class AgainstReference {
     /** Inputs for one check, seeded so a failure can be replayed. */
     record Case(int[] inputShape, int[] weightShape, boolean bias, ConvParams params, long seed) {
         ConvGeometry geometry() {
-            return ConvValidator.checkForward(inputShape, weightShape, bias ? new int[] {weightShape[0]} : null, params);
+            int[] biasShape = bias ? new int[] {weightShape[0]} : null;
+            return ConvValidator.checkForward(inputShape, weightShape, biasShape, params);
         }
 
         @Override

@@ -17,7 +17,8 @@ import net.jqwik.api.lifecycle.PropagationMode;
  * {@code cpu} agrees with {@code cpu-reference} on random valid convolutions: every padding kind and mode,
  * strides, dilations, groups (depthwise and channel multipliers included), bias or none, batched and
  * unbatched. Shapes stay small so 1,000 tries run in seconds; the backend is forced onto a 3-thread pool even
- * for tiny problems so the task split is exercised too, and each case runs with both weight layouts. Seeded by {@link PropertySeed}.
+ * for tiny problems so the task split is exercised too, and each case runs with both weight layouts.
+ * Seeded by {@link PropertySeed}.
  */
 @AddLifecycleHook(value = PropertySeed.class, propagateTo = PropagationMode.DIRECT_DESCENDANTS)
 class CpuBackendPropertyTest {

@@ -150,7 +150,8 @@ class CpuBackendTest {
         plan.close();
         ConvGeometry g = c.geometry();
         float[] out = new float[g.batch() * g.outChannels() * g.outHeight() * g.outWidth()];
-        assertThrows(IllegalStateException.class, () -> plan.forward(new float[8 * 100], new float[8 * 8 * 9], null, out));
+        assertThrows(IllegalStateException.class,
+                () -> plan.forward(new float[8 * 100], new float[8 * 8 * 9], null, out));
     }
 
     @Test
