@@ -131,47 +131,58 @@ final class FlatLayout {
         return 1.0 - (double) g.outHeight() * g.outWidth() / flatLength;
     }
 
+    /** How many stride phases the layout stores per channel. */
+    int phases() {
+        return usedPhases.length;
+    }
+
     /**
      * Writes channel {@code c} of image {@code n} of {@code input} (NCHW) into {@code dst} at {@code dstBase}:
      * {@link #channelStride} floats, every used phase.
      */
     void fill(float[] input, int n, int c, float[] dst, int dstBase) {
+        for (int slot = 0; slot < usedPhases.length; slot++) {
+            fill(input, n, c, slot, dst, dstBase + slot * phasePlane);
+        }
+    }
+
+    /** Writes one stride phase ({@code slot}) of channel {@code c} of image {@code n}: {@code rows x rowWidth} floats. */
+    void fill(float[] input, int n, int c, int slot, float[] dst, int dstBase) {
         int h = g.inHeight();
         int w = g.inWidth();
         int srcPlane = (n * g.inChannels() + c) * h * w;
         int sw = g.strideW();
-        for (int[] phase : usedPhases) {
-            int rowSrc0 = phase[0] * rows;
-            int colSrc0 = phase[1] * rowWidth;
-            for (int i = 0; i < rows; i++) {
-                int d = dstBase + i * rowWidth;
-                int sy = phaseRowSource[rowSrc0 + i];
-                if (sy < 0) {
-                    Arrays.fill(dst, d, d + rowWidth, 0f);
-                    continue;
-                }
-                int srcRow = srcPlane + sy * w;
-                if (sw == 1) {
-                    // The interior is one contiguous run; only the padding columns go through the map.
-                    int left = Math.min(g.padLeft(), rowWidth);
-                    int run = Math.min(w, rowWidth - left);
-                    for (int j = 0; j < left; j++) {
-                        int sx = phaseColSource[j];
-                        dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
-                    }
-                    System.arraycopy(input, srcRow, dst, d + left, run);
-                    for (int j = left + run; j < rowWidth; j++) {
-                        int sx = phaseColSource[j];
-                        dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
-                    }
-                } else {
-                    for (int j = 0; j < rowWidth; j++) {
-                        int sx = phaseColSource[colSrc0 + j];
-                        dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
-                    }
+        int px = usedPhases[slot][1];
+        int rowSrc0 = usedPhases[slot][0] * rows;
+        int colSrc0 = px * rowWidth;
+        // Columns [start, end) read input columns first + sw * j, inside the input: a plain (strided) copy.
+        // Only the columns outside it, the padding, go through the index map.
+        int first = px - g.padLeft();
+        int start = Math.min(rowWidth, Math.max(0, ceilDiv(-first, sw)));
+        int end = Math.max(start, Math.min(rowWidth, ceilDiv(w - first, sw)));
+        for (int i = 0; i < rows; i++) {
+            int d = dstBase + i * rowWidth;
+            int sy = phaseRowSource[rowSrc0 + i];
+            if (sy < 0) {
+                Arrays.fill(dst, d, d + rowWidth, 0f);
+                continue;
+            }
+            int srcRow = srcPlane + sy * w;
+            for (int j = 0; j < start; j++) {
+                int sx = phaseColSource[colSrc0 + j];
+                dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
+            }
+            if (sw == 1) {
+                System.arraycopy(input, srcRow + first + start, dst, d + start, end - start);
+            } else {
+                for (int j = start, sx = srcRow + first + sw * start; j < end; j++, sx += sw) {
+                    dst[d + j] = input[sx];
                 }
             }
-            dstBase += phasePlane;
+            for (int j = end; j < rowWidth; j++) {
+                int sx = phaseColSource[colSrc0 + j];
+                dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
+            }
         }
     }
 

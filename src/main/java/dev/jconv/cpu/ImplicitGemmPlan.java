@@ -96,8 +96,8 @@ final class ImplicitGemmPlan implements ConvPlan {
             tilesPerChunk = tileCount;
         }
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
-        int planesPerPass = imagesPerPass * g.inChannels();
-        fillChunk = Math.max(1, FlatLayout.ceilDiv(planesPerPass, pool.threads() * TASKS_PER_THREAD));
+        int phasePlanesPerPass = imagesPerPass * g.inChannels() * layout.phases();
+        fillChunk = Math.max(1, FlatLayout.ceilDiv(phasePlanesPerPass, pool.threads() * TASKS_PER_THREAD));
         int blocks = g.groups() * blocksPerGroup;
         packedLength = packWeights ? blocks * tapsPerRow * GemmKernel.ROWS : 0;
         packChunk = Math.max(1, FlatLayout.ceilDiv(blocks, pool.threads() * TASKS_PER_THREAD));
@@ -120,14 +120,16 @@ final class ImplicitGemmPlan implements ConvPlan {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
             // One parallel step prepares both operands: this pass's layout copy (and, once, the packed weights).
-            int planes = images * g.inChannels();
-            int fillTasks = layout.direct ? 0 : FlatLayout.ceilDiv(planes, fillChunk);
+            int phasePlanes = images * g.inChannels() * layout.phases();
+            int fillTasks = layout.direct ? 0 : FlatLayout.ceilDiv(phasePlanes, fillChunk);
             int prepTasks = fillTasks + (n0 == 0 ? packTasks : 0);
             pool.forEach(prepTasks, task -> {
                 if (task < fillTasks) {
-                    for (int p = task * fillChunk, end = Math.min(planes, p + fillChunk); p < end; p++) {
-                        layout.fill(input, first + p / g.inChannels(), p % g.inChannels(), src,
-                                p * layout.channelStride);
+                    for (int p = task * fillChunk, end = Math.min(phasePlanes, p + fillChunk); p < end; p++) {
+                        int plane = p / layout.phases();
+                        int slot = p % layout.phases();
+                        layout.fill(input, first + plane / g.inChannels(), plane % g.inChannels(), slot, src,
+                                plane * layout.channelStride + slot * layout.phasePlane);
                     }
                 } else {
                     packBlocks(weight, packed, (task - fillTasks) * packChunk, blocks);
