@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -13,7 +13,9 @@ import java.util.function.IntConsumer;
  * first use, of daemon threads (so a library user's JVM can still exit), never a thread per call.
  *
  * <p>{@link #forEach} hands out task indices dynamically: each of the {@code threads} workers takes the
- * next index until none is left, so uneven tasks (edge tiles, a short last chunk) still balance.
+ * next index until none is left, so uneven tasks (edge tiles, a short last chunk) still balance. The calling
+ * thread is one of the workers (the pool holds {@code threads - 1}): it is awake already, so a call waits for one
+ * fewer thread to be unparked and leaves no thread idle while the others work.
  */
 final class WorkerPool {
     private static final Map<Integer, WorkerPool> POOLS = new ConcurrentHashMap<>();
@@ -23,7 +25,7 @@ final class WorkerPool {
 
     private WorkerPool(int threads) {
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads, WorkerPool::daemon, null, false);
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1, WorkerPool::daemon, null, false);
     }
 
     /** The shared pool with that many threads. */
@@ -52,27 +54,39 @@ final class WorkerPool {
             return;
         }
         AtomicInteger next = new AtomicInteger();
-        RecursiveAction[] all = new RecursiveAction[workers];
-        for (int w = 0; w < workers; w++) {
-            all[w] = new RecursiveAction() {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected void compute() {
-                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                        task.accept(i);
-                    }
-                }
-            };
+        ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[workers - 1];
+        for (int w = 0; w < helpers.length; w++) {
+            helpers[w] = pool.submit(() -> drain(next, count, task));
         }
-        pool.invoke(new RecursiveAction() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected void compute() {
-                invokeAll(all);
+        Throwable failure = null;
+        try {
+            drain(next, count, task);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (ForkJoinTask<?> helper : helpers) {
+            try {
+                helper.join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
-        });
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private static void drain(AtomicInteger next, int count, IntConsumer task) {
+        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+            task.accept(i);
+        }
     }
 
     private static ForkJoinWorkerThread daemon(ForkJoinPool pool) {
