@@ -40,6 +40,8 @@ final class FlatLayout {
     final int flatLength;
     /** Offset of each tap of one group, in weight order {@code (c, r, s)} with {@code c < C / groups}. */
     final int[] tapOffset;
+    /** The farthest any tap reads within its phase plane: flat output {@code f} reads up to {@code f + reach}. */
+    final int reach;
 
     private final int[] phaseRowSource;
     private final int[] phaseColSource;
@@ -96,6 +98,14 @@ final class FlatLayout {
             }
         }
 
+        int farthest = 0;
+        for (int r = 0; r < g.kernelH(); r++) {
+            for (int s = 0; s < g.kernelW(); s++) {
+                farthest = Math.max(farthest, (r * g.dilationH() / sh) * rowWidth + s * g.dilationW() / sw);
+            }
+        }
+        reach = farthest;
+
         // Where each phase row / column reads from: an input index, or -1 for a zero (padding in zeros
         // mode, or a phase position past the padded edge that no valid output reads).
         phaseRowSource = new int[sh * rows];
@@ -148,6 +158,14 @@ final class FlatLayout {
 
     /** Writes one stride phase ({@code slot}) of channel {@code c} of image {@code n}: {@code rows x rowWidth} floats. */
     void fill(float[] input, int n, int c, int slot, float[] dst, int dstBase) {
+        fillRows(input, n, c, slot, 0, rows, dst, dstBase);
+    }
+
+    /**
+     * Writes rows {@code [rowFrom, rowTo)} of one stride phase of channel {@code c} of image {@code n} into the
+     * phase plane starting at {@code dst[dstBase]}.
+     */
+    void fillRows(float[] input, int n, int c, int slot, int rowFrom, int rowTo, float[] dst, int dstBase) {
         int h = g.inHeight();
         int w = g.inWidth();
         int srcPlane = (n * g.inChannels() + c) * h * w;
@@ -160,7 +178,7 @@ final class FlatLayout {
         int first = px - g.padLeft();
         int start = Math.min(rowWidth, Math.max(0, ceilDiv(-first, sw)));
         int end = Math.max(start, Math.min(rowWidth, ceilDiv(w - first, sw)));
-        for (int i = 0; i < rows; i++) {
+        for (int i = rowFrom; i < rowTo; i++) {
             int d = dstBase + i * rowWidth;
             int sy = phaseRowSource[rowSrc0 + i];
             if (sy < 0) {

@@ -16,8 +16,10 @@ import java.util.Locale;
  * much as the convolution, so the kernel reads the weight rows in place and tasks split the channels, each
  * task taking all columns of its blocks so every weight row comes from memory once.
  *
- * <p>Images are processed in passes of as many as fit their layout copy in about half the L2 cache: each pass
- * writes its images' copy and then multiplies it while it is still cached (a whole batch-8 56x56x64 copy is
+ * <p>Where one task holds all channel blocks (the usual case) it also makes the layout copy of the rows its
+ * tiles read ({@link #fillFor}), so the copy is written by the core that reads it. Otherwise images are processed
+ * in passes of as many as fit their layout copy in about half the L2 cache: each pass writes its images' copy
+ * in one parallel step and then multiplies it while it is still cached (a whole batch-8 56x56x64 copy is
  * 7 MB and would come back from memory). Within a pass, work is cut into tasks of (image, group, block of
  * output channels, run of flat tiles). Inside a task the
  * tile loop is outside the channel loop, so the input a tile reads stays in L1/L2 while every channel block
@@ -34,6 +36,8 @@ final class ImplicitGemmPlan implements ConvPlan {
      * by a third. The 512x3x3x512 layer on 7x7 (61 columns) reads its 9 MB of weights in place instead.
      */
     static final int PACK_MIN_COLUMNS = 512;
+    /** Packed weights below this many floats are packed by the calling thread alone. */
+    private static final int SMALL_PACK = 1 << 16;
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
 
@@ -57,6 +61,7 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final int tileChunks;
     private final int fillChunk;
     private final int imagesPerPass;
+    private final boolean fusedFill;
     private volatile boolean closed;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
@@ -96,11 +101,14 @@ final class ImplicitGemmPlan implements ConvPlan {
             tilesPerChunk = tileCount;
         }
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
+        fusedFill = !layout.direct && channelChunks == 1;
         int phasePlanesPerPass = imagesPerPass * g.inChannels() * layout.phases();
         fillChunk = Math.max(1, FlatLayout.ceilDiv(phasePlanesPerPass, pool.threads() * TASKS_PER_THREAD));
         int blocks = g.groups() * blocksPerGroup;
         packedLength = packWeights ? blocks * tapsPerRow * GemmKernel.ROWS : 0;
-        packChunk = Math.max(1, FlatLayout.ceilDiv(blocks, pool.threads() * TASKS_PER_THREAD));
+        // Small weights are packed on the calling thread: waking the pool would cost more than the copy.
+        packChunk = packedLength < SMALL_PACK ? Math.max(1, blocks)
+                : Math.max(1, FlatLayout.ceilDiv(blocks, pool.threads() * TASKS_PER_THREAD));
     }
 
     @Override
@@ -114,35 +122,53 @@ final class ImplicitGemmPlan implements ConvPlan {
         CpuPlans.checkLengths(g, input, weight, bias, output);
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
-        int blocks = g.groups() * blocksPerGroup;
-        int packTasks = packWeights ? FlatLayout.ceilDiv(blocks, packChunk) : 0;
+        if (packWeights) {
+            int blocks = g.groups() * blocksPerGroup;
+            pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
+                    blocks));
+        }
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
-            // One parallel step prepares both operands: this pass's layout copy (and, once, the packed weights).
-            int phasePlanes = images * g.inChannels() * layout.phases();
-            int fillTasks = layout.direct ? 0 : FlatLayout.ceilDiv(phasePlanes, fillChunk);
-            int prepTasks = fillTasks + (n0 == 0 ? packTasks : 0);
-            pool.forEach(prepTasks, task -> {
-                if (task < fillTasks) {
+            if (!layout.direct && !fusedFill) {
+                int phasePlanes = images * g.inChannels() * layout.phases();
+                pool.forEach(FlatLayout.ceilDiv(phasePlanes, fillChunk), task -> {
                     for (int p = task * fillChunk, end = Math.min(phasePlanes, p + fillChunk); p < end; p++) {
                         int plane = p / layout.phases();
                         int slot = p % layout.phases();
                         layout.fill(input, first + plane / g.inChannels(), plane % g.inChannels(), slot, src,
                                 plane * layout.channelStride + slot * layout.phasePlane);
                     }
-                } else {
-                    packBlocks(weight, packed, (task - fillTasks) * packChunk, blocks);
-                }
-            });
+                });
+            }
             int tasks = images * g.groups() * channelChunks * tileChunks;
-            pool.forEach(tasks, task -> runTask(task, first, src, weight, packed, bias, output));
+            pool.forEach(tasks, task -> runTask(task, first, input, src, weight, packed, bias, output));
         }
         if (!layout.direct) {
             buffers.give(src);
         }
         if (packWeights) {
             packs.give(packed);
+        }
+    }
+
+    /**
+     * With {@link #fusedFill}, a task first copies the layout rows its tiles read, of every channel of its group,
+     * so the copy is made by the core that uses it, while it multiplies, and no separate parallel step is needed.
+     * Neighbouring tasks both copy the few rows where their reads overlap; they write the same values, and each
+     * task reads only rows it wrote itself.
+     */
+    private void fillFor(float[] input, int n, int srcImage, int group, int firstTile, int lastTile, float[] src) {
+        int j0 = firstTile * GemmKernel.WIDTH;
+        int j1 = Math.min(layout.flatLength, lastTile * GemmKernel.WIDTH);
+        int rowFrom = j0 / layout.rowWidth;
+        int rowTo = Math.min(layout.rows, (j1 - 1 + layout.reach) / layout.rowWidth + 1);
+        int cpg = g.inChannelsPerGroup();
+        for (int c = group * cpg; c < (group + 1) * cpg; c++) {
+            for (int slot = 0; slot < layout.phases(); slot++) {
+                layout.fillRows(input, n, c, slot, rowFrom, rowTo, src,
+                        srcImage * layout.imageStride + c * layout.channelStride + slot * layout.phasePlane);
+            }
         }
     }
 
@@ -156,8 +182,8 @@ final class ImplicitGemmPlan implements ConvPlan {
     }
 
     /** Task {@code task} of the pass starting at image {@code firstImage}. */
-    private void runTask(int task, int firstImage, float[] src, float[] w, float[] packed, float[] bias,
-                         float[] out) {
+    private void runTask(int task, int firstImage, float[] input, float[] src, float[] w, float[] packed,
+                         float[] bias, float[] out) {
         int tileChunk = task % tileChunks;
         int rest = task / tileChunks;
         int channelChunk = rest % channelChunks;
@@ -171,6 +197,9 @@ final class ImplicitGemmPlan implements ConvPlan {
         int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);
         int firstTile = tileChunk * tilesPerChunk;
         int lastTile = Math.min(tileCount, firstTile + tilesPerChunk);
+        if (fusedFill) {
+            fillFor(input, n, srcImage, group, firstTile, lastTile, src);
+        }
         float[] spill = VectorStores.newSpill();
         if (packed != null) {
             for (int tile = firstTile; tile < lastTile; tile++) {
