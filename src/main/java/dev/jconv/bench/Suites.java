@@ -92,6 +92,32 @@ public final class Suites {
                 "1,512,7,7,512,3,1,1,1,1",
                 "1,32,112,112,32,3,1,1,1,32",
                 "1,64,56,56,64,3,1,2,2,1"));
+        // torchvision VGG-16 at batch 1: its 13 convolutions, 9 distinct (all 3x3, stride 1, padding 1).
+        SUITES.put("vgg16", List.of(
+                "1,3,224,224,64,3,1,1,1,1",
+                "1,64,224,224,64,3,1,1,1,1",
+                "1,64,112,112,128,3,1,1,1,1",
+                "1,128,112,112,128,3,1,1,1,1",
+                "1,128,56,56,256,3,1,1,1,1",
+                "1,256,56,56,256,3,1,1,1,1",
+                "1,256,28,28,512,3,1,1,1,1",
+                "1,512,28,28,512,3,1,1,1,1",
+                "1,512,14,14,512,3,1,1,1,1"));
+        // DeepLabv3 on a ResNet-50 at 513x513, batch 1: the dilated (atrous) layers. Output stride 16 gives
+        // 33x33 features: layer4's 3x3 at dilation 2 and its multi-grid rates 4 and 8, ASPP's 1x1, its 3x3
+        // at rates 6, 12, 18 and the 1x1 projection of the five branches; output stride 8 gives 65x65:
+        // layer3's 3x3 at dilation 2 and ASPP at rate 24.
+        SUITES.put("deeplab", List.of(
+                "1,512,33,33,512,3,1,2,2,1",
+                "1,512,33,33,512,3,1,4,4,1",
+                "1,512,33,33,512,3,1,8,8,1",
+                "1,2048,33,33,256,1,1,0,1,1",
+                "1,2048,33,33,256,3,1,6,6,1",
+                "1,2048,33,33,256,3,1,12,12,1",
+                "1,2048,33,33,256,3,1,18,18,1",
+                "1,1280,33,33,256,1,1,0,1,1",
+                "1,256,65,65,256,3,1,2,2,1",
+                "1,2048,65,65,256,3,1,24,24,1"));
     }
 
     /** The suite names, in the order {@code --help} lists them. */

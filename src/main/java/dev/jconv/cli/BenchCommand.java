@@ -6,9 +6,17 @@ import dev.jconv.bench.BenchRunner;
 import dev.jconv.bench.LayerSpec;
 import dev.jconv.bench.Suites;
 import dev.jconv.cpu.CpuBackend;
+import dev.jconv.report.BenchProgress;
+import dev.jconv.report.Measurements;
+import dev.jconv.report.Report;
+import dev.jconv.report.ReportChart;
+import dev.jconv.report.ResultFiles;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +25,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jconv bench}: times forward passes of layers on backends and prints median/min/max milliseconds and
- * GFLOP/s. Results go to stdout in the chosen format and nothing else does; one progress line per
- * (layer, backend) pair goes to stderr. Bad input throws {@link IllegalArgumentException} (the CLI prints one
+ * GFLOP/s. Results go to stdout in the chosen format and nothing else does; progress goes to stderr (a bar on
+ * a terminal, one line per (layer, backend) pair otherwise, nothing with {@code --quiet}); {@code --plot} also
+ * draws the results as a chart. Bad input throws {@link IllegalArgumentException} (the CLI prints one
  * {@code error:} line, exit status 2) before anything is measured.
  */
 @Command(name = "bench", sortOptions = false,
@@ -65,12 +74,30 @@ public final class BenchCommand implements Callable<Integer> {
             description = "table, csv or json (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--plot", paramLabel = "CHART.png",
+            description = "Also draw GFLOP/s per layer and backend as a bar chart (PNG, log scale when the bars span "
+                    + "more than 30x; written atomically). 'jconv report' makes the same chart from saved results.")
+    Path plot;
+
+    @Option(names = "--peer", paramLabel = "PYTORCH.csv",
+            description = "PyTorch's median times per layer for the chart (benchmarks/pytorch_side_by_side.py --csv).")
+    Path peer;
+
+    @Option(names = {"-q", "--quiet"},
+            description = "No progress on stderr. Otherwise a progress bar when stderr is a terminal, one line per "
+                    + "pair when it is not.")
+    boolean quiet;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         BenchFormat chosen = BenchFormat.parse(format);
+        if (plot != null) {
+            ReportCommand.checkOutputPath("--plot", plot);
+        }
+        Map<String, Double> peerMs = peer == null ? Map.of() : ResultFiles.readPeer(peer);
         List<LayerSpec> all = new ArrayList<>();
         for (String layer : layers) {
             all.add(LayerSpec.parse(layer));
@@ -80,12 +107,24 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int t = threads != null ? threads : CpuBackend.defaultThreads();
         PrintWriter err = spec.commandLine().getErr();
-        BenchRunner runner = new BenchRunner(warmup, iterations, t, line -> {
-            err.println(line);
-            err.flush();
-        });
-        BenchRun run = runner.run(all, backends.stream().map(String::trim).toList());
+        List<String> names = backends.stream().map(String::trim).toList();
+        BenchRun run;
+        try (BenchProgress bar = BenchProgress.start(all.size() * names.size(), quiet)) {
+            BenchRunner runner = new BenchRunner(warmup, iterations, t, line -> {
+                if (bar.visible()) {
+                    bar.next(line.startsWith("bench ") ? line.substring("bench ".length()) : line);
+                } else if (!quiet) {
+                    err.println(line);
+                    err.flush();
+                }
+            });
+            run = runner.run(all, names);
+        }
         chosen.write(run, spec.commandLine().getOut());
+        if (plot != null) {
+            Report report = Report.build(Measurements.of(run), peerMs);
+            ReportChart.write(report, "jconv bench: GFLOP/s per layer (" + run.cpu() + ", " + t + " threads)", plot);
+        }
         return 0;
     }
 

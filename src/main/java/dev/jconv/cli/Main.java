@@ -36,6 +36,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new InfoCommand());
         cli.addSubcommand(new BenchCommand());
         cli.addSubcommand(new VisualizeCommand());
+        cli.addSubcommand(new ReportCommand());
         return cli;
     }
 

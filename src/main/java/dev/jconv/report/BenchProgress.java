@@ -14,12 +14,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 public final class BenchProgress implements AutoCloseable {
     private final ProgressBar bar;
-    private final int total;
     private int started;
 
-    private BenchProgress(ProgressBar bar, int total) {
+    private BenchProgress(ProgressBar bar) {
         this.bar = bar;
-        this.total = total;
     }
 
     /** A bar over {@code total} pairs on {@link System#err}, or a silent one (see the class comment). */
@@ -30,7 +28,7 @@ public final class BenchProgress implements AutoCloseable {
     /** A bar on {@code out} when {@code enabled}, otherwise one that prints nothing. */
     public static BenchProgress start(int total, PrintStream out, boolean enabled) {
         if (!enabled) {
-            return new BenchProgress(null, total);
+            return new BenchProgress(null);
         }
         ProgressBar bar = new ProgressBarBuilder()
                 .setTaskName("bench")
@@ -39,17 +37,17 @@ public final class BenchProgress implements AutoCloseable {
                 .setUpdateIntervalMillis(250)
                 .setConsumer(new ConsoleProgressBarConsumer(out, 120))
                 .build();
-        return new BenchProgress(bar, total);
+        return new BenchProgress(bar);
     }
 
-    /** Marks the previous pair done and shows the one about to run. */
-    public void next(String layer, String backend) {
+    /** Marks the previous pair done and shows the one about to run, e.g. {@code [3/46] 1,64,... on cpu}. */
+    public void next(String description) {
         if (started > 0) {
             done();
         }
         started++;
         if (bar != null) {
-            bar.setExtraMessage("layer " + Math.min(started, total) + "/" + total + " " + layer + " on " + backend);
+            bar.setExtraMessage(description);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.jconv.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +48,10 @@ class LayerSpecTest {
         }
         assertEquals(23, Suites.layers("resnet50").size());
         assertEquals(7, Suites.layers("target").size());
-        assertEquals("unknown suite 'vgg', expected one of [resnet50, mobilenetv2, seeds, target]",
+        assertEquals(9, Suites.layers("vgg16").size());
+        assertEquals(10, Suites.layers("deeplab").size());
+        assertTrue(Suites.layers("deeplab").stream().filter(l -> l.kernel() > 1).allMatch(l -> l.dilation() > 1));
+        assertEquals("unknown suite 'vgg', expected one of [resnet50, mobilenetv2, seeds, target, vgg16, deeplab]",
                 assertThrows(IllegalArgumentException.class, () -> Suites.layers("vgg")).getMessage());
     }
 }

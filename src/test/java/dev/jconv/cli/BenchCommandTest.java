@@ -83,7 +83,7 @@ class BenchCommandTest {
     @CsvSource(delimiter = '|', value = {
         "--layer 1,2,3|layer '1,2,3' must be 10 comma-separated integers N,C,H,W,K,R,S,P,D,G, got 3 values",
         "--layer 1,4,9,11,6,3,1,1,1,1 --backend tpu|unknown backend 'tpu', expected one of",
-        "--suite vgg|unknown suite 'vgg', expected one of [resnet50, mobilenetv2, seeds, target]",
+        "--suite vgg|unknown suite 'vgg', expected one of [resnet50, mobilenetv2, seeds, target, vgg16, deeplab]",
         "--layer 1,4,9,11,6,3,1,1,1,1 --format xml|unknown format 'xml', expected one of table, csv, json",
         "--layer 1,4,9,11,6,3,1,1,1,1 --threads 0|--threads must be at least 1, got 0",
         "--layer 1,4,9,11,6,3,1,1,1,1 --iterations 0|--iterations must be at least 1, got 0",

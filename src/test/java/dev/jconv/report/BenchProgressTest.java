@@ -16,8 +16,8 @@ class BenchProgressTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (BenchProgress p = BenchProgress.start(2, new PrintStream(bytes, true, StandardCharsets.UTF_8), true)) {
             assertTrue(p.visible());
-            p.next("layer 1/1 64\u219264 3x3 56\u00b2", "cpu");
-            p.next("layer 1/1 64\u219264 3x3 56\u00b2", "cpu-reference");
+            p.next("[1/2] 1,64,56,56,64,3,1,1,1,1 on cpu");
+            p.next("[2/2] 1,64,56,56,64,3,1,1,1,1 on cpu-reference");
         }
         String drawn = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(drawn.contains("bench"), drawn);
@@ -30,7 +30,7 @@ class BenchProgressTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (BenchProgress p = BenchProgress.start(3, new PrintStream(bytes), false)) {
             assertFalse(p.visible());
-            p.next("a", "cpu");
+            p.next("[1/3] a on cpu");
         }
         assertEquals(0, bytes.size());
         // Tests run without a console, as scripts and CI do: the default bar must stay silent there.
