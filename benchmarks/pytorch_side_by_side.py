@@ -14,6 +14,7 @@ ratios, not absolute times.
 Usage (from anywhere; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
   benchmarks/pytorch_side_by_side.py                       # the issue-3 target suite, 2 threads
   benchmarks/pytorch_side_by_side.py --threads 2 --rounds 3 --markdown benchmarks/results/out.md
+  benchmarks/pytorch_side_by_side.py --csv pytorch.csv && ./jconv report --bench bench.json --peer pytorch.csv
   benchmarks/pytorch_side_by_side.py --threads 1
   benchmarks/pytorch_side_by_side.py --layer 1,64,56,56,64,3,1,1,1,1 --layer 1,32,112,112,32,3,1,1,1,32
   JCONV="java --add-modules jdk.incubator.vector -jar target/jconv.jar" benchmarks/pytorch_side_by_side.py
@@ -113,6 +114,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="repeat the interleaved run this many times (default 3)")
     ap.add_argument("--jconv", default=default_jconv, help="command that runs jconv (default: $JCONV or ./jconv)")
     ap.add_argument("--markdown", help="also write the table as Markdown to this file")
+    ap.add_argument("--csv", help="also write layer,threads,pytorch_ms,jconv_ms,ratio to this file "
+                                  "(the --peer input of `jconv bench --plot` and `jconv report`)")
     args = ap.parse_args()
     layers = args.layer or TARGET
     for spec in layers:
@@ -171,6 +174,14 @@ def main():
     if args.markdown:
         with open(args.markdown, "w") as out:
             out.write("# jconv cpu vs PyTorch CPU conv2d, side by side\n\n" + text)
+    if args.csv:
+        with open(args.csv, "w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["layer", "threads", "pytorch_ms", "jconv_ms", "ratio"])
+            for spec in layers:
+                t = statistics.median(torch_rounds[spec])
+                j = statistics.median(jconv_rounds[spec])
+                writer.writerow([spec, args.threads, f"{t:.4f}", f"{j:.4f}", f"{t / j:.3f}"])
 
 
 if __name__ == "__main__":

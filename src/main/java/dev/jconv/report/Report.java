@@ -130,7 +130,7 @@ public record Report(List<LayerRows> layers, boolean hasPeer) {
             ls.add(ln);
             ln.addProperty("layer", l.layer());
             ln.addProperty("label", l.label());
-            ln.addProperty("flops", l.flops());
+            ln.addProperty("flops", Math.round(l.flops()));
             putNumber(ln, "pytorch_ms", l.pytorchMs());
             JsonArray rows = new JsonArray();
             ln.add("rows", rows);
@@ -146,7 +146,7 @@ public record Report(List<LayerRows> layers, boolean hasPeer) {
                 putNumber(rn, "speed_vs_pytorch", r.speedVsPytorch());
             }
         }
-        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(root) + "\n";
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(root) + "\n";
     }
 
     private static void putNumber(JsonObject n, String field, double v) {
@@ -162,8 +162,9 @@ public record Report(List<LayerRows> layers, boolean hasPeer) {
                 .toPlainString();
     }
 
+    /** Three significant digits, so that small ratios (0.00634x) keep their information. */
     private static String times(double v) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2fx", v);
+        return Double.isNaN(v) ? "-" : num(v, 3) + "x";
     }
 
     private static String csvNum(double v) {
