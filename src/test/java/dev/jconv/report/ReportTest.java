@@ -106,6 +106,22 @@ class ReportTest {
         assertEquals(new Measurement(B, "cudnn device", "jmh", 1e6, 0.25), ms.get(1));
     }
 
+    /** The file a real run of the harness wrote (benchmarks/run-jmh.sh with two layers on cpu and cpu-reference). */
+    @Test
+    void realJmhOutputIsRead() throws Exception {
+        Path f = Path.of(getClass().getResource("jmh-host-sample.json").toURI());
+        List<Measurement> ms = ResultFiles.readJmh(f, Measurements::flopsOf);
+        assertEquals(4, ms.size());
+        Measurement first = ms.get(0);
+        assertEquals(A, first.layer());
+        assertEquals("cpu", first.backend());
+        assertEquals("jmh", first.source());
+        assertEquals(2.0 * 64 * 56 * 56 * 64 * 9, first.flops());
+        assertTrue(first.medianMs() > 0.1 && first.medianMs() < 100, "ms/op read as milliseconds: " + first);
+        assertEquals(B, ms.get(1).layer());
+        assertEquals("cpu-reference", ms.get(2).backend());
+    }
+
     @Test
     void peerCsvIsReadByColumnName() throws IOException {
         Path f = dir.resolve("peer.csv");

@@ -7,29 +7,44 @@ import java.util.List;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * {@code java -jar benchmarks.jar [--suites a,b] [JMH options]}: JMH's own runner with three defaults that suit
- * jconv. The {@code layer} parameter is filled with the layers of the chosen suites (all by default) unless
- * {@code -p layer=...} is given; results go to {@code jmh-result.json} as JSON unless {@code -rf}/{@code -rff}
- * say otherwise; and only {@code HostConvBenchmark} runs unless a benchmark pattern is given, so the GPU
- * benchmarks run only when asked for. Every other option is JMH's ({@code -h} lists them).
+ * {@code java -jar benchmarks.jar [--suites a,b | --layer SPEC ...] [JMH options]}: JMH's own runner with three
+ * defaults that suit jconv. The {@code layer} parameter is filled here, with the {@code --layer} values or else
+ * the layers of the chosen suites (all by default): JMH's {@code -p layer=...} cannot carry them because it
+ * splits values at commas, and a layer is {@code N,C,H,W,K,R,S,P,D,G}. Results go to {@code jmh-result.json}
+ * as JSON unless {@code -rf}/{@code -rff} say otherwise; and only {@code HostConvBenchmark} runs unless a
+ * benchmark pattern is given, so the GPU benchmarks run only when asked for. Every other option is JMH's
+ * ({@code -h} lists them).
  */
 public final class BenchmarkMain {
     private BenchmarkMain() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (IllegalArgumentException | CommandLineOptionException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         List<String> suites = Suites.names();
+        List<String> layers = new ArrayList<>();
         List<String> jmhArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--suites") && i + 1 < args.length) {
+            if (args[i].equals("--layer") && i + 1 < args.length) {
+                layers.add(args[++i].replace(" ", ""));
+            } else if (args[i].equals("--suites") && i + 1 < args.length) {
                 suites = Arrays.asList(args[++i].split(","));
             } else if (args[i].startsWith("--suites=")) {
                 suites = Arrays.asList(args[i].substring("--suites=".length()).split(","));
             } else if (args[i].equals("--list-layers")) {
-                BenchLayers.of(suites).forEach(System.out::println);
+                (layers.isEmpty() ? BenchLayers.of(suites) : layers).forEach(System.out::println);
                 return;
             } else {
                 jmhArgs.add(args[i]);
@@ -38,10 +53,10 @@ public final class BenchmarkMain {
         CommandLineOptions cmd = new CommandLineOptions(jmhArgs.toArray(String[]::new));
         if (cmd.shouldHelp()) {
             System.out.println("Usage: java -jar benchmarks.jar [--suites " + String.join(",", Suites.names())
-                    + "] [--list-layers] [JMH options]");
-            System.out.println("Defaults: -p layer=<the suites' layers> -rf json -rff jmh-result.json, "
-                    + "benchmark HostConvBenchmark. Parameters: layer, backend (cpu), batch (suite = the layer's N), "
-                    + "dtype (fp32 only).");
+                    + " | --layer N,C,H,W,K,R,S,P,D,G ...] [--list-layers] [JMH options]");
+            System.out.println("Defaults: all suites' layers, -rf json -rff jmh-result.json, benchmark "
+                    + "HostConvBenchmark. Parameters: -p backend=cpu,cpu-reference,... (default cpu), -p batch=suite,8 "
+                    + "(suite = the layer's own N), -p dtype=fp32 (the only one).");
             System.out.println();
         }
         if (cmd.shouldHelp() || cmd.shouldList() || cmd.shouldListWithParams() || cmd.shouldListProfilers()
@@ -49,10 +64,15 @@ public final class BenchmarkMain {
             org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
             return;
         }
-        ChainedOptionsBuilder options = new OptionsBuilder().parent(cmd);
-        if (!cmd.getParameter("layer").hasValue()) {
-            options.param("layer", BenchLayers.of(suites).toArray(String[]::new));
+        if (cmd.getParameter("layer").hasValue()) {
+            throw new IllegalArgumentException("give layers with --layer N,C,H,W,K,R,S,P,D,G (repeatable) or "
+                    + "--suites: JMH's -p layer=... splits the value at its commas");
         }
+        for (String layer : layers) {
+            BenchLayers.resolve(layer, BenchLayers.SUITE_BATCH, BenchLayers.FP32); // a bad spec fails here
+        }
+        ChainedOptionsBuilder options = new OptionsBuilder().parent(cmd)
+                .param("layer", (layers.isEmpty() ? BenchLayers.of(suites) : layers).toArray(String[]::new));
         if (!cmd.getResultFormat().hasValue()) {
             options.resultFormat(ResultFormatType.JSON);
         }

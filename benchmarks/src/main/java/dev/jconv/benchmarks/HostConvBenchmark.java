@@ -43,7 +43,7 @@ public class HostConvBenchmark {
     static final long ROTATION_BYTES = 64L << 20;
     static final int MAX_INPUTS = 8;
 
-    /** {@code N,C,H,W,K,R,S,P,D,G}; {@link BenchmarkMain} fills in the suites' layers. */
+    /** {@code N,C,H,W,K,R,S,P,D,G}; {@link BenchmarkMain} fills it in (from --layer or --suites). */
     @Param({"1,64,56,56,64,3,1,1,1,1"})
     public String layer;
 
