@@ -123,7 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
         chosen.write(run, spec.commandLine().getOut());
         if (plot != null) {
             Report report = Report.build(Measurements.of(run), peerMs);
-            ReportChart.write(report, "jconv bench: GFLOP/s per layer (" + run.cpu() + ", " + t + " threads)", plot);
+            ReportChart.write(report, "jconv bench: GFLOP/s per layer (" + run.cpu() + ", " + t
+                    + (t == 1 ? " thread)" : " threads)"), plot);
         }
         return 0;
     }

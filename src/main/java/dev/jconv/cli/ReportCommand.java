@@ -1,6 +1,6 @@
 package dev.jconv.cli;
 
-import dev.jconv.report.AtomicFiles;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.report.Measurement;
 import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
@@ -88,10 +88,10 @@ final class ReportCommand implements Callable<Integer> {
             ReportChart.write(report, title, plot);
         }
         if (csv != null) {
-            AtomicFiles.writeString(csv, report.csv());
+            AtomicWrite.writeString(csv, report.csv());
         }
         if (json != null) {
-            AtomicFiles.writeString(json, report.json());
+            AtomicWrite.writeString(json, report.json());
         }
         spec.commandLine().getOut().print(report.table());
         return 0;

@@ -4,12 +4,10 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -131,34 +129,23 @@ public final class Npy {
     /** Writes in the given element type, atomically: the file appears complete or not at all. */
     public static void write(Path file, Tensor t, Dtype dtype) throws IOException {
         byte[] header = header(t.shape(), dtype);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(header);
-                float[] d = t.data();
-                ByteBuffer buf = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : d) {
-                    if (buf.remaining() < dtype.bytes) {
-                        out.write(buf.array(), 0, buf.position());
-                        buf.clear();
-                    }
-                    if (dtype == Dtype.F4) {
-                        buf.putFloat(v);
-                    } else {
-                        buf.putDouble(v);
-                    }
+        AtomicWrite.write(file, out -> {
+            out.write(header);
+            float[] d = t.data();
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : d) {
+                if (buf.remaining() < dtype.bytes) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
                 }
-                out.write(buf.array(), 0, buf.position());
+                if (dtype == Dtype.F4) {
+                    buf.putFloat(v);
+                } else {
+                    buf.putDouble(v);
+                }
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            out.write(buf.array(), 0, buf.position());
+        });
     }
 
     /** Reads an entire stream as a {@code .npy} file (e.g. a classpath resource). */
