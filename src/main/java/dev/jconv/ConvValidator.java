@@ -62,7 +62,12 @@ public final class ConvValidator {
             throw bad("Given groups=" + g + ", expected weight to be divisible by " + g
                     + " at dimension 0, but got weight of size " + Shapes.format(weightShape) + " instead");
         }
-        if (weightShape[1] <= 0 || in[1] != weightShape[1] * g) {
+        if (weightShape[1] <= 0) {
+            // PyTorch lets a weight without input channels through (and returns a malformed empty tensor); jconv does not.
+            throw bad("Given groups=" + g + ", expected weight to have at least 1 input channel at dimension 1, "
+                    + "but got weight of size " + Shapes.format(weightShape) + " instead");
+        }
+        if (in[1] != weightShape[1] * g) {
             throw bad("Given groups=" + g + ", weight of size " + Shapes.format(weightShape) + ", expected input"
                     + Shapes.format(in) + " to have " + (weightShape[1] * g) + " channels, but got " + in[1]
                     + " channels instead");
@@ -84,6 +89,9 @@ public final class ConvValidator {
         if (paddedH < effKh || paddedW < effKw) {
             throw bad("Calculated padded input size per channel: (" + paddedH + " x " + paddedW + "). Kernel size: ("
                     + effKh + " x " + effKw + "). Kernel size can't be greater than actual input size");
+        }
+        if (in[0] > 0 && (in[2] == 0 || in[3] == 0)) {
+            throw bad("Only zero batch or zero channel inputs are supported, but got input shape: " + Shapes.format(in));
         }
         int outH = (paddedH - effKh) / p.strideH() + 1;
         int outW = (paddedW - effKw) / p.strideW() + 1;

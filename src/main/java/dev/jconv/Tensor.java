@@ -132,6 +132,11 @@ public final class Tensor {
     }
 
     static long numel(int[] shape) {
+        for (int s : shape) {
+            if (s == 0) {
+                return 0; // empty, however large the other dimensions
+            }
+        }
         long n = 1;
         for (int s : shape) {
             n *= s;

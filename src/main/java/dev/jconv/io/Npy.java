@@ -90,9 +90,11 @@ public final class Npy {
             String header = StandardCharsets.ISO_8859_1.decode(hb).toString();
             Dtype dtype = parseDtype(file, header);
             int[] shape = parseShape(file, header);
+            // a zero dimension makes the array empty, however large the others are
+            boolean empty = java.util.Arrays.stream(shape).anyMatch(d -> d == 0);
             long count = 1;
             for (int d : shape) {
-                count *= d;
+                count = empty ? 0 : count * d;
                 if (count > Integer.MAX_VALUE - 8) {
                     throw new NpyFormatException(file, "shape " + Shapes.format(shape) + " has more elements than a Java array can hold");
                 }

@@ -1,0 +1,146 @@
+package dev.jconv.cli;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.ConvParams;
+import dev.jconv.ConvValidator;
+import dev.jconv.Shapes;
+import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.Backends.Selection;
+import dev.jconv.backend.ConvPlan;
+import dev.jconv.io.Npy;
+import dev.jconv.io.NpyFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jconv run}: {@code y = conv2d(x, w, b)} on {@code .npy} files. The order of work is what makes the
+ * error promise hold: every option and file is checked and the output directory looked at before any
+ * computing, and the output is written only once complete, atomically ({@link Npy#write}), so a failure at
+ * any point leaves no output file and leaves an existing one untouched.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+        description = {"Runs conv2d on .npy files: output = conv2d(input, weight, bias), as F.conv2d does.",
+                "In channels, out channels and kernel size come from the weight's shape."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "X.npy",
+            description = "input (N, C, H, W) or unbatched (C, H, W), float32 or float64")
+    Path input;
+
+    @Option(names = "--weight", required = true, paramLabel = "W.npy",
+            description = "weight (out_channels, in_channels / groups, kH, kW)")
+    Path weight;
+
+    @Option(names = "--bias", paramLabel = "B.npy", description = "bias (out_channels); none when left out")
+    Path bias;
+
+    @Mixin
+    ConvOptions conv;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.AUTO,
+            description = "auto or a backend name from 'jconv info' (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--explain", description = "print to stderr which backend runs, why, and its plan")
+    boolean explain;
+
+    @Option(names = "--output", required = true, paramLabel = "Y.npy",
+            description = "where to write the float32 result (written atomically; replaced if it exists)")
+    Path output;
+
+    private final BiFunction<String, ConvGeometry, Selection> selector;
+
+    RunCommand() {
+        this(Backends::select);
+    }
+
+    /** With another backend selector: tests use it to make a backend fail part-way. */
+    RunCommand(BiFunction<String, ConvGeometry, Selection> selector) {
+        this.selector = selector;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        ConvParams params = conv.toParams();
+        if (!Backends.AUTO.equals(backend)) {
+            Backends.byName(backend); // an unknown name fails here, before any file is read
+        }
+        checkOutputPath(output);
+        Tensor x = read("--input", input);
+        Tensor w = read("--weight", weight);
+        Tensor b = bias == null ? null : read("--bias", bias);
+
+        ConvGeometry g = ConvValidator.checkForward(x.shape(), w.shape(), b == null ? null : b.shape(), params);
+        Selection selection = selector.apply(backend, g);
+        Tensor y = Tensor.zeros(g.outputShape());
+        ConvPlan plan = y.numel() == 0 ? null : selection.backend().plan(g);
+        if (explain) {
+            explain(g, b != null, selection, plan);
+        }
+        if (plan != null) {
+            plan.forward(x.data(), w.data(), b == null ? null : b.data(), y.data());
+        }
+        if (x.dim() == 3) {
+            y = y.reshape(g.outChannels(), g.outHeight(), g.outWidth());
+        }
+        try {
+            Npy.write(output, y);
+        } catch (IOException e) {
+            throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
+        }
+        spec.commandLine().getOut().println("wrote " + output + ": float32 " + Shapes.format(y.shape()));
+        return 0;
+    }
+
+    private void explain(ConvGeometry g, boolean hasBias, Selection selection, ConvPlan plan) {
+        var err = spec.commandLine().getErr();
+        err.println("explain: conv2d input " + Shapes.format(g.inputShape()) + " * weight "
+                + Shapes.format(g.weightShape()) + (hasBias ? " + bias [" + g.outChannels() + "]" : "")
+                + " -> output " + Shapes.format(g.outputShape()));
+        err.println("explain: stride " + Shapes.tuple(g.strideH(), g.strideW())
+                + ", padding top/bottom/left/right " + g.padTop() + "/" + g.padBottom() + "/" + g.padLeft() + "/"
+                + g.padRight() + ", dilation " + Shapes.tuple(g.dilationH(), g.dilationW()) + ", groups " + g.groups()
+                + ", padding_mode " + g.paddingMode().pytorchName()
+                + String.format(Locale.ROOT, ", %.4g MFLOP", g.flops() / 1e6));
+        err.println("explain: backend " + selection.backend().name() + ": " + selection.reason());
+        err.println("explain: plan: " + (plan == null ? "none, the output is empty" : plan.describe()));
+        err.flush();
+    }
+
+    /** Fails before any work when the output cannot be written where asked. */
+    private static void checkOutputPath(Path out) throws IOException {
+        if (Files.isDirectory(out)) {
+            throw new IOException("cannot write --output " + out + ": it is a directory");
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("cannot write --output " + out + ": directory " + dir + " does not exist");
+        }
+    }
+
+    private static Tensor read(String option, Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException("cannot read " + option + " " + file + ": it is a directory");
+        }
+        try {
+            return Npy.read(file);
+        } catch (NpyFormatException e) {
+            throw e; // names the file and the problem already
+        } catch (IOException e) {
+            throw new IOException("cannot read " + option + " " + file + ": " + Failures.reason(e), e);
+        }
+    }
+}

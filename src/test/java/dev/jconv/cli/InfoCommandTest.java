@@ -1,0 +1,40 @@
+package dev.jconv.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvBackend;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class InfoCommandTest {
+
+    @Test
+    void printsJavaAndMachine() {
+        Cli.Result r = Cli.run("info");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("Java: " + System.getProperty("java.version")), r.out());
+        assertTrue(r.out().contains("CPUs: " + Runtime.getRuntime().availableProcessors()), r.out());
+        assertTrue(r.out().contains("OS: " + System.getProperty("os.name")), r.out());
+    }
+
+    @Test
+    void listsEveryKnownBackendWithItsExactAvailability() {
+        String out = Cli.run("info").out();
+        List<String> lines = out.lines().toList();
+        for (ConvBackend b : Backends.all()) {
+            String expected = b.availability().toString();
+            assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith(b.name() + " ") && l.endsWith(expected)),
+                    () -> b.name() + " with '" + expected + "' missing from:\n" + out);
+        }
+        assertTrue(out.contains("cpu-reference  available: pure Java, always available"), out);
+    }
+
+    @Test
+    void printsTheAutoOrder() {
+        String order = String.join(", ", Backends.all().stream().map(ConvBackend::name).toList());
+        String out = Cli.run("info").out();
+        assertTrue(out.contains("in this order: " + order + "\n"), out);
+    }
+}
