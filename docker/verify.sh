@@ -7,6 +7,10 @@
 #   docker/verify.sh            static checks, build jconv-cpu, run its tests, size, one-line-change rebuild
 #   docker/verify.sh --cold     the same, but the first build ignores the layer cache (cold build time)
 #   docker/verify.sh --bench    also build the bench target and run ./jconv bench --suite seeds in it
+#   docker/verify.sh --gpu-standin  also build Dockerfile.gpu on a stand-in Ubuntu 24.04 base (debootstrapped
+#                               here; nvidia/cuda cannot be pulled) minus its three CUDA-library checks, and run
+#                               its tests: they must pass with JCONV_REQUIRE_GPU unset (GPU tests skip) and, if
+#                               any GPU test exists, fail with JCONV_REQUIRE_GPU=1 (the image's default)
 #
 # Environment: CONTAINERS (path of the containers tool; default: found next to the repository),
 # PODMAN (a podman command to use instead of the tool), JCONV_BUILD_TRUSTSTORE (Java truststore passed as
@@ -15,13 +19,14 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-cold=false bench=false
+cold=false bench=false standin=false
 for arg in "$@"; do
   case "$arg" in
     --cold) cold=true ;;
     --bench) bench=true ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "error: unknown option '$arg' (expected --cold or --bench)" >&2; exit 2 ;;
+    --gpu-standin) standin=true ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "error: unknown option '$arg' (expected --cold, --bench or --gpu-standin)" >&2; exit 2 ;;
   esac
 done
 
@@ -162,11 +167,51 @@ if $bench; then
   bench_note="ran in $(( $(date +%s) - start )) s"
 fi
 
+# ---------------------------------------------------------------- optional GPU Dockerfile on a stand-in base
+standin_note="not run (use --gpu-standin)"
+if $standin; then
+  say "Dockerfile.gpu on a stand-in Ubuntu 24.04 base (no CUDA libraries, no GPU)"
+  standin_image=localhost/ubuntu-noble-standin:24.04
+  if ! podman image exists "$standin_image"; then
+    # Ubuntu's archive key is not packaged in Debian bookworm, hence --no-check-gpg for this throwaway test
+    # base; apt inside it verifies signatures as usual (ubuntu-keyring is part of the bootstrapped system).
+    rootfs=/var/tmp/jconv-noble-rootfs
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase --no-check-gpg noble "$rootfs" http://archive.ubuntu.com/ubuntu \
+      /usr/share/debootstrap/scripts/gutsy >"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log"; fail "debootstrap noble"; }
+    printf 'deb http://archive.ubuntu.com/ubuntu %s main restricted universe multiverse\n' noble noble-updates >"$rootfs/etc/apt/sources.list"
+    echo 'deb http://security.ubuntu.com/ubuntu noble-security main restricted universe multiverse' >>"$rootfs/etc/apt/sources.list"
+    rm -f "$rootfs"/var/cache/apt/archives/*.deb
+    tar -C "$rootfs" -c . | podman import - "$standin_image" >/dev/null
+    rm -rf "$rootfs"
+  fi
+  grep -v 'ldconfig' docker/Dockerfile.gpu >"$work/Dockerfile.gpu-standin"
+  $podman_cmd build -f "$work/Dockerfile.gpu-standin" --build-arg "BASE_IMAGE=$standin_image" -t jconv-gpu-standin \
+    "${secret_args[@]}" . >"$work/standin-build.log" 2>&1 || { tail -40 "$work/standin-build.log"; fail "GPU Dockerfile on the stand-in base"; }
+  set +e
+  $podman_cmd run --rm -e JCONV_REQUIRE_GPU= jconv-gpu-standin >"$work/standin-skip.log" 2>&1; skip_rc=$?
+  $podman_cmd run --rm jconv-gpu-standin >"$work/standin-require.log" 2>&1; require_rc=$?
+  set -e
+  skip_summary=$(grep -E '^\[[A-Z]+\] Tests run:' "$work/standin-skip.log" | tail -1 | sed 's/^\[[A-Z]*\] //')
+  require_summary=$(grep -E '^\[[A-Z]+\] Tests run:' "$work/standin-require.log" | tail -1 | sed 's/^\[[A-Z]*\] //')
+  echo "  JCONV_REQUIRE_GPU unset: exit $skip_rc, $skip_summary"
+  echo "  JCONV_REQUIRE_GPU=1:     exit $require_rc, $require_summary"
+  [ "$skip_rc" -eq 0 ] || { tail -60 "$work/standin-skip.log"; fail "tests on the stand-in GPU image with GPU tests skipping"; }
+  case "$skip_summary" in
+    *"Skipped: 0"*) [ "$require_rc" -eq 0 ] || fail "no test skipped, yet JCONV_REQUIRE_GPU=1 failed"
+                    standin_note="builds and passes (no GPU test skipped, so JCONV_REQUIRE_GPU=1 changes nothing yet)" ;;
+    *) [ "$require_rc" -ne 0 ] || fail "GPU tests skipped without a GPU, but JCONV_REQUIRE_GPU=1 did not fail them"
+       grep -m3 -o 'JCONV_REQUIRE_GPU=1 turns this skip into a failure' "$work/standin-require.log" >/dev/null \
+         || fail "JCONV_REQUIRE_GPU=1 failed the run, but not with the GPU-requirement message"
+       standin_note="builds; GPU tests skip without JCONV_REQUIRE_GPU and fail loudly with it (the image default)" ;;
+  esac
+fi
+
 say "summary"
 echo "  CPU image jconv-cpu: $(( size / 1000000 )) MB (base image $(( base_size / 1000000 )) MB)"
 echo "  build: ${build_s} s ($($cold && echo cold || echo 'layer cache allowed'))"
 echo "  test run: ${test_s} s, exit 0: $(grep -E 'Tests run:' "$work/test.log" | tail -1 | sed 's/^\[[A-Z]*\] //' || echo 'no tests ran')"
 echo "  rebuild after a one-line change: ${rebuild_s} s (Maven repository layer cached)"
 echo "  bench: $bench_note"
-echo "  GPU image: static checks only (no GPU and no nvidia/cuda image here)"
+echo "  GPU image: static checks; on a stand-in Ubuntu 24.04 base: $standin_note"
 echo "verify: OK"
