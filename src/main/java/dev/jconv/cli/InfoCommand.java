@@ -39,8 +39,7 @@ final class InfoCommand implements Callable<Integer> {
         for (ConvBackend b : all) {
             out.println("  " + String.format(Locale.ROOT, "%-" + width + "s", b.name()) + "  " + probe(b));
         }
-        out.println("auto picks the first available backend that supports the convolution, in this order: "
-                + String.join(", ", all.stream().map(ConvBackend::name).toList()));
+        out.println(Backends.autoRule());
         return 0;
     }
 

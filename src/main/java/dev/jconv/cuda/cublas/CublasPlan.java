@@ -1,0 +1,170 @@
+package dev.jconv.cuda.cublas;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.cuda.CudaDevice;
+import dev.jconv.cuda.CudaKernel;
+import dev.jconv.cuda.CudaStream;
+import dev.jconv.cuda.DeviceBuffer;
+import dev.jconv.cuda.DeviceConvPlan;
+import dev.jconv.cuda.DeviceTensor;
+import dev.jconv.cuda.Im2colKernel;
+import dev.jconv.cuda.StreamPool;
+import dev.jconv.cuda.cublas.GemmPlan.Call;
+import dev.jconv.cuda.vendor.HostStaging;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasMath;
+import jcuda.jcublas.cublasOperation;
+
+/**
+ * A {@code cublas} plan for one geometry: the {@link GemmPlan} (chunks, GEMM calls), the im2col kernel
+ * (none for 1x1 stride-1 unpadded convolutions) and a device vector of ones for the bias epilogue.
+ * The column matrix of a chunk lives in the calling stream's scratch memory, so concurrent calls on
+ * different streams never share it.
+ */
+final class CublasPlan implements DeviceConvPlan {
+    private static final Pointer ONE = Pointer.to(new float[] {1f});
+    private static final Pointer ZERO = Pointer.to(new float[] {0f});
+
+    private final ConvGeometry geometry;
+    private final CudaDevice device;
+    private final CublasHandles handles;
+    private final CublasSettings settings;
+    private final GemmPlan gemm;
+    private final Im2colKernel im2col;     // null for pointwise
+    private final CudaKernel im2colKernel; // null for pointwise
+    private final DeviceBuffer ones;       // pixels() floats of 1.0
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    CublasPlan(ConvGeometry geometry, CudaDevice device, CublasHandles handles, CublasSettings settings, GemmPlan gemm,
+               CudaKernel im2colKernel, DeviceBuffer ones) {
+        this.geometry = geometry;
+        this.device = device;
+        this.handles = handles;
+        this.settings = settings;
+        this.gemm = gemm;
+        this.im2col = gemm.pointwise() ? null : new Im2colKernel(geometry);
+        this.im2colKernel = im2colKernel;
+        this.ones = ones;
+    }
+
+    @Override
+    public ConvGeometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public CudaDevice device() {
+        return device;
+    }
+
+    GemmPlan gemm() {
+        return gemm;
+    }
+
+    @Override
+    public String describe() {
+        return "cuBLAS " + gemm.describe() + ", bias as a rank-1 GEMM the main GEMM accumulates onto, "
+                + settings.describe() + " on " + device.describe();
+    }
+
+    @Override
+    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        ensureOpen();
+        HostStaging.forward(CublasBackend.NAME, geometry, device, input, weight, bias, output, gemm.columnBytes(),
+                "im2col column matrix", this::run);
+    }
+
+    @Override
+    public void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            forwardAsync(input, weight, bias, output, lease.stream());
+            lease.stream().synchronize();
+        }
+    }
+
+    @Override
+    public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                             CudaStream stream) {
+        ensureOpen();
+        ConvGeometry g = geometry;
+        input.checkShape("input", g.inputShape());
+        weight.checkShape("weight", g.weightShape());
+        if (bias != null) {
+            bias.checkShape("bias", g.outChannels());
+        }
+        output.checkShape("output", g.outputShape());
+        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
+                : new DeviceTensor[] {input, weight, bias, output}) {
+            if (t.device() != device) {
+                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
+            }
+        }
+        if (stream.device() != device) {
+            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
+        }
+        if (output.numel() == 0) {
+            return;
+        }
+        CUdeviceptr columns = HostStaging.temp(CublasBackend.NAME, g, device, stream, gemm.columnBytes(),
+                "im2col column matrix");
+        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), columns, stream);
+    }
+
+    /** Queues, chunk by chunk, im2col (unless pointwise) and the GEMM calls on {@code stream}. */
+    private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr columns,
+                     CudaStream stream) {
+        ConvGeometry g = geometry;
+        long imageFloats = (long) g.inChannels() * g.inHeight() * g.inWidth();
+        Map<GemmPlan.Operand, CUdeviceptr> operands = new EnumMap<>(GemmPlan.Operand.class);
+        operands.put(GemmPlan.Operand.INPUT, input);
+        operands.put(GemmPlan.Operand.WEIGHT, weight);
+        operands.put(GemmPlan.Operand.OUTPUT, output);
+        operands.put(GemmPlan.Operand.ONES, ones.pointer());
+        if (bias != null) {
+            operands.put(GemmPlan.Operand.BIAS, bias);
+        }
+        if (columns != null) {
+            operands.put(GemmPlan.Operand.COLUMNS, columns);
+        }
+        int mathMode = settings.allowTf32() ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
+        try (CublasHandles.Lease h = handles.lease(stream, mathMode)) {
+            for (int n0 : gemm.chunkStarts()) {
+                int images = Math.min(gemm.imagesPerChunk(), g.batch() - n0);
+                if (im2col != null) {
+                    im2col.launch(im2colKernel, input.withByteOffset(4 * n0 * imageFloats), columns, images, stream);
+                }
+                List<Call> calls = gemm.calls(n0, images, bias != null);
+                device.makeCurrent();
+                for (Call c : calls) {
+                    Cublas.check(JCublas2.cublasSgemmStridedBatched(h.handle(),
+                            cublasOperation.CUBLAS_OP_N, cublasOperation.CUBLAS_OP_N, c.m(), c.n(), c.k(), ONE,
+                            operands.get(c.a()).withByteOffset(4 * c.aOffset()), c.lda(), c.strideA(),
+                            operands.get(c.b()).withByteOffset(4 * c.bOffset()), c.ldb(), c.strideB(),
+                            c.beta() == 0f ? ZERO : ONE,
+                            output.withByteOffset(4 * c.cOffset()), c.ldc(), c.strideC(), c.batch()),
+                            "cublasSgemmStridedBatched(m=" + c.m() + ", n=" + c.n() + ", k=" + c.k() + ", batch=" + c.batch()
+                                    + ", A=" + c.a() + ", B=" + c.b() + ")");
+                }
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cublas plan for " + geometry + " is closed and cannot be used any more");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            ones.close();
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package dev.jconv.cuda.cudnn;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.backend.Availability;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.ConvPlan;
+import dev.jconv.backend.PlanCache;
+import dev.jconv.cuda.Cuda;
+import dev.jconv.cuda.CudaDevice;
+import dev.jconv.cuda.CudaKernel;
+import dev.jconv.cuda.CudaUnavailableException;
+import dev.jconv.cuda.DeviceBuffer;
+import dev.jconv.cuda.DeviceConvPlan;
+import dev.jconv.cuda.Pad2dKernel;
+import dev.jconv.cuda.PtxIsa;
+import dev.jconv.cuda.PtxModule;
+import dev.jconv.cuda.StreamPool;
+import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
+import dev.jconv.cuda.cudnn.AlgorithmChoice.Chosen;
+import dev.jconv.cuda.vendor.DeviceMemory;
+import dev.jconv.cuda.vendor.EmptyOutputPlan;
+import dev.jconv.cuda.vendor.KernelModules;
+import dev.jconv.cuda.vendor.WorkspacePool;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@code cudnn}: NVIDIA's cuDNN 9 through JCudnn, on the selected {@link CudaDevice}. Needs an NVIDIA
+ * driver and {@code libcudnn.so.9} on the library path (see {@link Cudnn}); how algorithms and math are
+ * chosen is set by {@link CudnnSettings} (heuristic and strict fp32 by default). Plans are cached per
+ * geometry and own their descriptors and workspace; every plan is a {@link DeviceConvPlan}.
+ */
+public final class CudnnBackend implements ConvBackend, AutoCloseable {
+    public static final String NAME = "cudnn";
+
+    private final CudnnSettings fixedSettings;  // null: read from the environment when first needed
+    private final UnaryOperator<List<Candidate>> rankingFilter;  // tests: restrict cuDNN's candidates
+    private final PlanCache plans = new PlanCache(this::createPlan);
+    private final KernelModules modules = new KernelModules();
+    private volatile State state;
+
+    /** What the probe found: availability, the settings in force, and why the pad pass cannot run (null if it can). */
+    private record State(Availability availability, CudnnSettings settings, String padPassProblem) {}
+
+    /** Settings from the environment ({@link CudnnSettings#fromEnvironment()}). */
+    public CudnnBackend() {
+        this(null);
+    }
+
+    /** Fixed settings, whatever the environment says (tests, embedding applications). */
+    public CudnnBackend(CudnnSettings settings) {
+        this(settings, UnaryOperator.identity());
+    }
+
+    /** Tests: {@code rankingFilter} edits cuDNN's ranked candidates before the choice (to force an algorithm). */
+    CudnnBackend(CudnnSettings settings, UnaryOperator<List<Candidate>> rankingFilter) {
+        this.fixedSettings = settings;
+        this.rankingFilter = rankingFilter;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Availability availability() {
+        return state().availability();
+    }
+
+    private State state() {
+        State s = state;
+        if (s == null) {
+            synchronized (this) {
+                if (state == null) {
+                    state = probe();
+                }
+                s = state;
+            }
+        }
+        return s;
+    }
+
+    /** The settings plans are made with; throws if the environment holds an invalid value. */
+    public CudnnSettings settings() {
+        State s = state();
+        if (s.settings() == null) {
+            throw new IllegalArgumentException(s.availability().reason());
+        }
+        return s.settings();
+    }
+
+    private State probe() {
+        CudnnSettings settings;
+        try {
+            settings = fixedSettings != null ? fixedSettings : CudnnSettings.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            return new State(Availability.no(e.getMessage()), null, null);
+        }
+        Availability library = Cudnn.libraryAvailability();
+        Availability driver = Cuda.availability();
+        if (!library.available()) {
+            return new State(Availability.no(library.reason() + (driver.available() ? "" : "; and " + driver.reason())),
+                    settings, null);
+        }
+        if (!driver.available()) {
+            return new State(Availability.no(library.reason() + " loaded, but " + driver.reason()), settings, null);
+        }
+        try {
+            CudaDevice device = CudaDevice.selected();
+            CudnnHandles.of(device).warmUp();
+            String padPassProblem = PtxIsa.of(PtxModule.readResource(Pad2dKernel.PTX)).unsupportedReason(Cuda.driverVersion());
+            return new State(Availability.yes(library.reason() + " (" + Cudnn.LIBRARY + ") on " + device.describe() + "; "
+                    + settings.describe() + (padPassProblem == null ? ""
+                    : "; asymmetric padding and reflect/replicate/circular padding unavailable: " + padPassProblem)),
+                    settings, padPassProblem);
+        } catch (RuntimeException e) {
+            return new State(Availability.no(library.reason() + " loaded, but " + e.getMessage()), settings, null);
+        }
+    }
+
+    /** Geometries cuDNN's legacy API can describe; with a driver too old for the pad pass, none that need it. */
+    @Override
+    public boolean supports(ConvGeometry g) {
+        if (EmptyOutputPlan.applies(g)) {
+            return true;
+        }
+        CudnnConvShape shape = CudnnConvShape.of(g);
+        if (shape.unsupportedReason() != null) {
+            return false;
+        }
+        return !CudnnConvShape.needsPadPass(g) || state().padPassProblem() == null;
+    }
+
+    /** The plan for {@code g}, made once and cached; throws {@link CudaUnavailableException} when cuDNN cannot run here. */
+    @Override
+    public DeviceConvPlan plan(ConvGeometry g) {
+        Availability a = availability();
+        if (!a.available()) {
+            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
+        }
+        return (DeviceConvPlan) plans.get(g);
+    }
+
+    /** Plans cached so far. */
+    public int planCount() {
+        return plans.size();
+    }
+
+    private ConvPlan createPlan(ConvGeometry g) {
+        CudaDevice device = CudaDevice.selected();
+        if (EmptyOutputPlan.applies(g)) {
+            return new EmptyOutputPlan(g, device, NAME);
+        }
+        CudnnSettings settings = settings();
+        CudnnConvShape shape = CudnnConvShape.of(g);
+        String unsupported = shape.unsupportedReason();
+        if (unsupported != null) {
+            throw new IllegalArgumentException(NAME + " cannot run this convolution: " + unsupported);
+        }
+        Pad2dKernel padPass = CudnnConvShape.needsPadPass(g) ? Pad2dKernel.forInput(g) : null;
+        if (padPass != null && state().padPassProblem() != null) {
+            throw new IllegalArgumentException(NAME + " cannot run this convolution: its padding needs the pad pass, and "
+                    + state().padPassProblem());
+        }
+        CudaKernel padKernel = padPass == null ? null : modules.kernel(device, Pad2dKernel.PTX, Pad2dKernel.NAME);
+        CudnnHandles handles = CudnnHandles.of(device);
+        CudnnDescriptors d = new CudnnDescriptors(shape, AlgorithmChoice.descriptorMathType(settings));
+        DeviceBuffer unowned = null;
+        try (StreamPool.Lease stream = device.streams().lease(); CudnnHandles.Lease h = handles.lease(stream.stream())) {
+            List<Candidate> ranked;
+            String source;
+            String searchNote = "";
+            if (settings.benchmark()) {
+                source = "benchmark";
+                BenchmarkCache.Key key = new BenchmarkCache.Key(device.ordinal(), shape, settings.allowTf32(),
+                        settings.deterministic());
+                List<Candidate> timed;
+                try {
+                    BenchmarkCache.Result r = BenchmarkCache.get(key, () -> AlgorithmSearch.timed(h.handle(), d, shape, device));
+                    timed = r.ranked();
+                    searchNote = r.timedNow() ? ", timed now" : ", cached timing";
+                } catch (RuntimeException e) {
+                    if (!DeviceMemory.isOutOfMemory(e)) {
+                        throw e;
+                    }
+                    timed = null;
+                    searchNote = "; no memory to time candidates, heuristic order used";
+                }
+                ranked = timed != null ? timed : AlgorithmSearch.heuristic(h.handle(), d, shape);
+            } else {
+                source = "heuristic";
+                ranked = AlgorithmSearch.heuristic(h.handle(), d, shape);
+            }
+            Chosen<DeviceBuffer> chosen = AlgorithmChoice.choose(rankingFilter.apply(ranked), source, settings, Cudnn.SUCCESS,
+                    (algo, math) -> {
+                        d.setMathType(math);
+                        return AlgorithmSearch.workspaceBytes(h.handle(), d, shape, algo);
+                    },
+                    device::allocate);
+            unowned = chosen.workspace();
+            d.setMathType(chosen.candidate().mathType());
+            WorkspacePool workspace = new WorkspacePool(device, chosen.workspaceBytes(), unowned);
+            unowned = null;
+            return new CudnnPlan(g, device, handles, shape, padPass, padKernel, d, chosen.candidate(), workspace,
+                    chosen.how() + searchNote);
+        } catch (RuntimeException e) {
+            if (unowned != null) {
+                unowned.close();
+            }
+            d.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Frees every plan (descriptors, workspaces) and unloads the pad kernel. Calls still running on other
+     * threads must have finished. The backend stays usable: later calls plan again; benchmark results
+     * stay cached for the process.
+     */
+    @Override
+    public void close() {
+        try {
+            plans.close();
+        } finally {
+            modules.close();
+        }
+    }
+}

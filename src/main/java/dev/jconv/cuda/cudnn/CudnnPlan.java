@@ -1,0 +1,191 @@
+package dev.jconv.cuda.cudnn;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.cuda.CudaDevice;
+import dev.jconv.cuda.CudaKernel;
+import dev.jconv.cuda.CudaStream;
+import dev.jconv.cuda.DeviceConvPlan;
+import dev.jconv.cuda.DeviceTensor;
+import dev.jconv.cuda.Pad2dKernel;
+import dev.jconv.cuda.StreamPool;
+import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
+import dev.jconv.cuda.vendor.HostStaging;
+import dev.jconv.cuda.vendor.WorkspacePool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.jcudnn.JCudnn;
+import jcuda.jcudnn.cudnnConvolutionFwdAlgo;
+import jcuda.jcudnn.cudnnMathType;
+
+/**
+ * A {@code cudnn} plan for one geometry: descriptors, the chosen algorithm and math type, its workspace,
+ * and the pad pass when cuDNN cannot pad the way PyTorch does. Made once per geometry by
+ * {@link CudnnBackend}; forward calls make no decisions and allocate nothing after the first call on a
+ * stream. Bias: with {@code IMPLICIT_PRECOMP_GEMM} (the only algorithm cuDNN allows with the identity
+ * activation) the bias is fused into {@code cudnnConvolutionBiasActivationForward}; with any other
+ * algorithm it is added by {@code cudnnAddTensor} afterwards. Restricting every shape to the fusable
+ * algorithm would give up Winograd, FFT and the tensor-core kernels to save one pass over the output,
+ * so the algorithm choice comes first and the bias follows it.
+ */
+final class CudnnPlan implements DeviceConvPlan {
+    private static final Pointer ONE = Pointer.to(new float[] {1f});
+    private static final Pointer ZERO = Pointer.to(new float[] {0f});
+
+    private final ConvGeometry geometry;
+    private final CudaDevice device;
+    private final CudnnHandles handles;
+    private final CudnnConvShape shape;
+    private final Pad2dKernel padPass;   // null when cuDNN pads (or there is no padding)
+    private final CudaKernel padKernel;  // null with padPass
+    private final CudnnDescriptors descriptors;
+    private final Candidate algorithm;
+    private final WorkspacePool workspace;
+    private final String how;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    CudnnPlan(ConvGeometry geometry, CudaDevice device, CudnnHandles handles, CudnnConvShape shape, Pad2dKernel padPass,
+              CudaKernel padKernel, CudnnDescriptors descriptors, Candidate algorithm, WorkspacePool workspace, String how) {
+        this.geometry = geometry;
+        this.device = device;
+        this.handles = handles;
+        this.shape = shape;
+        this.padPass = padPass;
+        this.padKernel = padKernel;
+        this.descriptors = descriptors;
+        this.algorithm = algorithm;
+        this.workspace = workspace;
+        this.how = how;
+    }
+
+    @Override
+    public ConvGeometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public CudaDevice device() {
+        return device;
+    }
+
+    /** The chosen algorithm as cuDNN ranked it (for tests and {@code --explain}). */
+    Candidate algorithm() {
+        return algorithm;
+    }
+
+    CudnnConvShape shape() {
+        return shape;
+    }
+
+    boolean fusesBias() {
+        return algorithm.algo() == cudnnConvolutionFwdAlgo.CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+    }
+
+    long workspaceBytes() {
+        return workspace.bytes();
+    }
+
+    int workspaceBuffers() {
+        return workspace.bufferCount();
+    }
+
+    @Override
+    public String describe() {
+        return "cuDNN " + Cudnn.versionString(Cudnn.version()) + " " + algorithm.algoName() + " ("
+                + how + "), math " + cudnnMathType.stringFor(algorithm.mathType())
+                + ", bias " + (fusesBias() ? "fused (cudnnConvolutionBiasActivationForward, identity)" : "by cudnnAddTensor")
+                + ", " + (padPass == null ? "padding by cuDNN" : "pad pass (pad2d, " + geometry.paddingMode().pytorchName()
+                + ") to " + shape.h() + "x" + shape.w()) + "; " + shape.describe() + " on " + device.describe();
+    }
+
+    @Override
+    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        ensureOpen();
+        HostStaging.forward(CudnnBackend.NAME, geometry, device, input, weight, bias, output, padBytes(), "padded input",
+                this::run);
+    }
+
+    @Override
+    public void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            forwardAsync(input, weight, bias, output, lease.stream());
+            lease.stream().synchronize();
+        }
+    }
+
+    @Override
+    public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                             CudaStream stream) {
+        ensureOpen();
+        ConvGeometry g = geometry;
+        input.checkShape("input", g.inputShape());
+        weight.checkShape("weight", g.weightShape());
+        if (bias != null) {
+            bias.checkShape("bias", g.outChannels());
+        }
+        output.checkShape("output", g.outputShape());
+        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
+                : new DeviceTensor[] {input, weight, bias, output}) {
+            if (t.device() != device) {
+                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
+            }
+        }
+        if (stream.device() != device) {
+            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
+        }
+        if (output.numel() == 0) {
+            return;
+        }
+        CUdeviceptr temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
+        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), temp, stream);
+    }
+
+    private long padBytes() {
+        return padPass == null ? 0 : padPass.outputBytes();
+    }
+
+    /** Queues the pad pass (if any), the convolution and the bias on {@code stream}. */
+    private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
+                     CudaStream stream) {
+        CUdeviceptr x = input;
+        if (padPass != null) {
+            padPass.launch(padKernel, input, temp, stream);
+            x = temp;
+        }
+        CudnnDescriptors d = descriptors;
+        int algo = algorithm.algo();
+        try (CudnnHandles.Lease h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
+            device.makeCurrent();
+            if (bias != null && fusesBias()) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
+                        ws.pointer(), ws.bytes(), ZERO, d.y, output, d.bias, bias, d.identity, d.y, output),
+                        "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
+            } else {
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
+                        ws.pointer(), ws.bytes(), ZERO, d.y, output),
+                        "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
+                if (bias != null) {
+                    Cudnn.check(JCudnn.cudnnAddTensor(h.handle(), ONE, d.bias, bias, ONE, d.y, output),
+                            "cudnnAddTensor(bias [1, " + shape.k() + ", 1, 1] to y)");
+                }
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cudnn plan for " + geometry + " is closed and cannot be used any more");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                workspace.close();
+            } finally {
+                descriptors.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.jconv.cuda;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.ConvParams;
+import dev.jconv.ConvValidator;
+import dev.jconv.Tensor;
+import dev.jconv.cpu.ReferenceBackend;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Times cuda-ptx on the layers of {@code benchmarks/gpu-kit/layers.csv} (device tensors, so only the
+ * kernel is timed, as PyTorch's CUDA conv2d is by {@code pytorch_cuda_peer.py}): warm-up, then CUDA
+ * events around each call, median. Optionally joins the PyTorch peer's CSV and checks batch-1 results
+ * against cpu-reference. A measurement tool run by the GPU kit, not a test.
+ *
+ * <p>Usage: {@code PtxBenchmark --layers layers.csv [--batches 1,32] [--warmup 5] [--iters 30]
+ * [--peer peer.csv] [--out result.csv] [--check-batch 1|0]}
+ */
+public final class PtxBenchmark {
+    private PtxBenchmark() {}
+
+    record Layer(String suite, String name, int in, int out, int kernel, int stride, int padding, int groups, int h, int w) {}
+
+    record Row(Layer layer, int batch, String kernel, double ms, double tflops, Double peerMs, String check) {}
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> opt = options(args);
+        List<Layer> layers = readLayers(Path.of(opt.getOrDefault("--layers", "benchmarks/gpu-kit/layers.csv")));
+        int[] batches = Arrays.stream(opt.getOrDefault("--batches", "1,32").split(",")).mapToInt(Integer::parseInt).toArray();
+        int warmup = Integer.parseInt(opt.getOrDefault("--warmup", "5"));
+        int iters = Integer.parseInt(opt.getOrDefault("--iters", "30"));
+        int checkBatch = Integer.parseInt(opt.getOrDefault("--check-batch", "1"));
+        Map<String, Double> peer = opt.containsKey("--peer") ? readPeer(Path.of(opt.get("--peer"))) : Map.of();
+
+        if (!Cuda.isAvailable()) {
+            System.err.println("PtxBenchmark: " + Cuda.availability().reason());
+            System.exit(2);
+        }
+        CudaDevice device = CudaDevice.selected();
+        PrintStream out = System.out;
+        out.println("# cuda-ptx on " + device.describe() + ", driver CUDA " + Cuda.versionString(Cuda.driverVersion())
+                + ", fp32, median of " + iters + " after " + warmup + " warm-up calls, CUDA events, device tensors");
+        List<Row> rows = new ArrayList<>();
+        try (PtxBackend backend = new PtxBackend(); CudaStream stream = device.createStream();
+             CudaEvent start = new CudaEvent(device); CudaEvent end = new CudaEvent(device)) {
+            for (Layer l : layers) {
+                for (int n : batches) {
+                    rows.add(measure(backend, device, stream, start, end, l, n, warmup, iters, n == checkBatch, peer));
+                    Row r = rows.get(rows.size() - 1);
+                    out.printf(Locale.ROOT, "%-12s %-28s n=%-3d %-22s %9.4f ms %7.2f TFLOP/s %s%n", l.suite(), l.name(), n,
+                            r.kernel(), r.ms(), r.tflops(), r.check());
+                }
+            }
+        }
+        if (opt.containsKey("--out")) {
+            writeCsv(Path.of(opt.get("--out")), rows);
+        }
+        printTable(out, rows);
+    }
+
+    private static Row measure(PtxBackend backend, CudaDevice device, CudaStream stream, CudaEvent start, CudaEvent end,
+                               Layer l, int n, int warmup, int iters, boolean check, Map<String, Double> peer) {
+        ConvParams p = ConvParams.defaults().withStride(l.stride()).withPadding(l.padding()).withGroups(l.groups());
+        int[] inShape = {n, l.in(), l.h(), l.w()};
+        int[] wShape = {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()};
+        ConvGeometry g = ConvValidator.checkForward(inShape, wShape, null, p);
+        Tensor x = Tensor.randn(1, inShape);
+        Tensor w = Tensor.randn(2, wShape);
+        PtxPlan plan = (PtxPlan) backend.plan(g);
+        try (DeviceTensor dx = DeviceTensor.upload(device, x); DeviceTensor dw = DeviceTensor.upload(device, w);
+             DeviceTensor dy = DeviceTensor.allocate(device, g.outputShape())) {
+            dy.fill(Float.NaN);
+            for (int i = 0; i < warmup; i++) {
+                plan.forwardAsync(dx, dw, null, dy, stream);
+            }
+            stream.synchronize();
+            double[] ms = new double[iters];
+            for (int i = 0; i < iters; i++) {
+                start.record(stream);
+                plan.forwardAsync(dx, dw, null, dy, stream);
+                end.record(stream);
+                end.synchronize();
+                ms[i] = end.millisSince(start);
+            }
+            Arrays.sort(ms);
+            double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
+            String verdict = "";
+            if (check) {
+                float[] ref = new float[Math.toIntExact(LaunchPlanner.outputElements(g))];
+                new ReferenceBackend().plan(g).forward(x.data(), w.data(), null, ref);
+                verdict = compare(ref, dy.download().data());
+            }
+            return new Row(l, n, plan.launch().kernelName(), median, g.flops() / median / 1e9,
+                    peer.get(l.name() + "@" + n), verdict);
+        }
+    }
+
+    private static String compare(float[] ref, float[] out) {
+        double maxRef = 0;
+        double maxErr = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (Float.isNaN(out[i])) {
+                return "FAIL (NaN)";
+            }
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            maxErr = Math.max(maxErr, Math.abs(out[i] - ref[i]));
+        }
+        double tol = 1e-4 * Math.max(1, maxRef);
+        return (maxErr <= tol ? "ok" : "FAIL") + String.format(Locale.ROOT, " (err %.2e, tol %.2e)", maxErr, tol);
+    }
+
+    private static void printTable(PrintStream out, List<Row> rows) {
+        out.println();
+        out.println("| suite | layer | N | kernel | cuda-ptx ms | TFLOP/s | PyTorch ms | cuda-ptx / PyTorch | check |");
+        out.println("|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.2f | %s | %s | %s |%n", r.layer().suite(), r.layer().name(),
+                    r.batch(), r.kernel(), r.ms(), r.tflops(),
+                    r.peerMs() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.peerMs()),
+                    r.peerMs() == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.ms() / r.peerMs()), r.check());
+        }
+    }
+
+    private static void writeCsv(Path path, List<Row> rows) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("suite,name,batch,kernel,ptx_ms_median,ptx_tflops,torch_ms_median,check");
+        for (Row r : rows) {
+            lines.add(String.join(",", r.layer().suite(), r.layer().name(), Integer.toString(r.batch()), r.kernel(),
+                    String.format(Locale.ROOT, "%.5f", r.ms()), String.format(Locale.ROOT, "%.3f", r.tflops()),
+                    r.peerMs() == null ? "" : String.format(Locale.ROOT, "%.5f", r.peerMs()), r.check()));
+        }
+        Files.write(path, lines, StandardCharsets.UTF_8);
+    }
+
+    static List<Layer> readLayers(Path csv) throws IOException {
+        List<Layer> layers = new ArrayList<>();
+        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("#") || line.startsWith("suite,")) {
+                continue;
+            }
+            String[] f = line.split(",");
+            layers.add(new Layer(f[0], f[1], i(f[2]), i(f[3]), i(f[4]), i(f[5]), i(f[6]), i(f[7]), i(f[8]), i(f[9])));
+        }
+        return layers;
+    }
+
+    private static Map<String, Double> readPeer(Path csv) throws IOException {
+        Map<String, Double> ms = new HashMap<>();
+        if (!Files.exists(csv)) {
+            return ms;
+        }
+        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+            String[] f = line.split(",");
+            if (f.length >= 4 && !line.startsWith("suite,") && !line.startsWith("#")) {
+                ms.put(f[1] + "@" + f[2], Double.parseDouble(f[3]));
+            }
+        }
+        return ms;
+    }
+
+    private static int i(String s) {
+        return Integer.parseInt(s.trim());
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --option value, got " + args[i]);
+            }
+            m.put(args[i], args[i + 1]);
+        }
+        return m;
+    }
+}

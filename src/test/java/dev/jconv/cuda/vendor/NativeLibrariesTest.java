@@ -1,0 +1,68 @@
+package dev.jconv.cuda.vendor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+public class NativeLibrariesTest {
+    /** JCudnn 11.7.0 loading the 12.6.0 natives on a machine without cuDNN (captured on the build machine). */
+    public static final String JCUDNN_WITHOUT_CUDNN = "Error while loading native library \"JCudnn-12.6.0-linux-x86_64\"\n"
+            + "Operating system name: Linux\nArchitecture         : amd64\nArchitecture bit size: 64\n"
+            + "---(start of nested stack traces)---\n"
+            + "Stack trace from the attempt to load the library as a file:\n"
+            + "java.lang.UnsatisfiedLinkError: no JCudnn-12.6.0-linux-x86_64 in java.library.path: /usr/java/packages/lib:/usr/lib\n"
+            + "\tat java.base/java.lang.ClassLoader.loadLibrary(ClassLoader.java:2434)\n"
+            + "\tat jcuda.jcudnn.JCudnn.<clinit>(JCudnn.java:117)\n"
+            + "Stack trace from the attempt to load the library as a resource:\n"
+            + "java.lang.UnsatisfiedLinkError: /tmp/libJCudnn-12.6.0-linux-x86_64.so: libcudnn.so.9: cannot open shared object "
+            + "file: No such file or directory\n"
+            + "\tat java.base/jdk.internal.loader.NativeLibraries.load(Native Method)\n"
+            + "---(end of nested stack traces)---\n";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theMissingLibraryIsFoundInJcudasNestedMessage() {
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(JCUDNN_WITHOUT_CUDNN);
+        assertEquals("libcudnn.so.9", NativeLibraries.missingLibrary(e));
+        assertEquals("libcudnn.so.9: cannot open shared object file: No such file or directory", NativeLibraries.loaderReason(e));
+    }
+
+    @Test
+    void otherLoaderFailuresKeepTheLoadersReasonWithoutThePath() {
+        String message = JCUDNN_WITHOUT_CUDNN.replace("libcudnn.so.9: cannot open shared object file: No such file or directory",
+                "/opt/x/libcudnn.so.9: file too short");
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(message);
+        assertNull(NativeLibraries.missingLibrary(e));
+        assertEquals("/opt/x/libcudnn.so.9: file too short", NativeLibraries.loaderReason(e));
+        assertEquals("NoClassDefFoundError: Could not initialize class jcuda.jcudnn.JCudnn",
+                NativeLibraries.loaderReason(new NoClassDefFoundError("Could not initialize class jcuda.jcudnn.JCudnn")));
+    }
+
+    @Test
+    void describeGroupsByFolderAndShowsSonamesOnly() {
+        Path a = Path.of("/usr/local/cuda-13.0/lib64");
+        String text = NativeLibraries.describe(List.of(a.resolve("libcublas.so"), a.resolve("libcublas.so.13"),
+                a.resolve("libcublas.so.13.0.2.14"), Path.of("/opt/v/nvidia/cublas/lib/libcublas.so.12")));
+        assertEquals("libcublas.so.13 in /usr/local/cuda-13.0/lib64; libcublas.so.12 in /opt/v/nvidia/cublas/lib", text);
+        assertNull(NativeLibraries.describe(List.of()));
+    }
+
+    @Test
+    void searchLooksInLdLibraryPathAndInPipWheelsOfAVirtualEnvironment() throws IOException {
+        Path ld = Files.createDirectories(dir.resolve("ld"));
+        Path wheel = Files.createDirectories(dir.resolve("venv/lib/python3.12/site-packages/nvidia/cudnn/lib"));
+        List<Path> folders = NativeLibraries.searchFolders(ld + ":" + dir.resolve("missing"), dir.resolve("venv").toString());
+        assertEquals(ld, folders.get(0), "LD_LIBRARY_PATH first");
+        assertTrue(folders.contains(wheel), folders.toString());
+        assertTrue(folders.contains(Path.of("/usr/lib/x86_64-linux-gnu")), folders.toString());
+    }
+}
