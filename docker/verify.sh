@@ -189,7 +189,7 @@ if $standin; then
   $podman_cmd build -f "$work/Dockerfile.gpu-standin" --build-arg "BASE_IMAGE=$standin_image" -t jconv-gpu-standin \
     "${secret_args[@]}" . >"$work/standin-build.log" 2>&1 || { tail -40 "$work/standin-build.log"; fail "GPU Dockerfile on the stand-in base"; }
   set +e
-  $podman_cmd run --rm -e JCONV_REQUIRE_GPU= jconv-gpu-standin >"$work/standin-skip.log" 2>&1; skip_rc=$?
+  $podman_cmd run --rm -e JCONV_REQUIRE_GPU= -e JCONV_REQUIRE_CUBLAS= jconv-gpu-standin >"$work/standin-skip.log" 2>&1; skip_rc=$?
   $podman_cmd run --rm jconv-gpu-standin >"$work/standin-require.log" 2>&1; require_rc=$?
   set -e
   skip_summary=$(grep -E '^\[[A-Z]+\] Tests run:' "$work/standin-skip.log" | tail -1 | sed 's/^\[[A-Z]*\] //')
@@ -201,9 +201,14 @@ if $standin; then
     *"Skipped: 0"*) [ "$require_rc" -eq 0 ] || fail "no test skipped, yet JCONV_REQUIRE_GPU=1 failed"
                     standin_note="builds and passes (no GPU test skipped, so JCONV_REQUIRE_GPU=1 changes nothing yet)" ;;
     *) [ "$require_rc" -ne 0 ] || fail "GPU tests skipped without a GPU, but JCONV_REQUIRE_GPU=1 did not fail them"
-       grep -m3 -o 'JCONV_REQUIRE_GPU=1 turns this skip into a failure' "$work/standin-require.log" >/dev/null \
-         || fail "JCONV_REQUIRE_GPU=1 failed the run, but not with the GPU-requirement message"
-       standin_note="builds; GPU tests skip without JCONV_REQUIRE_GPU and fail loudly with it (the image default)" ;;
+       # Every skip must have become a failure, and every failure must be the GPU requirement speaking.
+       skipped=$(sed -n 's/.*Skipped: \([0-9]*\).*/\1/p' <<<"$skip_summary")
+       failed=$(sed -n 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2/p' <<<"$require_summary" | awk '{print $1 + $2}')
+       other=$(sed -n '/^\[ERROR\] \(Failures\|Errors\): $/,/^\[INFO\] $/p' "$work/standin-require.log" \
+               | grep '^\[ERROR\]   ' | grep -c -v 'JCONV_REQUIRE_GPU=1\|JCONV_REQUIRE_CUBLAS=1' || true)
+       [ "$failed" = "$skipped" ] || fail "with JCONV_REQUIRE_GPU=1: $failed failures, but $skipped tests skip without it"
+       [ "$other" -eq 0 ] || fail "with JCONV_REQUIRE_GPU=1: $other failures that are not the GPU requirement"
+       standin_note="builds; all $skipped GPU tests skip without JCONV_REQUIRE_GPU and fail with it (the image default), each naming the requirement" ;;
   esac
 fi
 

@@ -96,6 +96,7 @@ class ContainerImagesTest {
         assertTrue(gpu.contains("libcudnn\\.so\\.9 "), "the build checks for cuDNN 9");
         String testStage = gpu.substring(gpu.indexOf(" AS test\n"));
         assertTrue(testStage.contains("ENV JCONV_REQUIRE_GPU=1"), "GPU tests must fail, not skip, in the GPU image");
+        assertTrue(testStage.contains("JCONV_REQUIRE_CUBLAS=1"), "the image has CUDA 12 cuBLAS, so cublas tests must not skip");
     }
 
     @Test
