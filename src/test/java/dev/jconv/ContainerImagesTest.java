@@ -68,7 +68,7 @@ class ContainerImagesTest {
         List<String> stages = all(Pattern.compile("(?mi)^FROM \\S+ AS (\\S+)$"), text);
         assertEquals(List.of("toolchain", "deps", "build", "bench", "test"), stages, dockerfile);
         String bench = text.substring(text.indexOf(" AS bench\n"), text.indexOf(" AS test\n"));
-        assertTrue(bench.contains("CMD [\"./jconv\", \"bench\", \"--suite\", \"seeds\"]"), bench);
+        assertTrue(bench.contains("CMD [\"./jconv\", \"bench\", \"--suite\", \"seeds\""), bench);
     }
 
     @ParameterizedTest
@@ -125,5 +125,6 @@ class ContainerImagesTest {
         String cpu = instructions(CPU);
         assertTrue(cpu.contains("ARG BASE_IMAGE=debian:bookworm-slim"), "CPU base");
         assertTrue(cpu.contains("apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven"), "JDK and Maven from Debian");
+        assertTrue(cpu.contains("CMD [\"./jconv\", \"bench\", \"--suite\", \"seeds\"]\n"), "CPU bench: the seed suite on cpu");
     }
 }
