@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
 import dev.jconv.cuda.PtxBackend;
 import dev.jconv.cuda.cublas.CublasBackend;
@@ -30,6 +31,7 @@ public final class Backends {
             CudnnBackend::new,
             PtxBackend::new,
             CublasBackend::new,
+            CpuBackend::new,
             ReferenceBackend::new);
 
     /** Run only when asked for by name: cublas is a baseline (im2col + GEMM moves far more memory than cuDNN). */

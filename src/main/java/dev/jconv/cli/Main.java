@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new RunCommand());
         cli.addSubcommand(new ShapeCommand());
         cli.addSubcommand(new InfoCommand());
+        cli.addSubcommand(new BenchCommand());
         return cli;
     }
 

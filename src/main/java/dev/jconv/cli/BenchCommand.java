@@ -1,0 +1,100 @@
+package dev.jconv.cli;
+
+import dev.jconv.bench.BenchFormat;
+import dev.jconv.bench.BenchRun;
+import dev.jconv.bench.BenchRunner;
+import dev.jconv.bench.LayerSpec;
+import dev.jconv.bench.Suites;
+import dev.jconv.cpu.CpuBackend;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jconv bench}: times forward passes of layers on backends and prints median/min/max milliseconds and
+ * GFLOP/s. Results go to stdout in the chosen format and nothing else does; one progress line per
+ * (layer, backend) pair goes to stderr. Bad input throws {@link IllegalArgumentException} (the CLI prints one
+ * {@code error:} line, exit status 2) before anything is measured.
+ */
+@Command(name = "bench", sortOptions = false,
+        description = {"Times conv2d forward passes: warm-up runs, then timed runs; reports median, min and max "
+                + "milliseconds and GFLOP/s = 2*N*K*Hout*Wout*(C/G)*R*R / median time.",
+                "Inputs and weights are uniform random in [-1, 1), no bias."},
+        footer = {"", "Examples:",
+                "  jconv bench --layer 1,64,56,56,64,3,1,1,1,1 --backend cpu,cpu-reference --iterations 5",
+                "  jconv bench --suite resnet50 --threads 2 --format csv"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--layer", paramLabel = "N,C,H,W,K,R,S,P,D,G",
+            description = "A layer: batch, in channels, height, width, out channels, square kernel, stride, "
+                    + "padding, dilation, groups. Repeatable.")
+    List<String> layers = new ArrayList<>();
+
+    @Option(names = "--suite", paramLabel = "NAME",
+            description = "A named list of layers: ${COMPLETION-CANDIDATES}. Repeatable; runs after the --layer ones.",
+            completionCandidates = SuiteNames.class)
+    List<String> suites = new ArrayList<>();
+
+    @Option(names = "--backend", split = ",", paramLabel = "NAME[,NAME...]", defaultValue = "cpu",
+            description = "Backends to time, comma-separated (default: ${DEFAULT-VALUE}); 'auto' is allowed.")
+    List<String> backends;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Threads for the cpu backend (default: JCONV_THREADS, else all processors).")
+    Integer threads;
+
+    @Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "5",
+            description = "Untimed runs per layer and backend, at least; warm-up goes on (at least 1 s, 3 s for a "
+                    + "backend's first layer, at most 20 s) until the JIT has settled. 0 skips warm-up "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", paramLabel = "RUNS", defaultValue = "20",
+            description = "Timed runs per layer and backend (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+            description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        BenchFormat chosen = BenchFormat.parse(format);
+        List<LayerSpec> all = new ArrayList<>();
+        for (String layer : layers) {
+            all.add(LayerSpec.parse(layer));
+        }
+        for (String suite : suites) {
+            all.addAll(Suites.layers(suite));
+        }
+        int t = threads != null ? threads : CpuBackend.defaultThreads();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchRunner runner = new BenchRunner(warmup, iterations, t, line -> {
+            err.println(line);
+            err.flush();
+        });
+        BenchRun run = runner.run(all, backends.stream().map(String::trim).toList());
+        chosen.write(run, spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The suite names, for {@code --help}. */
+    static final class SuiteNames extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        SuiteNames() {
+            super(Suites.names());
+        }
+    }
+}

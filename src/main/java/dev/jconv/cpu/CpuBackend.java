@@ -1,0 +1,138 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.Shapes;
+import dev.jconv.backend.Availability;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.ConvPlan;
+import dev.jconv.backend.PlanCache;
+
+/**
+ * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
+ * chosen per shape when the plan is made (and named by {@link ConvPlan#describe()}):
+ * <ul>
+ *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
+ *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
+ *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout}.</li>
+ * </ul>
+ * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
+ * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
+ * This class touches no Vector API type itself, so it loads either way.
+ *
+ * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
+ * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
+ * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations run on the calling thread,
+ * where handing work to the pool would cost more than it saves.
+ */
+public final class CpuBackend implements ConvBackend {
+    public static final String NAME = "cpu";
+    public static final String THREADS_PROPERTY = "jconv.threads";
+    public static final String THREADS_ENV = "JCONV_THREADS";
+    static final double PARALLEL_FLOPS = 2e6;
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+
+    private final int threads;
+    private final double parallelFlops;
+    private final int packMinColumns;
+    private final PlanCache plans = new PlanCache(this::newPlan);
+
+    /** A backend on the default thread count ({@link #defaultThreads()}). */
+    public CpuBackend() {
+        this(defaultThreads());
+    }
+
+    /** A backend computing on {@code threads} threads (at least 1). */
+    public CpuBackend(int threads) {
+        this(threads, PARALLEL_FLOPS);
+    }
+
+    /** Tests lower {@code parallelFlops} to run small convolutions on the pool too. */
+    CpuBackend(int threads, double parallelFlops) {
+        this(threads, parallelFlops, ImplicitGemmPlan.PACK_MIN_COLUMNS);
+    }
+
+    /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        this.parallelFlops = parallelFlops;
+        this.packMinColumns = packMinColumns;
+    }
+
+    /**
+     * The {@value #THREADS_PROPERTY} system property, else {@value #THREADS_ENV}, else the number of available
+     * processors. A value that is not a positive integer is an error naming where it came from.
+     */
+    public static int defaultThreads() {
+        String property = System.getProperty(THREADS_PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return parseThreads(property, "system property " + THREADS_PROPERTY);
+        }
+        String env = System.getenv(THREADS_ENV);
+        if (env != null && !env.isBlank()) {
+            return parseThreads(env, "environment variable " + THREADS_ENV);
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static int parseThreads(String value, String source) {
+        try {
+            int t = Integer.parseInt(value.trim());
+            if (t >= 1) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(source + " must be a positive thread count, got '" + value + "'");
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Availability availability() {
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            return Availability.no("the JVM was started without --add-modules " + VECTOR_MODULE
+                    + " (the vector kernels need it)");
+        }
+        return Availability.yes(threads + " thread" + (threads == 1 ? "" : "s") + ", "
+                + VectorInfo.describe());
+    }
+
+    /**
+     * Everything the reference runs, except inputs whose padded, phase-split copy would not fit one Java array
+     * ({@code auto} then falls back to {@code cpu-reference}, which needs no copy).
+     */
+    @Override
+    public boolean supports(ConvGeometry g) {
+        return FlatLayout.copyLength(g) <= MAX_ARRAY;
+    }
+
+    @Override
+    public ConvPlan plan(ConvGeometry geometry) {
+        if (!availability().available()) {
+            throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
+        }
+        return plans.get(geometry);
+    }
+
+    private ConvPlan newPlan(ConvGeometry g) {
+        if (!supports(g)) {
+            throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
+                    + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
+                    + " floats, more than one Java array holds; use cpu-reference");
+        }
+        WorkerPool pool = WorkerPool.of(g.flops() < parallelFlops ? 1 : threads);
+        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
+    }
+}

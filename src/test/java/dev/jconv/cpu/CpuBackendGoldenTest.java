@@ -1,0 +1,24 @@
+package dev.jconv.cpu;
+
+import dev.jconv.testkit.GoldenFixtures;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/** Every PyTorch golden fixture on {@code cpu}: through every door, and once more with the pool forced on. */
+class CpuBackendGoldenTest {
+
+    @TestFactory
+    Stream<DynamicNode> everyGoldenFixtureMatchesPyTorch() {
+        return GoldenFixtures.tests(CpuBackend.NAME);
+    }
+
+    /** The fixtures are small enough to run on the calling thread; this splits them over three threads too. */
+    @TestFactory
+    Stream<DynamicNode> everyGoldenFixtureMatchesPyTorchOnThePool() {
+        CpuBackend pooled = new CpuBackend(3, 0);
+        return GoldenFixtures.cases().stream().map(c ->
+                DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, pooled)));
+    }
+}

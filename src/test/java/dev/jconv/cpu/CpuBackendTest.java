@@ -1,0 +1,191 @@
+package dev.jconv.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.ConvParams;
+import dev.jconv.Functional;
+import dev.jconv.Padding;
+import dev.jconv.PaddingMode;
+import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvPlan;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Pins the {@code cpu} backend's algorithm choice, its special paths, and its contract as a backend. */
+class CpuBackendTest {
+    private static final CpuBackend TWO_THREADS = new CpuBackend(2);
+
+    private static AgainstReference.Case layer(int n, int c, int h, int w, int k, int r, int s, int p, int d, int g,
+                                               boolean bias, PaddingMode mode) {
+        return new AgainstReference.Case(new int[] {n, c, h, w}, new int[] {k, c / g, r, r}, bias,
+                new ConvParams(s, s, Padding.of(p), d, d, g, mode), 31L * n + 7L * c + h + k + r + s + p + d + g);
+    }
+
+    /** The speed-goal layers of issue 3 and shapes that stress tile edges, on the real (parallel) plan. */
+    static Stream<Arguments> largeLayers() {
+        return Stream.of(
+                Arguments.of(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)),
+                Arguments.of(layer(2, 64, 28, 28, 64, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS)),
+                // about 1 MB of padded copy per image: one image per pass, three passes
+                Arguments.of(layer(3, 64, 60, 60, 24, 3, 1, 1, 1, 1, true, PaddingMode.REFLECT)),
+                Arguments.of(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS)),
+                Arguments.of(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS)),
+                Arguments.of(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)),
+                Arguments.of(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, true, PaddingMode.ZEROS)),
+                Arguments.of(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS)),
+                Arguments.of(layer(2, 24, 30, 33, 20, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT)),
+                Arguments.of(layer(1, 16, 17, 45, 13, 5, 1, 2, 1, 1, true, PaddingMode.CIRCULAR)),
+                Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
+                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("largeLayers")
+    void agreesWithReferenceOnLargeLayers(AgainstReference.Case c) {
+        AgainstReference.check(TWO_THREADS, c);
+    }
+
+    @Test
+    void weightsArePackedOnlyWhereTheyAreReusedEnough() {
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .contains("weights packed per call"));
+        assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .contains("weights read in place"));
+    }
+
+    /** The 3x3 depthwise kernel that computes four rows at once, at every row remainder, width and mode. */
+    static Stream<Arguments> depthwise3x3() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[][] sizes = {{4, 16}, {5, 17}, {6, 31}, {7, 33}, {9, 48}, {12, 7}};
+        int i = 0;
+        for (int[] hw : sizes) {
+            for (PaddingMode mode : PaddingMode.values()) {
+                int multiplier = 1 + i % 3;
+                int dilationW = 1 + i % 2;
+                b.add(Arguments.of(new AgainstReference.Case(new int[] {2, 5, hw[0], hw[1]},
+                        new int[] {5 * multiplier, 1, 3, 3}, i % 2 == 0,
+                        new ConvParams(1, 1, Padding.of(1, dilationW), 1, dilationW, 5, mode), i)));
+                i++;
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("depthwise3x3")
+    void depthwiseThreeByThreeRowsAgree(AgainstReference.Case c) {
+        AgainstReference.check(new CpuBackend(2, 0), c);
+    }
+
+    @Test
+    void choosesTheAlgorithmByShape() {
+        assertTrue(describe(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("pointwise 1x1 as a plain GEMM"));
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM on a copy of the input padded (zeros)"));
+        assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
+                .contains("padded (zeros) and split into 2x2 stride phases"));
+        assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))
+                .startsWith("depthwise direct 3x3"));
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .endsWith("2 threads"));
+        assertTrue(describe(layer(1, 2, 5, 5, 2, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).endsWith("1 thread"),
+                "tiny convolutions stay on the calling thread");
+    }
+
+    private static String describe(AgainstReference.Case c) {
+        return TWO_THREADS.plan(c.geometry()).describe();
+    }
+
+    @Test
+    void autoPicksCpuOverTheReference() {
+        ConvGeometry g = layer(1, 3, 8, 8, 4, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS).geometry();
+        Backends.Selection s = Backends.select(Backends.AUTO, g);
+        assertEquals(CpuBackend.NAME, s.backend().name(), s.reason());
+    }
+
+    @Test
+    void unbatchedInputThroughTheFunctionalApi() {
+        Tensor input = Tensor.uniform(5, -1f, 1f, 3, 9, 11);
+        Tensor weight = Tensor.uniform(6, -1f, 1f, 4, 3, 3, 2);
+        Tensor bias = Tensor.uniform(7, -1f, 1f, 4);
+        ConvParams p = ConvParams.defaults().withPadding(Padding.SAME).withPaddingMode(PaddingMode.REFLECT);
+        Tensor ref = Functional.conv2d(input, weight, bias, p, "cpu-reference");
+        Tensor out = Functional.conv2d(input, weight, bias, p, "cpu");
+        assertEquals(3, out.dim());
+        AgainstReference.assertClose(ref.data(), out.data(), "unbatched same/reflect");
+    }
+
+    @Test
+    void inputsTooLargeToCopyAreLeftToTheReference() {
+        // 1 x 1 x 40000 x 40000 padded by 10000 on each side: the padded copy would be 3.6e9 floats.
+        ConvGeometry huge = new ConvGeometry(1, 1, 40000, 40000, 1, 3, 3, 1, 1, 1, 1, 10000, 10000, 10000, 10000, 1,
+                PaddingMode.ZEROS, 59998, 59998);
+        assertFalse(TWO_THREADS.supports(huge));
+        assertEquals("cpu-reference", Backends.select(Backends.AUTO, huge).backend().name());
+        assertTrue(TWO_THREADS.supports(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS).geometry()));
+    }
+
+    @Test
+    void plansAreCachedPerGeometry() {
+        CpuBackend cpu = new CpuBackend(2);
+        ConvGeometry g = layer(1, 8, 10, 10, 8, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS).geometry();
+        assertSame(cpu.plan(g), cpu.plan(g));
+    }
+
+    @Test
+    void aClosedPlanRefusesWork() {
+        AgainstReference.Case c = layer(1, 8, 10, 10, 8, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS);
+        ConvPlan plan = new ImplicitGemmPlan(c.geometry(), WorkerPool.of(1));
+        plan.close();
+        plan.close();
+        ConvGeometry g = c.geometry();
+        float[] out = new float[g.batch() * g.outChannels() * g.outHeight() * g.outWidth()];
+        assertThrows(IllegalStateException.class,
+                () -> plan.forward(new float[8 * 100], new float[8 * 8 * 9], null, out));
+    }
+
+    @Test
+    void wrongArrayLengthsAreNamed() {
+        AgainstReference.Case c = layer(1, 8, 10, 10, 8, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS);
+        ConvPlan plan = TWO_THREADS.plan(c.geometry());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> plan.forward(new float[799], new float[8 * 8 * 9], null, new float[800]));
+        assertEquals("input array has 799 elements, expected 800 for this geometry", e.getMessage());
+    }
+
+    @Test
+    void threadCountComesFromThePropertyOrTheConstructor() {
+        String old = System.getProperty(CpuBackend.THREADS_PROPERTY);
+        try {
+            System.setProperty(CpuBackend.THREADS_PROPERTY, "3");
+            assertEquals(3, new CpuBackend().threads());
+            System.setProperty(CpuBackend.THREADS_PROPERTY, "zero");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, CpuBackend::defaultThreads);
+            assertEquals("system property jconv.threads must be a positive thread count, got 'zero'", e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(CpuBackend.THREADS_PROPERTY);
+            } else {
+                System.setProperty(CpuBackend.THREADS_PROPERTY, old);
+            }
+        }
+        assertEquals(5, new CpuBackend(5).threads());
+        assertThrows(IllegalArgumentException.class, () -> new CpuBackend(0));
+    }
+
+    @Test
+    void availableWhenTheVectorModuleIsLoaded() {
+        assertTrue(TWO_THREADS.availability().available(), TWO_THREADS.availability().toString());
+        assertFalse(TWO_THREADS.availability().reason().isEmpty());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.jconv.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.ConvParams;
+import dev.jconv.ConvValidator;
+import dev.jconv.Padding;
+import dev.jconv.PaddingMode;
+import dev.jconv.Tensor;
+import dev.jconv.backend.ConvPlan;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One plan shared by many caller threads at once, each with its own data, every result checked against the
+ * reference: the per-call layout buffers and per-task scratch must never be shared between calls.
+ */
+class CpuBackendThreadSafetyTest {
+    private static final int CALLERS = 8;
+    private static final int ROUNDS = 6;
+
+    @Test
+    void implicitGemmPlanIsSafeToShare() throws Exception {
+        runConcurrently(new int[] {2, 12, 21, 19}, new int[] {10, 12, 3, 3},
+                new ConvParams(1, 1, Padding.of(1), 1, 1, 1, PaddingMode.REFLECT));
+    }
+
+    @Test
+    void depthwisePlanIsSafeToShare() throws Exception {
+        runConcurrently(new int[] {2, 12, 21, 19}, new int[] {24, 1, 3, 3},
+                new ConvParams(1, 1, Padding.of(1), 1, 1, 12, PaddingMode.ZEROS));
+    }
+
+    private static void runConcurrently(int[] inputShape, int[] weightShape, ConvParams params) throws Exception {
+        ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, new int[] {weightShape[0]}, params);
+        ConvPlan plan = new CpuBackend(2, 0).plan(g);
+        int outLength = g.batch() * g.outChannels() * g.outHeight() * g.outWidth();
+        ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < CALLERS; t++) {
+                long seed = 100L * t;
+                done.add(callers.submit(() -> {
+                    float[] in = Tensor.uniform(seed, -1f, 1f, inputShape).data();
+                    float[] w = Tensor.uniform(seed + 1, -1f, 1f, weightShape).data();
+                    float[] b = Tensor.uniform(seed + 2, -1f, 1f, weightShape[0]).data();
+                    float[] ref = new float[outLength];
+                    AgainstReference.REFERENCE.plan(g).forward(in, w, b, ref);
+                    start.await();
+                    for (int round = 0; round < ROUNDS; round++) {
+                        float[] out = new float[outLength];
+                        Arrays.fill(out, Float.NaN);
+                        plan.forward(in, w, b, out);
+                        AgainstReference.assertClose(ref, out, "caller " + seed / 100 + " round " + round);
+                    }
+                    return ROUNDS;
+                }));
+            }
+            start.countDown();
+            for (Future<Integer> f : done) {
+                assertEquals(ROUNDS, f.get());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+}
