@@ -5,7 +5,8 @@
 # Slow (minutes): kept out of .ci/run on purpose.
 #
 #   docker/verify.sh            static checks, build jconv-cpu, run its tests, size, one-line-change rebuild
-#   docker/verify.sh --cold     the same, but the first build ignores the layer cache (cold build time)
+#   docker/verify.sh --cold     the same in an empty, temporary image store (cold build time; the machine's
+#                               layer cache is neither used nor changed, jconv-cpu there is not updated)
 #   docker/verify.sh --bench    also build the bench target and run ./jconv bench --suite seeds in it
 #   docker/verify.sh --gpu-standin  also build Dockerfile.gpu on a stand-in Ubuntu 24.04 base (debootstrapped
 #                               here; nvidia/cuda cannot be pulled) minus its three CUDA-library checks, and run
@@ -32,7 +33,10 @@ done
 
 work=$(mktemp -d /tmp/jconv-docker-verify.XXXXXX)
 probe_tag=jconv-cpu-rebuild-probe
-cleanup() { rm -rf "$work"; ${podman_cmd:-true} rmi -f "$probe_tag" >/dev/null 2>&1 || true; }
+cleanup() {
+  ${podman_cmd:-true} rmi -f "$probe_tag" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 say() { printf '\n== %s\n' "$*"; }
 fail() { echo "verify: FAILED: $*" >&2; exit 1; }
@@ -53,6 +57,20 @@ else
     "$tool" setup
   fi
   podman_cmd="$tool podman"
+fi
+# Bench and the GPU stand-in always use the machine's image store; with --cold the CPU image is built,
+# run and rebuilt in a fresh store under $work, seeded with the base image only. (Merely passing
+# --no-cache is not enough: the later rebuild may then resume from an older cached chain of the same
+# early layers and find no dependency layer for this pom.xml under it.)
+podman_main=$podman_cmd
+net_args=()
+if $cold; then
+  store=$work/store
+  mkdir -p "$store/root" "$store/run"
+  $podman_main save docker.io/library/debian:bookworm-slim \
+    | $podman_main --root "$store/root" --runroot "$store/run" load >/dev/null
+  podman_cmd="$podman_main --root $store/root --runroot $store/run"
+  net_args=(--network host)   # the containers tool adds it only when build/run comes first
 fi
 
 secret_args=()
@@ -117,9 +135,8 @@ PY
 command -v hadolint >/dev/null && hadolint docker/Dockerfile.cpu docker/Dockerfile.gpu || true
 
 # ---------------------------------------------------------------- build + run the CPU image
-say "build jconv-cpu ($($cold && echo 'cold: --no-cache' || echo 'layer cache allowed'))"
-build_args=(-f docker/Dockerfile.cpu -t jconv-cpu "${secret_args[@]}")
-$cold && build_args+=(--no-cache)
+say "build jconv-cpu ($($cold && echo 'cold: empty image store' || echo 'layer cache allowed'))"
+build_args=(-f docker/Dockerfile.cpu -t jconv-cpu "${secret_args[@]}" "${net_args[@]}")
 start=$(date +%s)
 $podman_cmd build "${build_args[@]}" . >"$work/build.log" 2>&1 || { tail -60 "$work/build.log"; fail "CPU image build"; }
 build_s=$(( $(date +%s) - start ))
@@ -128,7 +145,7 @@ grep -E '^(\[[0-9]+/[0-9]+\] )?STEP|Using cache' "$work/build.log" | sed 's/^/  
 say "run jconv-cpu (the README test command)"
 start=$(date +%s)
 set +e
-$podman_cmd run --rm jconv-cpu >"$work/test.log" 2>&1
+$podman_cmd run --rm "${net_args[@]}" jconv-cpu >"$work/test.log" 2>&1
 test_rc=$?
 set -e
 test_s=$(( $(date +%s) - start ))
@@ -145,7 +162,7 @@ probe_file=$(cd "$work/ctx" && find src/main/java -name '*.java' | sort | head -
 echo "// rebuild probe $(date +%s)" >>"$work/ctx/$probe_file"
 echo "  appended one line to $probe_file"
 start=$(date +%s)
-(cd "$work/ctx" && $podman_cmd build -f docker/Dockerfile.cpu -t "$probe_tag" "${secret_args[@]}" .) >"$work/rebuild.log" 2>&1 \
+(cd "$work/ctx" && $podman_cmd build -f docker/Dockerfile.cpu -t "$probe_tag" "${secret_args[@]}" "${net_args[@]}" .) >"$work/rebuild.log" 2>&1 \
   || { tail -60 "$work/rebuild.log"; fail "rebuild after a one-line change"; }
 rebuild_s=$(( $(date +%s) - start ))
 # The Maven repository layer (the RUN that downloads) must come from the cache: look at the result line
@@ -160,10 +177,10 @@ esac
 bench_note="not run (use --bench)"
 if $bench; then
   say "bench target: ./jconv bench --suite seeds"
-  $podman_cmd build -f docker/Dockerfile.cpu --target bench -t jconv-cpu-bench "${secret_args[@]}" . >"$work/bench-build.log" 2>&1 \
+  $podman_main build -f docker/Dockerfile.cpu --target bench -t jconv-cpu-bench "${secret_args[@]}" . >"$work/bench-build.log" 2>&1 \
     || { tail -40 "$work/bench-build.log"; fail "bench image build"; }
   start=$(date +%s)
-  $podman_cmd run --rm jconv-cpu-bench 2>&1 | tee "$work/bench.log" | tail -40 || fail "bench run"
+  $podman_main run --rm jconv-cpu-bench 2>&1 | tee "$work/bench.log" | tail -40 || fail "bench run"
   bench_note="ran in $(( $(date +%s) - start )) s"
 fi
 
@@ -186,11 +203,11 @@ if $standin; then
     rm -rf "$rootfs"
   fi
   grep -v 'ldconfig' docker/Dockerfile.gpu >"$work/Dockerfile.gpu-standin"
-  $podman_cmd build -f "$work/Dockerfile.gpu-standin" --build-arg "BASE_IMAGE=$standin_image" -t jconv-gpu-standin \
+  $podman_main build -f "$work/Dockerfile.gpu-standin" --build-arg "BASE_IMAGE=$standin_image" -t jconv-gpu-standin \
     "${secret_args[@]}" . >"$work/standin-build.log" 2>&1 || { tail -40 "$work/standin-build.log"; fail "GPU Dockerfile on the stand-in base"; }
   set +e
-  $podman_cmd run --rm -e JCONV_REQUIRE_GPU= -e JCONV_REQUIRE_CUBLAS= jconv-gpu-standin >"$work/standin-skip.log" 2>&1; skip_rc=$?
-  $podman_cmd run --rm jconv-gpu-standin >"$work/standin-require.log" 2>&1; require_rc=$?
+  $podman_main run --rm -e JCONV_REQUIRE_GPU= -e JCONV_REQUIRE_CUBLAS= jconv-gpu-standin >"$work/standin-skip.log" 2>&1; skip_rc=$?
+  $podman_main run --rm jconv-gpu-standin >"$work/standin-require.log" 2>&1; require_rc=$?
   set -e
   skip_summary=$(grep -E '^\[[A-Z]+\] Tests run:' "$work/standin-skip.log" | tail -1 | sed 's/^\[[A-Z]*\] //')
   require_summary=$(grep -E '^\[[A-Z]+\] Tests run:' "$work/standin-require.log" | tail -1 | sed 's/^\[[A-Z]*\] //')
