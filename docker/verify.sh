@@ -227,6 +227,17 @@ if $standin; then
        [ "$other" -eq 0 ] || fail "with JCONV_REQUIRE_GPU=1: $other failures that are not the GPU requirement"
        standin_note="builds; all $skipped GPU tests skip without JCONV_REQUIRE_GPU and fail with it (the image default), each naming the requirement" ;;
   esac
+  # The GPU bench target names its GPU backends; without a GPU it must stop at once with the reason.
+  $podman_main build -f "$work/Dockerfile.gpu-standin" --build-arg "BASE_IMAGE=$standin_image" --target bench \
+    -t jconv-gpu-standin-bench "${secret_args[@]}" . >"$work/standin-bench-build.log" 2>&1 \
+    || { tail -40 "$work/standin-bench-build.log"; fail "GPU bench target on the stand-in base"; }
+  set +e
+  $podman_main run --rm jconv-gpu-standin-bench >"$work/standin-bench.out" 2>"$work/standin-bench.err"; bench_rc=$?
+  set -e
+  echo "  bench target without a GPU: exit $bench_rc: $(cut -c1-110 "$work/standin-bench.err")..."
+  [ "$bench_rc" -eq 2 ] && [ "$(wc -l <"$work/standin-bench.err")" -eq 1 ] && grep -q '^error: backend .* is unavailable: ' "$work/standin-bench.err" \
+    || fail "GPU bench without a GPU should be one 'error: backend ... is unavailable' line and exit 2"
+  standin_note="$standin_note; its bench target stops with exit 2 and the reason"
 fi
 
 say "summary"
