@@ -23,6 +23,10 @@ import dev.jconv.backend.PlanCache;
  * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations run on the calling thread,
  * where handing work to the pool would cost more than it saves.
+ *
+ * <p>The first plan per thread count starts {@link KernelWarmup} in the background, so that the JIT compiles
+ * every kernel path once with a complete profile and a process running many shapes in turn gets the same speed
+ * on each as on a shape run alone.
  */
 public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
@@ -123,6 +127,8 @@ public final class CpuBackend implements ConvBackend {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
+        // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
+        KernelWarmup.startOnce(threads);
         return plans.get(geometry);
     }
 

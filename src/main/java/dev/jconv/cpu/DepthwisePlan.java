@@ -2,7 +2,9 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.backend.ConvPlan;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -147,6 +149,25 @@ final class DepthwisePlan implements ConvPlan {
             v.intoArray(spill, 0);
             System.arraycopy(spill, 0, out, dst, lanes);
         }
+    }
+
+    /** The kernel branches a forward pass of this plan takes. */
+    Set<KernelPath> paths() {
+        Set<KernelPath> paths = EnumSet.noneOf(KernelPath.class);
+        int outH = g.outHeight();
+        if (threeByThreeRows && outH >= 4) {
+            paths.add(KernelPath.DEPTHWISE_FOUR_ROWS);
+        }
+        if (!threeByThreeRows || outH % 4 != 0) {
+            paths.add(KernelPath.DEPTHWISE_ONE_ROW);
+        }
+        if (g.outWidth() >= LANES) {
+            paths.add(KernelPath.DEPTHWISE_FULL_VECTOR);
+        }
+        if (g.outWidth() % LANES != 0) {
+            paths.add(KernelPath.DEPTHWISE_PARTIAL_VECTOR);
+        }
+        return paths;
     }
 
     @Override

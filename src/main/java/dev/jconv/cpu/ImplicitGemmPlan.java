@@ -2,7 +2,9 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.backend.ConvPlan;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Convolution as a GEMM per image and group, {@code out[K/G x flat] = w[K/G x (C/G)RS] * taps[(C/G)RS x flat]},
@@ -257,6 +259,31 @@ final class ImplicitGemmPlan implements ConvPlan {
                         planeStride, j, lanes, stores, spill);
             }
         }
+    }
+
+    /** The kernel branches a forward pass of this plan takes (with or without bias, as called). */
+    Set<KernelPath> paths() {
+        Set<KernelPath> paths = EnumSet.noneOf(KernelPath.class);
+        if (fullTiles > 0) {
+            paths.add(packWeights ? KernelPath.PACKED_FULL_TILE : KernelPath.IN_PLACE_FULL_TILE);
+        }
+        if (tileCount > fullTiles) {
+            paths.add(packWeights ? KernelPath.PACKED_TAIL : KernelPath.IN_PLACE_TAIL);
+        }
+        if (rowsPerGroup >= GemmKernel.ROWS) {
+            paths.add(KernelPath.FULL_BLOCK);
+        }
+        if (rowsPerGroup % GemmKernel.ROWS != 0) {
+            paths.add(KernelPath.PARTIAL_BLOCK);
+        }
+        paths.add(layout.direct ? KernelPath.DIRECT_INPUT : fusedFill ? KernelPath.FUSED_COPY : KernelPath.SEPARATE_COPY);
+        if (stores.anyWhole()) {
+            paths.add(KernelPath.WHOLE_STORE);
+        }
+        if (stores.anySpilled()) {
+            paths.add(KernelPath.SPILLED_STORE);
+        }
+        return paths;
     }
 
     @Override

@@ -63,6 +63,21 @@ final class VectorStores {
         first[vectors] = i;
     }
 
+    /** Whether some vector is one plain store ({@link KernelPath#WHOLE_STORE}). */
+    boolean anyWhole() {
+        for (int d : whole) {
+            if (d >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether some vector is spilled ({@link KernelPath#SPILLED_STORE}). */
+    boolean anySpilled() {
+        return runDest.length > 0;
+    }
+
     /** A scratch array for {@link #store}; one per task, never shared between threads. */
     static float[] newSpill() {
         return new float[GemmKernel.LANES];
