@@ -21,7 +21,8 @@ import dev.jconv.backend.PlanCache;
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
  * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
- * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations run on the calling thread,
+ * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
+ * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
  *
  * <p>The first plan per thread count starts {@link KernelWarmup} in the background, so that the JIT compiles
@@ -33,6 +34,13 @@ public final class CpuBackend implements ConvBackend {
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
     static final double PARALLEL_FLOPS = 2e6;
+    /**
+     * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
+     * layers pay for the pool's wake-up from a quarter of {@link #PARALLEL_FLOPS} on: measured at 2 threads,
+     * 576 channels 14x14/2 (0.5 MFLOP) ran 0.068 ms on one thread and 0.057 on two; 160 channels 7x7
+     * (0.14 MFLOP) 0.010 on one and 0.038 on two.
+     */
+    static final double DEPTHWISE_WORK_PER_FLOP = 4;
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
@@ -138,7 +146,8 @@ public final class CpuBackend implements ConvBackend {
                     + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
                     + " floats, more than one Java array holds; use cpu-reference");
         }
-        WorkerPool pool = WorkerPool.of(g.flops() < parallelFlops ? 1 : threads);
+        double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
+        WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
         return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }
 }

@@ -3,6 +3,9 @@ package dev.jconv.cpu;
 import dev.jconv.ConvGeometry;
 import dev.jconv.PaddingMode;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The input layout the {@code cpu} kernels read, which turns every convolution into a one-dimensional one.
@@ -28,6 +31,16 @@ import java.util.Arrays;
 final class FlatLayout {
     /** Floats after the last image so that a full vector starting at any flat position stays in the array. */
     static final int SLACK = 64;
+    /**
+     * For the stride-2 deinterleave: lane {@code i} takes lane {@code 2i mod LANES}, so the even lanes of one vector
+     * land in the lower half and, of the next vector, in the upper half ({@link #UPPER_HALF} blends the two).
+     * Two one-source permutes and a blend: JDK 17's two-source {@code rearrange} recomputes its lane masks per
+     * call and measured slower than the scalar copy.
+     */
+    private static final VectorShuffle<Float> EVEN_LANES =
+            VectorShuffle.fromOp(GemmKernel.F, i -> 2 * i % GemmKernel.LANES);
+    private static final VectorMask<Float> UPPER_HALF =
+            VectorMask.fromLong(GemmKernel.F, ((1L << GemmKernel.LANES) - 1) & ~((1L << GemmKernel.LANES / 2) - 1));
 
     final ConvGeometry g;
     final boolean direct;
@@ -141,6 +154,25 @@ final class FlatLayout {
         return 1.0 - (double) g.outHeight() * g.outWidth() / flatLength;
     }
 
+    /**
+     * Whether {@link #fill} copies some phase row with the vector deinterleave ({@link KernelPath#DEINTERLEAVED_COPY}):
+     * stride 2 across, and a row with at least a vector's worth of columns inside the input.
+     */
+    boolean deinterleaves() {
+        if (direct || g.strideW() != 2) {
+            return false;
+        }
+        for (int[] phase : usedPhases) {
+            int first = phase[1] - g.padLeft();
+            int start = Math.min(rowWidth, Math.max(0, ceilDiv(-first, 2)));
+            int end = Math.max(start, Math.min(rowWidth, ceilDiv(g.inWidth() - first, 2)));
+            if (end - start >= GemmKernel.LANES) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many stride phases the layout stores per channel. */
     int phases() {
         return usedPhases.length;
@@ -193,7 +225,23 @@ final class FlatLayout {
             if (sw == 1) {
                 System.arraycopy(input, srcRow + first + start, dst, d + start, end - start);
             } else {
-                for (int j = start, sx = srcRow + first + sw * start; j < end; j++, sx += sw) {
+                int j = start;
+                int sx = srcRow + first + sw * start;
+                if (sw == 2) {
+                    // Every other input column: two vector loads and one two-source permute per vector of
+                    // the phase row, instead of a scalar strided copy (the copy dominated stride-2 layers).
+                    int lanes = GemmKernel.LANES;
+                    for (; j + lanes <= end && sx + 2 * lanes <= input.length; j += lanes, sx += 2 * lanes) {
+                        evenLanes(input, sx, dst, d + j);
+                    }
+                    // The ragged end as one more vector overlapping the last one (rewriting equal values).
+                    int back = end - lanes - j;
+                    if (j < end && j + back >= start && sx + 2 * (back + lanes) <= input.length) {
+                        evenLanes(input, sx + 2 * back, dst, d + j + back);
+                        j = end;
+                    }
+                }
+                for (; j < end; j++, sx += sw) {
                     dst[d + j] = input[sx];
                 }
             }
@@ -202,6 +250,14 @@ final class FlatLayout {
                 dst[d + j] = sx < 0 ? 0f : input[srcRow + sx];
             }
         }
+    }
+
+    /** {@code dst[d + i] = input[sx + 2 * i]} for {@code i < LANES}. */
+    private static void evenLanes(float[] input, int sx, float[] dst, int d) {
+        FloatVector.fromArray(GemmKernel.F, input, sx).rearrange(EVEN_LANES)
+                .blend(FloatVector.fromArray(GemmKernel.F, input, sx + GemmKernel.LANES).rearrange(EVEN_LANES),
+                        UPPER_HALF)
+                .intoArray(dst, d);
     }
 
     /**

@@ -277,6 +277,9 @@ final class ImplicitGemmPlan implements ConvPlan {
             paths.add(KernelPath.PARTIAL_BLOCK);
         }
         paths.add(layout.direct ? KernelPath.DIRECT_INPUT : fusedFill ? KernelPath.FUSED_COPY : KernelPath.SEPARATE_COPY);
+        if (layout.deinterleaves()) {
+            paths.add(KernelPath.DEINTERLEAVED_COPY);
+        }
         if (stores.anyWhole()) {
             paths.add(KernelPath.WHOLE_STORE);
         }

@@ -36,10 +36,18 @@ enum KernelPath {
     SPILLED_STORE,
     /** Depthwise 3x3 stride 1, four output rows at a time. */
     DEPTHWISE_FOUR_ROWS,
-    /** Depthwise, one output row at a time (other kernels, strides, and the rows left over). */
+    /** Depthwise 3x3, one output row at a time (strides other than 1, and the rows left over). */
+    DEPTHWISE_ONE_ROW_3X3,
+    /** Depthwise with other kernel sizes, one output row at a time, taps in a loop. */
     DEPTHWISE_ONE_ROW,
     /** A depthwise output vector of all lanes. */
     DEPTHWISE_FULL_VECTOR,
     /** A depthwise output vector at the ragged end of a row. */
-    DEPTHWISE_PARTIAL_VECTOR
+    DEPTHWISE_PARTIAL_VECTOR,
+    /** Depthwise 3x3 on narrow planes: a block of all {@code LANES} channels, pixel-interleaved. */
+    DEPTHWISE_CHANNEL_BLOCK,
+    /** The last channel block when the channel count is not a multiple of {@code LANES} (zeroed lanes). */
+    DEPTHWISE_PARTIAL_CHANNEL_BLOCK,
+    /** Stride-2 phase rows copied with a vector deinterleave ({@code FlatLayout.fillRows}). */
+    DEINTERLEAVED_COPY
 }

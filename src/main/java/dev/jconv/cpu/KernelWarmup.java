@@ -62,7 +62,17 @@ final class KernelWarmup {
                         ConvParams.defaults().withPadding(1).withGroups(4)),
                 // depthwise 3x3 stride 2, channel multiplier 2: one row at a time
                 geometry(new int[] {1, 4, 23, 23}, new int[] {8, 1, 3, 3},
-                        ConvParams.defaults().withStride(2).withPadding(1).withGroups(4)));
+                        ConvParams.defaults().withStride(2).withPadding(1).withGroups(4)),
+                // depthwise 3x3 stride 2 on 48 columns, multiplier 2: phase rows of 24 copied with the vector
+                // deinterleave
+                geometry(new int[] {1, 2, 48, 48}, new int[] {4, 1, 3, 3},
+                        ConvParams.defaults().withStride(2).withPadding(1).withGroups(2)),
+                // depthwise 5x5: the general one-row loop over taps
+                geometry(new int[] {1, 2, 20, 20}, new int[] {2, 1, 5, 5},
+                        ConvParams.defaults().withPadding(2).withGroups(2)),
+                // depthwise 3x3 on 9x9, 21 channels: channel blocks, full and partial on every vector width
+                geometry(new int[] {1, 21, 9, 9}, new int[] {21, 1, 3, 3},
+                        ConvParams.defaults().withPadding(1).withGroups(21)));
     }
 
     private static ConvGeometry geometry(int[] input, int[] weight, ConvParams params) {

@@ -86,6 +86,69 @@ class CpuBackendTest {
         AgainstReference.check(new CpuBackend(2, 0), c);
     }
 
+    /**
+     * Narrow 3x3 depthwise planes go channel-blocked: full and partial blocks of channels (5, 16, 21, 37 on 16
+     * lanes), every padding mode, strides, dilations, asymmetric {@code same} padding, batch 2, with and without bias.
+     */
+    static Stream<Arguments> channelBlocked() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[] channels = {5, 16, 21, 37};
+        int[][] sizes = {{7, 7}, {14, 14}, {9, 13}, {15, 16}, {3, 5}};
+        int i = 0;
+        for (int c : channels) {
+            for (int[] hw : sizes) {
+                PaddingMode mode = PaddingMode.values()[i % 4];
+                int stride = 1 + i % 2;
+                int dilation = 1 + (i / 3) % 2;
+                Padding padding = i % 5 == 4 && stride == 1 ? Padding.SAME : Padding.of(dilation, dilation);
+                b.add(Arguments.of(new AgainstReference.Case(new int[] {2, c, hw[0], hw[1]}, new int[] {c, 1, 3, 3},
+                        i % 2 == 0, new ConvParams(stride, stride, padding, dilation, dilation, c, mode), 100 + i)));
+                i++;
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("channelBlocked")
+    void depthwiseChannelBlocksAgree(AgainstReference.Case c) {
+        assertTrue(TWO_THREADS.plan(c.geometry()).describe().contains("blocks of"), c.toString());
+        AgainstReference.check(new CpuBackend(2, 0), c);
+        AgainstReference.check(new CpuBackend(1), c);
+    }
+
+    /**
+     * Stride-2 layers wide enough for the vectorized deinterleave of phase rows, depthwise (multiplier 2, which
+     * is not channel-blocked) and implicit GEMM,
+     * every padding mode, odd and even widths (so both phases' rows start at either parity).
+     */
+    static Stream<Arguments> deinterleaved() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[] widths = {36, 37, 64, 97};
+        int i = 0;
+        for (int w : widths) {
+            for (PaddingMode mode : PaddingMode.values()) {
+                int pad = i % 3;
+                boolean depthwise = i % 2 == 0;
+                int c = 3;
+                b.add(Arguments.of(new AgainstReference.Case(new int[] {2, c, 5 + i % 4, w},
+                        new int[] {depthwise ? 2 * c : 4, depthwise ? 1 : c, 3, 3}, i % 3 == 0,
+                        new ConvParams(2, 2, Padding.of(pad, pad), 1, 1, depthwise ? c : 1,
+                                pad == 0 ? PaddingMode.ZEROS : mode), 200 + i)));
+                i++;
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("deinterleaved")
+    void stride2DeinterleavedCopiesAgree(AgainstReference.Case c) {
+        assertTrue(KernelWarmup.pathsOf(TWO_THREADS.plan(c.geometry())).contains(KernelPath.DEINTERLEAVED_COPY),
+                c.toString());
+        AgainstReference.check(new CpuBackend(2, 0), c);
+    }
+
     @Test
     void choosesTheAlgorithmByShape() {
         assertTrue(describe(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
@@ -95,7 +158,9 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
                 .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))
-                .startsWith("depthwise direct 3x3"));
+                .startsWith("depthwise direct 3x3 stencil per channel"));
+        assertTrue(describe(layer(1, 960, 7, 7, 960, 3, 1, 1, 1, 960, false, PaddingMode.ZEROS))
+                .startsWith("depthwise direct 3x3 stencil on blocks of"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .endsWith("2 threads"));
         assertTrue(describe(layer(1, 2, 5, 5, 2, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).endsWith("1 thread"),
