@@ -224,6 +224,7 @@ final class DepthwisePlan implements ConvPlan {
         int yStep = g.strideH() * rowStep;
         // Rows are interleaved just before the first output row that reads them, so they are still in L1/L2.
         int packed = 0;
+        int unpacked = 0;
         for (int oy = 0, dst = outBase; oy < outH; oy++) {
             int need = oy * g.strideH() + 2 * g.dilationH() + 1;
             interleaveRows(input, src, offsets, packed, need, buf);
@@ -240,19 +241,35 @@ final class DepthwisePlan implements ConvPlan {
                 a = w8.fma(FloatVector.fromArray(F, buf, p + 2 * dy + 2 * dx), a);
                 a.intoArray(buf, dst);
             }
+            // Back to NCHW every few rows while the block's output is still in L1 (whole vectors of pixels only).
+            int ready = (oy + 1) * outW / LANES * LANES;
+            if (ready - unpacked >= 4 * LANES) {
+                unpacked = copyOut(buf, outBase, out, (n * channels + c0) * outPlane, lanes, unpacked, ready);
+            }
         }
 
-        // Back to NCHW: per channel, LANES output pixels at a time gathered from the interleaved block.
+        copyOut(buf, outBase, out, (n * channels + c0) * outPlane, lanes, unpacked, outPlane);
+    }
+
+    /**
+     * Output pixels {@code [from, to)} of the block's {@code lanes} channels, from the pixel-interleaved block at
+     * {@code buf[outBase]} back to NCHW at {@code out[dst0 + lane * outPlane]}: {@code LANES} pixels of one channel
+     * per gather, the ragged end ({@code to - from} not a multiple of {@code LANES}) one by one. Returns where it
+     * stopped: {@code to}.
+     */
+    private int copyOut(float[] buf, int outBase, float[] out, int dst0, int lanes, int from, int to) {
+        int outPlane = g.outHeight() * g.outWidth();
         for (int lane = 0; lane < lanes; lane++) {
-            int dst = (n * channels + c0 + lane) * outPlane;
-            int q = 0;
-            for (; q + LANES <= outPlane; q += LANES) {
+            int dst = dst0 + lane * outPlane;
+            int q = from;
+            for (; q + LANES <= to; q += LANES) {
                 FloatVector.fromArray(F, buf, outBase + q * LANES + lane, PIXEL_OFFSETS, 0).intoArray(out, dst + q);
             }
-            for (int i = outBase + q * LANES + lane; q < outPlane; q++, i += LANES) {
+            for (int i = outBase + q * LANES + lane; q < to; q++, i += LANES) {
                 out[dst + q] = buf[i];
             }
         }
+        return to;
     }
 
     /**
