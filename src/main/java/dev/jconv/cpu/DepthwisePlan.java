@@ -46,6 +46,12 @@ final class DepthwisePlan implements ConvPlan {
     private final boolean threeByThreeRows;
     private final boolean threeByThree;
     private final int columnStep;
+    /**
+     * Where a row's last vector starts: {@code outW - LANES}, so that a row of at least one vector ends in a full
+     * vector overlapping the one before (recomputing a few equal values) and every store is a plain one; only rows
+     * narrower than a vector store partial vectors.
+     */
+    private final int lastX;
     private final int channelsPerTask;
     /** 3x3, one output channel per input channel, narrow output: {@link #blockOfChannels} instead of {@link #channel}. */
     private final boolean channelBlocked;
@@ -72,6 +78,7 @@ final class DepthwisePlan implements ConvPlan {
         threeByThreeRows = g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1
                 && g.dilationH() == 1;
         columnStep = g.dilationW();
+        lastX = Math.max(0, g.outWidth() - LANES);
         int planes = g.batch() * g.inChannels();
         channelsPerTask = Math.max(1, FlatLayout.ceilDiv(planes, pool.threads() * 8));
         channelBlocked = g.kernelH() == 3 && g.kernelW() == 3 && g.outChannelsPerGroup() == 1
@@ -132,7 +139,8 @@ final class DepthwisePlan implements ConvPlan {
             int oy = 0;
             if (threeByThreeRows) {
                 for (; oy + 4 <= outH; oy += 4) {
-                    for (int x = 0; x < outW; x += LANES) {
+                    for (int x0 = 0; x0 < outW; x0 += LANES) {
+                        int x = Math.min(x0, lastX);
                         fourRows3x3(plane, oy * rowWidth + x, w, k * 9, b, out, out0 + oy * outW + x,
                                 Math.min(LANES, outW - x), spill);
                     }
@@ -144,7 +152,8 @@ final class DepthwisePlan implements ConvPlan {
                 }
             }
             for (; oy < outH; oy++) {
-                for (int x = 0; x < outW; x += LANES) {
+                for (int x0 = 0; x0 < outW; x0 += LANES) {
+                    int x = Math.min(x0, lastX);
                     FloatVector a = FloatVector.broadcast(F, b);
                     int j = oy * rowWidth + x;
                     for (int t = 0; t < taps; t++) {
@@ -290,7 +299,8 @@ final class DepthwisePlan implements ConvPlan {
         FloatVector v8 = FloatVector.broadcast(F, w[w0 + 8]);
         FloatVector bv = FloatVector.broadcast(F, b);
         int outW = g.outWidth();
-        for (int x = 0; x < outW; x += LANES) {
+        for (int x0 = 0; x0 < outW; x0 += LANES) {
+            int x = Math.min(x0, lastX);
             int o = j + x;
             FloatVector a = v0.fma(FloatVector.fromArray(F, plane, o + t0), bv);
             a = v1.fma(FloatVector.fromArray(F, plane, o + t1), a);
@@ -410,7 +420,7 @@ final class DepthwisePlan implements ConvPlan {
         if (g.outWidth() >= LANES) {
             paths.add(KernelPath.DEPTHWISE_FULL_VECTOR);
         }
-        if (g.outWidth() % LANES != 0) {
+        if (g.outWidth() < LANES) {
             paths.add(KernelPath.DEPTHWISE_PARTIAL_VECTOR);
         }
         return paths;

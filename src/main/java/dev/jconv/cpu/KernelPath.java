@@ -42,7 +42,7 @@ enum KernelPath {
     DEPTHWISE_ONE_ROW,
     /** A depthwise output vector of all lanes. */
     DEPTHWISE_FULL_VECTOR,
-    /** A depthwise output vector at the ragged end of a row. */
+    /** A depthwise output vector of fewer lanes: rows narrower than a vector (wider rows end overlapping). */
     DEPTHWISE_PARTIAL_VECTOR,
     /** Depthwise 3x3 on narrow planes: a block of all {@code LANES} channels, pixel-interleaved. */
     DEPTHWISE_CHANNEL_BLOCK,

@@ -57,7 +57,7 @@ final class KernelWarmup {
                         ConvParams.defaults().withStride(2).withPadding(1)),
                 // 1x1 on 7x7: weights in place on the input as it is
                 geometry(new int[] {1, 16, 7, 7}, new int[] {9, 16, 1, 1}, ConvParams.defaults()),
-                // depthwise 3x3 stride 1: four rows at a time and the rows left over, full and ragged vectors
+                // depthwise 3x3 stride 1: four rows at a time and the rows left over, full vectors, the last of a row overlapping
                 geometry(new int[] {1, 4, 23, 23}, new int[] {4, 1, 3, 3},
                         ConvParams.defaults().withPadding(1).withGroups(4)),
                 // depthwise 3x3 stride 2, channel multiplier 2: one row at a time
@@ -67,8 +67,8 @@ final class KernelWarmup {
                 // deinterleave
                 geometry(new int[] {1, 2, 48, 48}, new int[] {4, 1, 3, 3},
                         ConvParams.defaults().withStride(2).withPadding(1).withGroups(2)),
-                // depthwise 5x5: the general one-row loop over taps
-                geometry(new int[] {1, 2, 20, 20}, new int[] {2, 1, 5, 5},
+                // depthwise 5x5: the general one-row loop over taps, rows of 3 (narrower than any vector)
+                geometry(new int[] {1, 2, 20, 3}, new int[] {2, 1, 5, 5},
                         ConvParams.defaults().withPadding(2).withGroups(2)),
                 // depthwise 3x3 on 9x9, 21 channels: channel blocks, full and partial on every vector width
                 geometry(new int[] {1, 21, 9, 9}, new int[] {21, 1, 3, 3},
