@@ -216,16 +216,6 @@ final class DepthwisePlan implements ConvPlan {
             buf[biasBase + lane] = lane >= lanes || bias == null ? 0f : bias[c];
         }
 
-        FloatVector w0 = FloatVector.fromArray(F, buf, weightBase);
-        FloatVector w1 = FloatVector.fromArray(F, buf, weightBase + LANES);
-        FloatVector w2 = FloatVector.fromArray(F, buf, weightBase + 2 * LANES);
-        FloatVector w3 = FloatVector.fromArray(F, buf, weightBase + 3 * LANES);
-        FloatVector w4 = FloatVector.fromArray(F, buf, weightBase + 4 * LANES);
-        FloatVector w5 = FloatVector.fromArray(F, buf, weightBase + 5 * LANES);
-        FloatVector w6 = FloatVector.fromArray(F, buf, weightBase + 6 * LANES);
-        FloatVector w7 = FloatVector.fromArray(F, buf, weightBase + 7 * LANES);
-        FloatVector w8 = FloatVector.fromArray(F, buf, weightBase + 8 * LANES);
-        FloatVector b = FloatVector.fromArray(F, buf, biasBase);
         int rowStep = paddedW * LANES;
         int dx = g.dilationW() * LANES;
         int dy = g.dilationH() * rowStep;
@@ -238,18 +228,8 @@ final class DepthwisePlan implements ConvPlan {
             int need = oy * g.strideH() + 2 * g.dilationH() + 1;
             interleaveRows(input, src, offsets, packed, need, buf);
             packed = need;
-            for (int ox = 0, p = oy * yStep; ox < outW; ox++, p += xStep, dst += LANES) {
-                FloatVector a = w0.fma(FloatVector.fromArray(F, buf, p), b);
-                a = w1.fma(FloatVector.fromArray(F, buf, p + dx), a);
-                a = w2.fma(FloatVector.fromArray(F, buf, p + 2 * dx), a);
-                a = w3.fma(FloatVector.fromArray(F, buf, p + dy), a);
-                a = w4.fma(FloatVector.fromArray(F, buf, p + dy + dx), a);
-                a = w5.fma(FloatVector.fromArray(F, buf, p + dy + 2 * dx), a);
-                a = w6.fma(FloatVector.fromArray(F, buf, p + 2 * dy), a);
-                a = w7.fma(FloatVector.fromArray(F, buf, p + 2 * dy + dx), a);
-                a = w8.fma(FloatVector.fromArray(F, buf, p + 2 * dy + 2 * dx), a);
-                a.intoArray(buf, dst);
-            }
+            stencilRow(buf, weightBase, biasBase, oy * yStep, dst, outW, dx, dy, xStep);
+            dst += outW * LANES;
             // Back to NCHW every few rows while the block's output is still in L1 (whole vectors of pixels only).
             int ready = (oy + 1) * outW / LANES * LANES;
             if (ready - unpacked >= 4 * LANES) {
@@ -258,6 +238,38 @@ final class DepthwisePlan implements ConvPlan {
         }
 
         copyOut(buf, outBase, out, (n * channels + c0) * outPlane, lanes, unpacked, outPlane);
+    }
+
+    /**
+     * One output row of the channel-blocked 3x3 stencil: output pixels {@code buf[dst ..]}, {@code LANES} floats each,
+     * from interleaved input pixels starting at {@code buf[p0]}. A method of its own, small enough for C2 to inline
+     * every Vector API call: inside the long {@link #blockOfChannels} the same loop made 384 channels 14x14 take
+     * 0.168 ms instead of 0.094 (one thread).
+     */
+    private static void stencilRow(float[] buf, int weightBase, int biasBase, int p0, int dst, int outW, int dx,
+                                   int dy, int xStep) {
+        FloatVector w0 = FloatVector.fromArray(F, buf, weightBase);
+        FloatVector w1 = FloatVector.fromArray(F, buf, weightBase + LANES);
+        FloatVector w2 = FloatVector.fromArray(F, buf, weightBase + 2 * LANES);
+        FloatVector w3 = FloatVector.fromArray(F, buf, weightBase + 3 * LANES);
+        FloatVector w4 = FloatVector.fromArray(F, buf, weightBase + 4 * LANES);
+        FloatVector w5 = FloatVector.fromArray(F, buf, weightBase + 5 * LANES);
+        FloatVector w6 = FloatVector.fromArray(F, buf, weightBase + 6 * LANES);
+        FloatVector w7 = FloatVector.fromArray(F, buf, weightBase + 7 * LANES);
+        FloatVector w8 = FloatVector.fromArray(F, buf, weightBase + 8 * LANES);
+        FloatVector b = FloatVector.fromArray(F, buf, biasBase);
+    for (int ox = 0, p = p0; ox < outW; ox++, p += xStep, dst += LANES) {
+            FloatVector a = w0.fma(FloatVector.fromArray(F, buf, p), b);
+            a = w1.fma(FloatVector.fromArray(F, buf, p + dx), a);
+            a = w2.fma(FloatVector.fromArray(F, buf, p + 2 * dx), a);
+            a = w3.fma(FloatVector.fromArray(F, buf, p + dy), a);
+            a = w4.fma(FloatVector.fromArray(F, buf, p + dy + dx), a);
+            a = w5.fma(FloatVector.fromArray(F, buf, p + dy + 2 * dx), a);
+            a = w6.fma(FloatVector.fromArray(F, buf, p + 2 * dy), a);
+            a = w7.fma(FloatVector.fromArray(F, buf, p + 2 * dy + dx), a);
+            a = w8.fma(FloatVector.fromArray(F, buf, p + 2 * dy + 2 * dx), a);
+            a.intoArray(buf, dst);
+        }
     }
 
     /**
