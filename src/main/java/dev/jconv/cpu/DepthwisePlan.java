@@ -186,11 +186,11 @@ final class DepthwisePlan implements ConvPlan {
 
     /**
      * A 3x3 depthwise stencil (multiplier 1, any stride, dilation, padding) on {@code LANES} channels at once,
-     * for planes too narrow for vectors along x: the channels {@code c0 ..} of image {@code n} are copied
-     * pixel-interleaved ({@code packed[(y * paddedW + x) * LANES + lane]}, padding applied), so one vector holds
-     * one pixel of every channel of the block and each output pixel is nine FMAs with the nine weight vectors
+     * for planes too narrow for vectors along x or strided: the channels {@code c0 ..} of image {@code n} are
+     * copied pixel-interleaved ({@code packed[(y * paddedW + x) * LANES + lane]}, padding applied), so one vector
+     * holds one pixel of every channel of the block and each output pixel is nine FMAs with the nine weight vectors
      * held in registers, whatever the stride; results go to a pixel-interleaved block and are copied back to
-     * NCHW. Lanes past the last channel compute on zeros and are not written.
+     * NCHW. Lanes past the last channel compute with zero weights on the block's first channel and are not written.
      */
     private void blockOfChannels(float[] input, float[] w, float[] bias, float[] out, int n, int c0, float[] buf) {
         int channels = g.inChannels();
@@ -203,9 +203,6 @@ final class DepthwisePlan implements ConvPlan {
         int biasBase = weightBase + 9 * LANES;
         int inW = g.inWidth();
         int inPlane = g.inHeight() * inW;
-        // Columns [xFrom, xTo) read input columns x - padLeft: a plain strided copy; the rest go through colSource.
-        int xFrom = Math.min(paddedW, g.padLeft());
-        int xTo = Math.max(xFrom, Math.min(paddedW, g.padLeft() + inW));
         int[] offsets = lanes == LANES ? fullBlockOffsets : lastBlockOffsets;
         int src = (n * channels + c0) * inPlane;
         for (int lane = 0; lane < LANES; lane++) {
