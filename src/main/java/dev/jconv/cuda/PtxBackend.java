@@ -25,7 +25,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
 
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final Map<String, PtxModule> modules = new ConcurrentHashMap<>();
-    private volatile Availability availability;
+    private final LazyProbe<Availability> availability = new LazyProbe<>(PtxBackend::probe);
 
     @Override
     public String name() {
@@ -34,16 +34,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
 
     @Override
     public Availability availability() {
-        Availability a = availability;
-        if (a == null) {
-            synchronized (this) {
-                if (availability == null) {
-                    availability = probe();
-                }
-                a = availability;
-            }
-        }
-        return a;
+        return availability.get();
     }
 
     private static Availability probe() {

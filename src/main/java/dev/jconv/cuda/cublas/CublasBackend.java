@@ -12,6 +12,7 @@ import dev.jconv.cuda.CudaUnavailableException;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.Im2colKernel;
+import dev.jconv.cuda.LazyProbe;
 import dev.jconv.cuda.PtxIsa;
 import dev.jconv.cuda.PtxModule;
 import dev.jconv.cuda.vendor.DeviceMemory;
@@ -30,7 +31,7 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
     private final CublasSettings fixedSettings;
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
-    private volatile State state;
+    private final LazyProbe<State> state = new LazyProbe<>(this::probe);
 
     private record State(Availability availability, CublasSettings settings, String im2colProblem) {}
 
@@ -53,16 +54,7 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
     }
 
     private State state() {
-        State s = state;
-        if (s == null) {
-            synchronized (this) {
-                if (state == null) {
-                    state = probe();
-                }
-                s = state;
-            }
-        }
-        return s;
+        return state.get();
     }
 
     private State probe() {

@@ -11,6 +11,7 @@ import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaUnavailableException;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
+import dev.jconv.cuda.LazyProbe;
 import dev.jconv.cuda.Pad2dKernel;
 import dev.jconv.cuda.PtxIsa;
 import dev.jconv.cuda.PtxModule;
@@ -37,7 +38,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     private final UnaryOperator<List<Candidate>> rankingFilter;  // tests: restrict cuDNN's candidates
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
-    private volatile State state;
+    private final LazyProbe<State> state = new LazyProbe<>(this::probe);
 
     /** What the probe found: availability, the settings in force, and why the pad pass cannot run (null if it can). */
     private record State(Availability availability, CudnnSettings settings, String padPassProblem) {}
@@ -69,16 +70,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     }
 
     private State state() {
-        State s = state;
-        if (s == null) {
-            synchronized (this) {
-                if (state == null) {
-                    state = probe();
-                }
-                s = state;
-            }
-        }
-        return s;
+        return state.get();
     }
 
     /** The settings plans are made with; throws if the environment holds an invalid value. */
