@@ -1,5 +1,6 @@
 package dev.jconv.cuda;
 
+import dev.jconv.ConvGeometry;
 import dev.jconv.backend.ConvPlan;
 
 /**
@@ -20,4 +21,29 @@ public interface DeviceConvPlan extends ConvPlan {
      * (the same stream, an event, or {@link CudaStream#synchronize()}).
      */
     void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output, CudaStream stream);
+
+    /**
+     * The checks every {@link #forwardAsync} makes before queuing work: shapes match {@code g} (bias may be
+     * null), every tensor and the stream are on {@code device}. Returns whether the output has elements,
+     * that is whether there is anything to compute.
+     */
+    static boolean checkOperands(ConvGeometry g, CudaDevice device, DeviceTensor input, DeviceTensor weight,
+                                 DeviceTensor bias, DeviceTensor output, CudaStream stream) {
+        input.checkShape("input", g.inputShape());
+        weight.checkShape("weight", g.weightShape());
+        if (bias != null) {
+            bias.checkShape("bias", g.outChannels());
+        }
+        output.checkShape("output", g.outputShape());
+        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
+                : new DeviceTensor[] {input, weight, bias, output}) {
+            if (t.device() != device) {
+                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
+            }
+        }
+        if (stream.device() != device) {
+            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
+        }
+        return output.numel() != 0;
+    }
 }

@@ -127,24 +127,8 @@ final class PtxPlan implements DeviceConvPlan {
     public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
                              CudaStream stream, boolean fuseRelu) {
         ensureOpen();
-        ConvGeometry g = geometry;
-        input.checkShape("input", g.inputShape());
-        weight.checkShape("weight", g.weightShape());
-        if (bias != null) {
-            bias.checkShape("bias", g.outChannels());
-        }
-        output.checkShape("output", g.outputShape());
-        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
-                : new DeviceTensor[] {input, weight, bias, output}) {
-            if (t.device() != device) {
-                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
-            }
-        }
-        if (stream.device() != device) {
-            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
-        }
-        if (launch == null) {
-            return;
+        if (!DeviceConvPlan.checkOperands(geometry, device, input, weight, bias, output, stream)) {
+            return;  // empty output: no launch was planned
         }
         run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), stream, fuseRelu);
     }

@@ -93,22 +93,7 @@ final class CublasPlan implements DeviceConvPlan {
                              CudaStream stream) {
         ensureOpen();
         ConvGeometry g = geometry;
-        input.checkShape("input", g.inputShape());
-        weight.checkShape("weight", g.weightShape());
-        if (bias != null) {
-            bias.checkShape("bias", g.outChannels());
-        }
-        output.checkShape("output", g.outputShape());
-        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
-                : new DeviceTensor[] {input, weight, bias, output}) {
-            if (t.device() != device) {
-                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
-            }
-        }
-        if (stream.device() != device) {
-            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
-        }
-        if (output.numel() == 0) {
+        if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
         CUdeviceptr columns = HostStaging.temp(CublasBackend.NAME, g, device, stream, gemm.columnBytes(),

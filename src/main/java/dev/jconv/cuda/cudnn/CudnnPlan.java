@@ -118,22 +118,7 @@ final class CudnnPlan implements DeviceConvPlan {
                              CudaStream stream) {
         ensureOpen();
         ConvGeometry g = geometry;
-        input.checkShape("input", g.inputShape());
-        weight.checkShape("weight", g.weightShape());
-        if (bias != null) {
-            bias.checkShape("bias", g.outChannels());
-        }
-        output.checkShape("output", g.outputShape());
-        for (DeviceTensor t : bias == null ? new DeviceTensor[] {input, weight, output}
-                : new DeviceTensor[] {input, weight, bias, output}) {
-            if (t.device() != device) {
-                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
-            }
-        }
-        if (stream.device() != device) {
-            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
-        }
-        if (output.numel() == 0) {
+        if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
         CUdeviceptr temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
