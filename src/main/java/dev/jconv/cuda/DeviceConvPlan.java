@@ -14,7 +14,12 @@ public interface DeviceConvPlan extends ConvPlan {
     CudaDevice device();
 
     /** Runs on a stream borrowed from the device's pool and returns when the output is written. */
-    void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output);
+    default void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {
+        try (StreamPool.Lease lease = device().streams().lease()) {
+            forwardAsync(input, weight, bias, output, lease.stream());
+            lease.stream().synchronize();
+        }
+    }
 
     /**
      * Queues the convolution on {@code stream} and returns at once; the caller orders later work

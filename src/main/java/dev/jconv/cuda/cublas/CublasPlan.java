@@ -8,7 +8,6 @@ import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.Im2colKernel;
-import dev.jconv.cuda.StreamPool;
 import dev.jconv.cuda.cublas.GemmPlan.Call;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.EnumMap;
@@ -78,14 +77,6 @@ final class CublasPlan implements DeviceConvPlan {
         ensureOpen();
         HostStaging.forward(CublasBackend.NAME, geometry, device, input, weight, bias, output, gemm.columnBytes(),
                 "im2col column matrix", this::run);
-    }
-
-    @Override
-    public void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {
-        try (StreamPool.Lease lease = device.streams().lease()) {
-            forwardAsync(input, weight, bias, output, lease.stream());
-            lease.stream().synchronize();
-        }
     }
 
     @Override

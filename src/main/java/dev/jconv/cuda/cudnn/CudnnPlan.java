@@ -7,7 +7,6 @@ import dev.jconv.cuda.CudaStream;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.Pad2dKernel;
-import dev.jconv.cuda.StreamPool;
 import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
 import dev.jconv.cuda.vendor.HostStaging;
 import dev.jconv.cuda.vendor.WorkspacePool;
@@ -103,14 +102,6 @@ final class CudnnPlan implements DeviceConvPlan {
         ensureOpen();
         HostStaging.forward(CudnnBackend.NAME, geometry, device, input, weight, bias, output, padBytes(), "padded input",
                 this::run);
-    }
-
-    @Override
-    public void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {
-        try (StreamPool.Lease lease = device.streams().lease()) {
-            forwardAsync(input, weight, bias, output, lease.stream());
-            lease.stream().synchronize();
-        }
     }
 
     @Override
