@@ -1,29 +1,22 @@
 package dev.jconv.cuda.cublas;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.jconv.cuda.vendor.VendorGpuAssertions.assertMatches;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
-import dev.jconv.Tensor;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaException;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
-import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.GpuTestSupport;
 import dev.jconv.cuda.vendor.DeviceMemory;
 import dev.jconv.cuda.vendor.RandomConvolutions;
 import dev.jconv.cuda.vendor.RandomConvolutions.Case;
-import java.util.ArrayList;
+import dev.jconv.cuda.vendor.VendorGpuAssertions;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,11 +56,6 @@ class CublasGpuTest {
         return RandomConvolutions.draw(20261124L, 100).stream();
     }
 
-    private static void assertMatches(String what, Case c, float[] out) {
-        String why = RandomConvolutions.mismatch(c.reference(), out);
-        assertNull(why, () -> what + ": " + why);
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("namedCases")
     void namedShapesMatchTheReference(Case c) {
@@ -87,15 +75,7 @@ class CublasGpuTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("namedCases")
     void deviceTensorsMatchTheReferenceWithTheOutputPoisoned(Case c) {
-        ConvGeometry g = c.geometry();
-        try (DeviceTensor in = DeviceTensor.upload(device, Tensor.of(c.input(), g.inputShape()));
-             DeviceTensor w = DeviceTensor.upload(device, Tensor.of(c.weight(), g.weightShape()));
-             DeviceTensor b = c.bias() == null ? null : DeviceTensor.upload(device, Tensor.of(c.bias(), g.outChannels()));
-             DeviceTensor out = DeviceTensor.allocate(device, g.outputShape())) {
-            out.fill(Float.NaN);
-            backend.plan(g).forward(in, w, b, out);
-            assertMatches(c.toString(), c, out.download().data());
-        }
+        assertMatches(c.toString(), c, VendorGpuAssertions.runOnDevice(device, backend.plan(c.geometry()), c));
     }
 
     @Test
@@ -144,29 +124,6 @@ class CublasGpuTest {
     @Test
     void sixteenThreadsShareThePlansAndMatchTheSerialResults() throws Exception {
         List<Case> cases = RandomConvolutions.named();
-        List<float[]> serial = new ArrayList<>();
-        for (Case c : cases) {
-            serial.add(RandomConvolutions.run(backend.plan(c.geometry()), c));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < 16; t++) {
-                int offset = t;
-                futures.add(pool.submit(() -> {
-                    for (int i = 0; i < 3 * cases.size(); i++) {
-                        int k = (i + offset) % cases.size();
-                        Case c = cases.get(k);
-                        assertArrayEquals(serial.get(k), RandomConvolutions.run(backend.plan(c.geometry()), c), c.toString());
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get(300, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        VendorGpuAssertions.assertThreadsMatchTheSerialResults(backend, cases, 16);
     }
 }
