@@ -1,10 +1,9 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.ConvParams;
-import dev.jconv.ConvValidator;
 import dev.jconv.Tensor;
 import dev.jconv.cpu.ReferenceBackend;
+import dev.jconv.cuda.GpuBenchmarkKit.Layer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +28,11 @@ import java.util.Map;
 public final class PtxBenchmark {
     private PtxBenchmark() {}
 
-    record Layer(String suite, String name, int in, int out, int kernel, int stride, int padding, int groups, int h, int w) {}
-
     record Row(Layer layer, int batch, String kernel, double ms, double tflops, Double peerMs, String check) {}
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> opt = options(args);
-        List<Layer> layers = readLayers(Path.of(opt.getOrDefault("--layers", "benchmarks/gpu-kit/layers.csv")));
+        Map<String, String> opt = GpuBenchmarkKit.options(args);
+        List<Layer> layers = GpuBenchmarkKit.readLayers(Path.of(opt.getOrDefault("--layers", "benchmarks/gpu-kit/layers.csv")));
         int[] batches = Arrays.stream(opt.getOrDefault("--batches", "1,32").split(",")).mapToInt(Integer::parseInt).toArray();
         int warmup = Integer.parseInt(opt.getOrDefault("--warmup", "5"));
         int iters = Integer.parseInt(opt.getOrDefault("--iters", "30"));
@@ -70,53 +67,23 @@ public final class PtxBenchmark {
 
     private static Row measure(PtxBackend backend, CudaDevice device, CudaStream stream, CudaEvent start, CudaEvent end,
                                Layer l, int n, int warmup, int iters, boolean check, Map<String, Double> peer) {
-        ConvParams p = ConvParams.defaults().withStride(l.stride()).withPadding(l.padding()).withGroups(l.groups());
-        int[] inShape = {n, l.in(), l.h(), l.w()};
-        int[] wShape = {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()};
-        ConvGeometry g = ConvValidator.checkForward(inShape, wShape, null, p);
-        Tensor x = Tensor.randn(1, inShape);
-        Tensor w = Tensor.randn(2, wShape);
+        ConvGeometry g = l.geometry(n);
+        Tensor x = Tensor.randn(1, g.inputShape());
+        Tensor w = Tensor.randn(2, g.weightShape());
         PtxPlan plan = (PtxPlan) backend.plan(g);
         try (DeviceTensor dx = DeviceTensor.upload(device, x); DeviceTensor dw = DeviceTensor.upload(device, w);
              DeviceTensor dy = DeviceTensor.allocate(device, g.outputShape())) {
             dy.fill(Float.NaN);
-            for (int i = 0; i < warmup; i++) {
-                plan.forwardAsync(dx, dw, null, dy, stream);
-            }
-            stream.synchronize();
-            double[] ms = new double[iters];
-            for (int i = 0; i < iters; i++) {
-                start.record(stream);
-                plan.forwardAsync(dx, dw, null, dy, stream);
-                end.record(stream);
-                end.synchronize();
-                ms[i] = end.millisSince(start);
-            }
-            Arrays.sort(ms);
-            double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
+            double median = GpuBenchmarkKit.medianMillis(plan, dx, dw, dy, stream, start, end, warmup, iters);
             String verdict = "";
             if (check) {
                 float[] ref = new float[Math.toIntExact(LaunchPlanner.outputElements(g))];
                 new ReferenceBackend().plan(g).forward(x.data(), w.data(), null, ref);
-                verdict = compare(ref, dy.download().data());
+                verdict = GpuBenchmarkKit.compare(ref, dy.download().data());
             }
             return new Row(l, n, plan.launch().kernelName(), median, g.flops() / median / 1e9,
                     peer.get(l.name() + "@" + n), verdict);
         }
-    }
-
-    private static String compare(float[] ref, float[] out) {
-        double maxRef = 0;
-        double maxErr = 0;
-        for (int i = 0; i < ref.length; i++) {
-            if (Float.isNaN(out[i])) {
-                return "FAIL (NaN)";
-            }
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-            maxErr = Math.max(maxErr, Math.abs(out[i] - ref[i]));
-        }
-        double tol = 1e-4 * Math.max(1, maxRef);
-        return (maxErr <= tol ? "ok" : "FAIL") + String.format(Locale.ROOT, " (err %.2e, tol %.2e)", maxErr, tol);
     }
 
     private static void printTable(PrintStream out, List<Row> rows) {
@@ -142,18 +109,6 @@ public final class PtxBenchmark {
         Files.write(path, lines, StandardCharsets.UTF_8);
     }
 
-    static List<Layer> readLayers(Path csv) throws IOException {
-        List<Layer> layers = new ArrayList<>();
-        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-            if (line.isBlank() || line.startsWith("#") || line.startsWith("suite,")) {
-                continue;
-            }
-            String[] f = line.split(",");
-            layers.add(new Layer(f[0], f[1], i(f[2]), i(f[3]), i(f[4]), i(f[5]), i(f[6]), i(f[7]), i(f[8]), i(f[9])));
-        }
-        return layers;
-    }
-
     private static Map<String, Double> readPeer(Path csv) throws IOException {
         Map<String, Double> ms = new HashMap<>();
         if (!Files.exists(csv)) {
@@ -168,18 +123,4 @@ public final class PtxBenchmark {
         return ms;
     }
 
-    private static int i(String s) {
-        return Integer.parseInt(s.trim());
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got " + args[i]);
-            }
-            m.put(args[i], args[i + 1]);
-        }
-        return m;
-    }
 }

@@ -15,10 +15,10 @@ class PtxBenchmarkLayersTest {
 
     @Test
     void everyBenchmarkLayerIsValidAndSupportedAtBatch32() throws IOException {
-        List<PtxBenchmark.Layer> layers = PtxBenchmark.readLayers(Path.of("benchmarks/gpu-kit/layers.csv"));
+        List<GpuBenchmarkKit.Layer> layers = GpuBenchmarkKit.readLayers(Path.of("benchmarks/gpu-kit/layers.csv"));
         assertEquals(23, layers.stream().filter(l -> l.suite().equals("resnet50")).count());
         assertTrue(layers.stream().anyMatch(l -> l.suite().equals("mobilenetv2")));
-        for (PtxBenchmark.Layer l : layers) {
+        for (GpuBenchmarkKit.Layer l : layers) {
             var g = ConvValidator.checkForward(new int[] {32, l.in(), l.h(), l.w()},
                     new int[] {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()}, null,
                     ConvParams.defaults().withStride(l.stride()).withPadding(l.padding()).withGroups(l.groups()));

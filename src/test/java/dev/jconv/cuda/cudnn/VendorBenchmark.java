@@ -1,8 +1,6 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.ConvParams;
-import dev.jconv.ConvValidator;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Availability;
 import dev.jconv.cpu.ReferenceBackend;
@@ -12,6 +10,8 @@ import dev.jconv.cuda.CudaEvent;
 import dev.jconv.cuda.CudaStream;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
+import dev.jconv.cuda.GpuBenchmarkKit;
+import dev.jconv.cuda.GpuBenchmarkKit.Layer;
 import dev.jconv.cuda.cublas.CublasBackend;
 import dev.jconv.cuda.cublas.CublasSettings;
 import java.io.IOException;
@@ -42,14 +42,12 @@ import java.util.Map;
 public final class VendorBenchmark {
     private VendorBenchmark() {}
 
-    record Layer(String suite, String name, int in, int out, int kernel, int stride, int padding, int groups, int h, int w) {}
-
     /** One backend's median on one layer and batch: {@code ms} null when it could not run (why in {@code note}). */
     record Timing(Double ms, String algorithm, String note) {}
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> opt = options(args);
-        List<Layer> layers = readLayers(Path.of(opt.getOrDefault("--layers", "benchmarks/gpu-kit/layers.csv")));
+        Map<String, String> opt = GpuBenchmarkKit.options(args);
+        List<Layer> layers = GpuBenchmarkKit.readLayers(Path.of(opt.getOrDefault("--layers", "benchmarks/gpu-kit/layers.csv")));
         int[] batches = Arrays.stream(opt.getOrDefault("--batches", "1,32").split(",")).mapToInt(Integer::parseInt).toArray();
         int warmup = Integer.parseInt(opt.getOrDefault("--warmup", "5"));
         int iters = Integer.parseInt(opt.getOrDefault("--iters", "30"));
@@ -82,12 +80,9 @@ public final class VendorBenchmark {
              CudaEvent end = new CudaEvent(device)) {
             for (Layer l : layers) {
                 for (int n : batches) {
-                    ConvParams p = ConvParams.defaults().withStride(l.stride()).withPadding(l.padding()).withGroups(l.groups());
-                    int[] inShape = {n, l.in(), l.h(), l.w()};
-                    int[] wShape = {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()};
-                    ConvGeometry g = ConvValidator.checkForward(inShape, wShape, null, p);
-                    Tensor x = Tensor.randn(1, inShape);
-                    Tensor w = Tensor.randn(2, wShape);
+                    ConvGeometry g = l.geometry(n);
+                    Tensor x = Tensor.randn(1, g.inputShape());
+                    Tensor w = Tensor.randn(2, g.weightShape());
                     float[] ref = null;
                     if (n == checkBatch) {
                         ref = new float[Math.toIntExact((long) n * g.outChannels() * g.outHeight() * g.outWidth())];
@@ -152,39 +147,12 @@ public final class VendorBenchmark {
             try (DeviceTensor dx = DeviceTensor.upload(device, x); DeviceTensor dw = DeviceTensor.upload(device, w);
                  DeviceTensor dy = DeviceTensor.allocate(device, g.outputShape())) {
                 dy.fill(Float.NaN);
-                for (int i = 0; i < warmup; i++) {
-                    plan.forwardAsync(dx, dw, null, dy, stream);
-                }
-                stream.synchronize();
-                double[] ms = new double[iters];
-                for (int i = 0; i < iters; i++) {
-                    start.record(stream);
-                    plan.forwardAsync(dx, dw, null, dy, stream);
-                    end.record(stream);
-                    end.synchronize();
-                    ms[i] = end.millisSince(start);
-                }
-                Arrays.sort(ms);
-                double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
-                return new Timing(median, algorithm, ref == null ? "" : compare(ref, dy.download().data()));
+                double median = GpuBenchmarkKit.medianMillis(plan, dx, dw, dy, stream, start, end, warmup, iters);
+                return new Timing(median, algorithm, ref == null ? "" : GpuBenchmarkKit.compare(ref, dy.download().data()));
             }
         } catch (RuntimeException e) {
             return new Timing(null, "-", "FAILED: " + e.getMessage());
         }
-    }
-
-    private static String compare(float[] ref, float[] out) {
-        double maxRef = 0;
-        double maxErr = 0;
-        for (int i = 0; i < ref.length; i++) {
-            if (Float.isNaN(out[i])) {
-                return "FAIL (NaN)";
-            }
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-            maxErr = Math.max(maxErr, Math.abs(out[i] - ref[i]));
-        }
-        double tol = 1e-4 * Math.max(1, maxRef);
-        return (maxErr <= tol ? "ok" : "FAIL") + String.format(Locale.ROOT, " (err %.2e, tol %.2e)", maxErr, tol);
     }
 
     private static String checks(Map<String, Timing> row) {
@@ -215,18 +183,6 @@ public final class VendorBenchmark {
         return String.format(Locale.ROOT, "%.4f", ms) + (peer == null ? "" : String.format(Locale.ROOT, " (%.2fx)", ms / peer));
     }
 
-    static List<Layer> readLayers(Path csv) throws IOException {
-        List<Layer> layers = new ArrayList<>();
-        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-            if (line.isBlank() || line.startsWith("#") || line.startsWith("suite,")) {
-                continue;
-            }
-            String[] f = line.split(",");
-            layers.add(new Layer(f[0], f[1], i(f[2]), i(f[3]), i(f[4]), i(f[5]), i(f[6]), i(f[7]), i(f[8]), i(f[9])));
-        }
-        return layers;
-    }
-
     /** {@code name@batch -> ms} from a CSV whose columns 1 and 2 are name and batch and {@code column} the time; missing file: empty. */
     static Map<String, Double> readTimes(String file, int column) throws IOException {
         Map<String, Double> ms = new HashMap<>();
@@ -242,18 +198,4 @@ public final class VendorBenchmark {
         return ms;
     }
 
-    private static int i(String s) {
-        return Integer.parseInt(s.trim());
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got " + args[i]);
-            }
-            m.put(args[i], args[i + 1]);
-        }
-        return m;
-    }
 }

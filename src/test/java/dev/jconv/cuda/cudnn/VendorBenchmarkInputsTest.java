@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.cuda.GpuBenchmarkKit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +21,9 @@ class VendorBenchmarkInputsTest {
 
     @Test
     void everyBenchmarkLayerIsACudnnProblemWithoutPadPass() throws IOException {
-        List<VendorBenchmark.Layer> layers = VendorBenchmark.readLayers(Path.of("benchmarks/gpu-kit/layers.csv"));
+        List<GpuBenchmarkKit.Layer> layers = GpuBenchmarkKit.readLayers(Path.of("benchmarks/gpu-kit/layers.csv"));
         assertTrue(layers.size() >= 30, layers.toString());
-        for (VendorBenchmark.Layer l : layers) {
+        for (GpuBenchmarkKit.Layer l : layers) {
             var g = ConvValidator.checkForward(new int[] {32, l.in(), l.h(), l.w()},
                     new int[] {l.out(), l.in() / l.groups(), l.kernel(), l.kernel()}, null,
                     ConvParams.defaults().withStride(l.stride()).withPadding(l.padding()).withGroups(l.groups()));
