@@ -18,6 +18,7 @@ import dev.jconv.cuda.PtxModule;
 import dev.jconv.cuda.vendor.DeviceMemory;
 import dev.jconv.cuda.vendor.EmptyOutputPlan;
 import dev.jconv.cuda.vendor.KernelModules;
+import dev.jconv.cuda.vendor.NativeLibraries;
 
 /**
  * {@code cublas}: convolution as im2col ({@code native-kernels/im2col.cu}) plus cuBLAS SGEMM through
@@ -65,13 +66,9 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
             return new State(Availability.no(e.getMessage()), null, null);
         }
         Availability library = Cublas.libraryAvailability();
-        Availability driver = Cuda.availability();
-        if (!library.available()) {
-            return new State(Availability.no(library.reason() + (driver.available() ? "" : "; and " + driver.reason())),
-                    settings, null);
-        }
-        if (!driver.available()) {
-            return new State(Availability.no(library.reason() + " loaded, but " + driver.reason()), settings, null);
+        Availability missing = NativeLibraries.libraryOrDriverMissing(library, Cuda.availability());
+        if (missing != null) {
+            return new State(missing, settings, null);
         }
         try {
             CudaDevice device = CudaDevice.selected();

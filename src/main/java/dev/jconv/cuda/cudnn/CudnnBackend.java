@@ -21,6 +21,7 @@ import dev.jconv.cuda.cudnn.AlgorithmChoice.Chosen;
 import dev.jconv.cuda.vendor.DeviceMemory;
 import dev.jconv.cuda.vendor.EmptyOutputPlan;
 import dev.jconv.cuda.vendor.KernelModules;
+import dev.jconv.cuda.vendor.NativeLibraries;
 import dev.jconv.cuda.vendor.WorkspacePool;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -90,13 +91,9 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
             return new State(Availability.no(e.getMessage()), null, null);
         }
         Availability library = Cudnn.libraryAvailability();
-        Availability driver = Cuda.availability();
-        if (!library.available()) {
-            return new State(Availability.no(library.reason() + (driver.available() ? "" : "; and " + driver.reason())),
-                    settings, null);
-        }
-        if (!driver.available()) {
-            return new State(Availability.no(library.reason() + " loaded, but " + driver.reason()), settings, null);
+        Availability missing = NativeLibraries.libraryOrDriverMissing(library, Cuda.availability());
+        if (missing != null) {
+            return new State(missing, settings, null);
         }
         try {
             CudaDevice device = CudaDevice.selected();

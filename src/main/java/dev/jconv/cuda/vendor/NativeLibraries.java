@@ -1,5 +1,6 @@
 package dev.jconv.cuda.vendor;
 
+import dev.jconv.backend.Availability;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -27,6 +28,21 @@ public final class NativeLibraries {
     private static final String RESOURCE_ATTEMPT = "Stack trace from the attempt to load the library as a resource:";
 
     private NativeLibraries() {}
+
+    /**
+     * Why a vendor backend cannot start, from its library's and the driver's availability: the library's
+     * reason (plus the driver's when that is missing too), or, with the library loaded, the driver's;
+     * null when both are there.
+     */
+    public static Availability libraryOrDriverMissing(Availability library, Availability driver) {
+        if (!library.available()) {
+            return Availability.no(library.reason() + (driver.available() ? "" : "; and " + driver.reason()));
+        }
+        if (!driver.available()) {
+            return Availability.no(library.reason() + " loaded, but " + driver.reason());
+        }
+        return null;
+    }
 
     /** The shared library the loader could not find (e.g. {@code libcudnn.so.9}), or null if that was not the cause. */
     public static String missingLibrary(Throwable t) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jconv.backend.Availability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,5 +65,19 @@ public class NativeLibrariesTest {
         assertEquals(ld, folders.get(0), "LD_LIBRARY_PATH first");
         assertTrue(folders.contains(wheel), folders.toString());
         assertTrue(folders.contains(Path.of("/usr/lib/x86_64-linux-gnu")), folders.toString());
+    }
+
+    @Test
+    void aMissingLibraryOrDriverIsOneReasonNamingWhatIsMissing() {
+        Availability lib = Availability.yes("libx.so.9 (X 9)");
+        Availability noLib = Availability.no("libx.so.9 (X 9) not found");
+        Availability driver = Availability.yes("driver for CUDA 13.0");
+        Availability noDriver = Availability.no("no NVIDIA driver");
+        assertNull(NativeLibraries.libraryOrDriverMissing(lib, driver));
+        assertEquals(Availability.no("libx.so.9 (X 9) not found"), NativeLibraries.libraryOrDriverMissing(noLib, driver));
+        assertEquals(Availability.no("libx.so.9 (X 9) not found; and no NVIDIA driver"),
+                NativeLibraries.libraryOrDriverMissing(noLib, noDriver));
+        assertEquals(Availability.no("libx.so.9 (X 9) loaded, but no NVIDIA driver"),
+                NativeLibraries.libraryOrDriverMissing(lib, noDriver));
     }
 }
