@@ -56,7 +56,7 @@ public enum BenchFormat {
         out.println("layer,backend,threads,median_ms,min_ms,max_ms,gflops");
         for (BenchResult r : run.results()) {
             out.println(String.join(",", csvField(r.layer()), csvField(r.backend()), Integer.toString(r.threads()),
-                    ms(r.medianMs()), ms(r.minMs()), ms(r.maxMs()), String.format(Locale.ROOT, "%.3f", r.gflops())));
+                    number(r.medianMs()), number(r.minMs()), number(r.maxMs()), number(r.gflops())));
         }
     }
 
@@ -79,14 +79,25 @@ public enum BenchFormat {
                     + ", \"flops\": " + String.format(Locale.ROOT, "%.0f", r.flops())
                     + ", \"warmup\": " + r.warmup()
                     + ", \"iterations\": " + r.iterations()
-                    + ", \"median_ms\": " + ms(r.medianMs())
-                    + ", \"min_ms\": " + ms(r.minMs())
-                    + ", \"max_ms\": " + ms(r.maxMs())
-                    + ", \"gflops\": " + String.format(Locale.ROOT, "%.3f", r.gflops())
+                    + ", \"median_ms\": " + number(r.medianMs())
+                    + ", \"min_ms\": " + number(r.minMs())
+                    + ", \"max_ms\": " + number(r.maxMs())
+                    + ", \"gflops\": " + number(r.gflops())
                     + ", \"algorithm\": " + jsonString(r.algorithm()) + "}" + (i + 1 < rs.size() ? "," : ""));
         }
         out.println("  ]");
         out.println("}");
+    }
+
+    /**
+     * Six significant digits, never in exponent form: fixed decimals would print a tiny layer's time or a
+     * loaded machine's GFLOP/s as 0.000, which reads as "nothing was measured".
+     */
+    static String number(double v) {
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     private static String ms(double v) {
