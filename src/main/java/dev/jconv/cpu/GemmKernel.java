@@ -23,6 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
  * flat range is long; and in place, for weight-heavy layers (512x3x3x512 on 7x7) where that copy would cost
  * as much as the convolution. Rows past {@code rowsValid} repeat the last valid row (or are zero, packed) and
  * are not stored.
+ *
+ * <p>Every kernel ends by writing its accumulators to the task's {@link VectorStores.Sink#tile} (plain,
+ * unconditional stores) and leaves the row checks and the output layout to {@link VectorStores.Sink#flush}, a
+ * compilation unit of its own. Why: with the 24 layout-aware stores in the kernel, C2 hit its node budget while
+ * inlining them ("NodeCountInliningCutoff", or "too big" at call sites the profile counted as cold, -XX:+PrintInlining)
+ * and called the rest out of line, which boxes the vector on every store: steady-state GEMM speed halved
+ * whenever the profile had seen every branch (the background warm-up) and a kernel compiled from a different
+ * profile than the one it then ran. The extra copy through L1 costs one vector load and store per output vector.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -59,7 +67,7 @@ final class GemmKernel {
 
     /** An 8-channel x 3-vector tile over every tap, weights packed as {@code wp[wp0 + 8 * t + m]}. */
     static void tile8x3Packed(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid, float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, VectorStores stores, float[] spill) {
+            int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -125,53 +133,32 @@ final class GemmKernel {
             a71 = x.fma(b1, a71);
             a72 = x.fma(b2, a72);
         }
-        int q = j0 / LANES;
-        int p0 = plane0 + 0 * planeStride;
-        stores.store(a00, out, p0, q + 0, spill);
-        stores.store(a01, out, p0, q + 1, spill);
-        stores.store(a02, out, p0, q + 2, spill);
-        if (rowsValid > 1) {
-            int p1 = plane0 + 1 * planeStride;
-            stores.store(a10, out, p1, q + 0, spill);
-            stores.store(a11, out, p1, q + 1, spill);
-            stores.store(a12, out, p1, q + 2, spill);
-        }
-        if (rowsValid > 2) {
-            int p2 = plane0 + 2 * planeStride;
-            stores.store(a20, out, p2, q + 0, spill);
-            stores.store(a21, out, p2, q + 1, spill);
-            stores.store(a22, out, p2, q + 2, spill);
-        }
-        if (rowsValid > 3) {
-            int p3 = plane0 + 3 * planeStride;
-            stores.store(a30, out, p3, q + 0, spill);
-            stores.store(a31, out, p3, q + 1, spill);
-            stores.store(a32, out, p3, q + 2, spill);
-        }
-        if (rowsValid > 4) {
-            int p4 = plane0 + 4 * planeStride;
-            stores.store(a40, out, p4, q + 0, spill);
-            stores.store(a41, out, p4, q + 1, spill);
-            stores.store(a42, out, p4, q + 2, spill);
-        }
-        if (rowsValid > 5) {
-            int p5 = plane0 + 5 * planeStride;
-            stores.store(a50, out, p5, q + 0, spill);
-            stores.store(a51, out, p5, q + 1, spill);
-            stores.store(a52, out, p5, q + 2, spill);
-        }
-        if (rowsValid > 6) {
-            int p6 = plane0 + 6 * planeStride;
-            stores.store(a60, out, p6, q + 0, spill);
-            stores.store(a61, out, p6, q + 1, spill);
-            stores.store(a62, out, p6, q + 2, spill);
-        }
-        if (rowsValid > 7) {
-            int p7 = plane0 + 7 * planeStride;
-            stores.store(a70, out, p7, q + 0, spill);
-            stores.store(a71, out, p7, q + 1, spill);
-            stores.store(a72, out, p7, q + 2, spill);
-        }
+        float[] tile = sink.tile;
+        a00.intoArray(tile, 0 * LANES);
+        a01.intoArray(tile, 1 * LANES);
+        a02.intoArray(tile, 2 * LANES);
+        a10.intoArray(tile, 3 * LANES);
+        a11.intoArray(tile, 4 * LANES);
+        a12.intoArray(tile, 5 * LANES);
+        a20.intoArray(tile, 6 * LANES);
+        a21.intoArray(tile, 7 * LANES);
+        a22.intoArray(tile, 8 * LANES);
+        a30.intoArray(tile, 9 * LANES);
+        a31.intoArray(tile, 10 * LANES);
+        a32.intoArray(tile, 11 * LANES);
+        a40.intoArray(tile, 12 * LANES);
+        a41.intoArray(tile, 13 * LANES);
+        a42.intoArray(tile, 14 * LANES);
+        a50.intoArray(tile, 15 * LANES);
+        a51.intoArray(tile, 16 * LANES);
+        a52.intoArray(tile, 17 * LANES);
+        a60.intoArray(tile, 18 * LANES);
+        a61.intoArray(tile, 19 * LANES);
+        a62.intoArray(tile, 20 * LANES);
+        a70.intoArray(tile, 21 * LANES);
+        a71.intoArray(tile, 22 * LANES);
+        a72.intoArray(tile, 23 * LANES);
+        sink.flush(plane0, planeStride, j0 / LANES, 3, rowsValid);
     }
 
     /**
@@ -179,8 +166,7 @@ final class GemmKernel {
      * which must not read past the caller's input), weights packed as {@code wp[wp0 + 8 * t + m]}.
      */
     static void tile8x1Packed(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid, float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores,
-            float[] spill) {
+            int bias0, int plane0, int planeStride, int j0, int lanes, VectorStores.Sink sink) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
         FloatVector a20 = start(bias, bias0, 2, rowsValid);
@@ -213,37 +199,16 @@ final class GemmKernel {
             x = FloatVector.broadcast(F, wp[q + 7]);
             a70 = x.fma(b0, a70);
         }
-        int q = j0 / LANES;
-        int p0 = plane0 + 0 * planeStride;
-        stores.store(a00, out, p0, q, spill);
-        if (rowsValid > 1) {
-            int p1 = plane0 + 1 * planeStride;
-            stores.store(a10, out, p1, q, spill);
-        }
-        if (rowsValid > 2) {
-            int p2 = plane0 + 2 * planeStride;
-            stores.store(a20, out, p2, q, spill);
-        }
-        if (rowsValid > 3) {
-            int p3 = plane0 + 3 * planeStride;
-            stores.store(a30, out, p3, q, spill);
-        }
-        if (rowsValid > 4) {
-            int p4 = plane0 + 4 * planeStride;
-            stores.store(a40, out, p4, q, spill);
-        }
-        if (rowsValid > 5) {
-            int p5 = plane0 + 5 * planeStride;
-            stores.store(a50, out, p5, q, spill);
-        }
-        if (rowsValid > 6) {
-            int p6 = plane0 + 6 * planeStride;
-            stores.store(a60, out, p6, q, spill);
-        }
-        if (rowsValid > 7) {
-            int p7 = plane0 + 7 * planeStride;
-            stores.store(a70, out, p7, q, spill);
-        }
+        float[] tile = sink.tile;
+        a00.intoArray(tile, 0 * LANES);
+        a10.intoArray(tile, 3 * LANES);
+        a20.intoArray(tile, 6 * LANES);
+        a30.intoArray(tile, 9 * LANES);
+        a40.intoArray(tile, 12 * LANES);
+        a50.intoArray(tile, 15 * LANES);
+        a60.intoArray(tile, 18 * LANES);
+        a70.intoArray(tile, 21 * LANES);
+        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid);
     }
 
     /**
@@ -252,7 +217,7 @@ final class GemmKernel {
      */
     static void tile8x3(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, VectorStores stores, float[] spill) {
+            int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
         int w2 = row0 + Math.min(2, rowsValid - 1) * rowStride;
@@ -325,53 +290,32 @@ final class GemmKernel {
             a71 = x.fma(b1, a71);
             a72 = x.fma(b2, a72);
         }
-        int q = j0 / LANES;
-        int p0 = plane0 + 0 * planeStride;
-        stores.store(a00, out, p0, q + 0, spill);
-        stores.store(a01, out, p0, q + 1, spill);
-        stores.store(a02, out, p0, q + 2, spill);
-        if (rowsValid > 1) {
-            int p1 = plane0 + 1 * planeStride;
-            stores.store(a10, out, p1, q + 0, spill);
-            stores.store(a11, out, p1, q + 1, spill);
-            stores.store(a12, out, p1, q + 2, spill);
-        }
-        if (rowsValid > 2) {
-            int p2 = plane0 + 2 * planeStride;
-            stores.store(a20, out, p2, q + 0, spill);
-            stores.store(a21, out, p2, q + 1, spill);
-            stores.store(a22, out, p2, q + 2, spill);
-        }
-        if (rowsValid > 3) {
-            int p3 = plane0 + 3 * planeStride;
-            stores.store(a30, out, p3, q + 0, spill);
-            stores.store(a31, out, p3, q + 1, spill);
-            stores.store(a32, out, p3, q + 2, spill);
-        }
-        if (rowsValid > 4) {
-            int p4 = plane0 + 4 * planeStride;
-            stores.store(a40, out, p4, q + 0, spill);
-            stores.store(a41, out, p4, q + 1, spill);
-            stores.store(a42, out, p4, q + 2, spill);
-        }
-        if (rowsValid > 5) {
-            int p5 = plane0 + 5 * planeStride;
-            stores.store(a50, out, p5, q + 0, spill);
-            stores.store(a51, out, p5, q + 1, spill);
-            stores.store(a52, out, p5, q + 2, spill);
-        }
-        if (rowsValid > 6) {
-            int p6 = plane0 + 6 * planeStride;
-            stores.store(a60, out, p6, q + 0, spill);
-            stores.store(a61, out, p6, q + 1, spill);
-            stores.store(a62, out, p6, q + 2, spill);
-        }
-        if (rowsValid > 7) {
-            int p7 = plane0 + 7 * planeStride;
-            stores.store(a70, out, p7, q + 0, spill);
-            stores.store(a71, out, p7, q + 1, spill);
-            stores.store(a72, out, p7, q + 2, spill);
-        }
+        float[] tile = sink.tile;
+        a00.intoArray(tile, 0 * LANES);
+        a01.intoArray(tile, 1 * LANES);
+        a02.intoArray(tile, 2 * LANES);
+        a10.intoArray(tile, 3 * LANES);
+        a11.intoArray(tile, 4 * LANES);
+        a12.intoArray(tile, 5 * LANES);
+        a20.intoArray(tile, 6 * LANES);
+        a21.intoArray(tile, 7 * LANES);
+        a22.intoArray(tile, 8 * LANES);
+        a30.intoArray(tile, 9 * LANES);
+        a31.intoArray(tile, 10 * LANES);
+        a32.intoArray(tile, 11 * LANES);
+        a40.intoArray(tile, 12 * LANES);
+        a41.intoArray(tile, 13 * LANES);
+        a42.intoArray(tile, 14 * LANES);
+        a50.intoArray(tile, 15 * LANES);
+        a51.intoArray(tile, 16 * LANES);
+        a52.intoArray(tile, 17 * LANES);
+        a60.intoArray(tile, 18 * LANES);
+        a61.intoArray(tile, 19 * LANES);
+        a62.intoArray(tile, 20 * LANES);
+        a70.intoArray(tile, 21 * LANES);
+        a71.intoArray(tile, 22 * LANES);
+        a72.intoArray(tile, 23 * LANES);
+        sink.flush(plane0, planeStride, j0 / LANES, 3, rowsValid);
     }
 
     /**
@@ -381,8 +325,7 @@ final class GemmKernel {
      */
     static void tile8x1(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias,
-            int bias0, float[] out, int plane0, int planeStride, int j0, int lanes, VectorStores stores,
-            float[] spill) {
+            int bias0, int plane0, int planeStride, int j0, int lanes, VectorStores.Sink sink) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
         int w2 = row0 + Math.min(2, rowsValid - 1) * rowStride;
@@ -422,36 +365,15 @@ final class GemmKernel {
             x = FloatVector.broadcast(F, w[w7 + t]);
             a70 = x.fma(b0, a70);
         }
-        int q = j0 / LANES;
-        int p0 = plane0 + 0 * planeStride;
-        stores.store(a00, out, p0, q, spill);
-        if (rowsValid > 1) {
-            int p1 = plane0 + 1 * planeStride;
-            stores.store(a10, out, p1, q, spill);
-        }
-        if (rowsValid > 2) {
-            int p2 = plane0 + 2 * planeStride;
-            stores.store(a20, out, p2, q, spill);
-        }
-        if (rowsValid > 3) {
-            int p3 = plane0 + 3 * planeStride;
-            stores.store(a30, out, p3, q, spill);
-        }
-        if (rowsValid > 4) {
-            int p4 = plane0 + 4 * planeStride;
-            stores.store(a40, out, p4, q, spill);
-        }
-        if (rowsValid > 5) {
-            int p5 = plane0 + 5 * planeStride;
-            stores.store(a50, out, p5, q, spill);
-        }
-        if (rowsValid > 6) {
-            int p6 = plane0 + 6 * planeStride;
-            stores.store(a60, out, p6, q, spill);
-        }
-        if (rowsValid > 7) {
-            int p7 = plane0 + 7 * planeStride;
-            stores.store(a70, out, p7, q, spill);
-        }
+        float[] tile = sink.tile;
+        a00.intoArray(tile, 0 * LANES);
+        a10.intoArray(tile, 3 * LANES);
+        a20.intoArray(tile, 6 * LANES);
+        a30.intoArray(tile, 9 * LANES);
+        a40.intoArray(tile, 12 * LANES);
+        a50.intoArray(tile, 15 * LANES);
+        a60.intoArray(tile, 18 * LANES);
+        a70.intoArray(tile, 21 * LANES);
+        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid);
     }
 }

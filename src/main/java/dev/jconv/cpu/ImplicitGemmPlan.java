@@ -190,7 +190,12 @@ final class ImplicitGemmPlan implements ConvPlan {
         }
     }
 
-    /** Task {@code task} of the pass starting at image {@code firstImage}. */
+    /**
+     * Task {@code task} of the pass starting at image {@code firstImage}. Packed and in-place weights run in
+     * methods of their own, chosen once per plan here, so neither kernel loop carries the other's branches: a
+     * process that had run only packed layers used to deoptimize the shared loop (an unstable_if trap on
+     * {@code packed != null}) at its first in-place layer and run it far slower until C2 compiled it again.
+     */
     private void runTask(int task, int firstImage, float[] input, float[] src, float[] w, float[] packed,
                          float[] bias, float[] out) {
         int tileChunk = task % tileChunks;
@@ -209,28 +214,37 @@ final class ImplicitGemmPlan implements ConvPlan {
         if (fusedFill) {
             fillFor(input, n, srcImage, group, firstTile, lastTile, src);
         }
-        float[] spill = VectorStores.newSpill();
-        if (packed != null) {
-            for (int tile = firstTile; tile < lastTile; tile++) {
-                for (int block = firstBlock; block < lastBlock; block++) {
-                    multiply(src, srcBase, w, packed, block, group, n, tile, bias, out, spill);
-                }
-            }
+        VectorStores.Sink sink = stores.sink(out);
+        if (packWeights) {
+            runPacked(src, srcBase, packed, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
         } else {
+            runInPlace(src, srcBase, w, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
+        }
+    }
+
+    /** Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it. */
+    private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
+                           int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
+        for (int tile = firstTile; tile < lastTile; tile++) {
             for (int block = firstBlock; block < lastBlock; block++) {
-                for (int tile = firstTile; tile < lastTile; tile++) {
-                    multiply(src, srcBase, w, null, block, group, n, tile, bias, out, spill);
-                }
+                multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
             }
         }
     }
 
-    /**
-     * One 8-channel block times one tile of flat columns (a full tile, or its ragged end vector by vector), with
-     * the packed weights when there are any, else the weight rows in place.
-     */
-    private void multiply(float[] src, int srcBase, float[] w, float[] packed, int block, int group, int n,
-                          int tile, float[] bias, float[] out, float[] spill) {
+    /** Weights in place: blocks outside, so a block's weight rows come from memory once for all tiles. */
+    private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
+                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
+        for (int block = firstBlock; block < lastBlock; block++) {
+            for (int tile = firstTile; tile < lastTile; tile++) {
+                multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
+            }
+        }
+    }
+
+    /** One 8-channel block times one tile of flat columns (a full tile, or its ragged end vector by vector). */
+    private void multiplyPacked(float[] src, int srcBase, float[] packed, int block, int group, int n, int tile,
+                                float[] bias, VectorStores.Sink sink) {
         int m0 = block * GemmKernel.ROWS;
         int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
         int k0 = group * rowsPerGroup + m0;
@@ -240,24 +254,35 @@ final class ImplicitGemmPlan implements ConvPlan {
         int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < fullTiles) {
-            if (packed != null) {
-                GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0, planeStride,
-                        j0, stores, spill);
-            } else {
-                GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out, plane0,
-                        planeStride, j0, stores, spill);
-            }
+            GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
             return;
         }
         for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
             int lanes = Math.min(GemmKernel.LANES, layout.flatLength - j);
-            if (packed != null) {
-                GemmKernel.tile8x1Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, out, plane0, planeStride, j,
-                        lanes, stores, spill);
-            } else {
-                GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, out, plane0,
-                        planeStride, j, lanes, stores, spill);
-            }
+            GemmKernel.tile8x1Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j, lanes,
+                    sink);
+        }
+    }
+
+    /** As {@link #multiplyPacked}, with the weight rows read in place. */
+    private void multiplyInPlace(float[] src, int srcBase, float[] w, int block, int group, int n, int tile,
+                                 float[] bias, VectorStores.Sink sink) {
+        int m0 = block * GemmKernel.ROWS;
+        int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
+        int k0 = group * rowsPerGroup + m0;
+        int planeStride = g.outHeight() * g.outWidth();
+        int plane0 = (n * g.outChannels() + k0) * planeStride;
+        int[] taps = layout.tapOffset;
+        int j0 = tile * GemmKernel.WIDTH;
+        if (tile < fullTiles) {
+            GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
+                    planeStride, j0, sink);
+            return;
+        }
+        for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
+            int lanes = Math.min(GemmKernel.LANES, layout.flatLength - j);
+            GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
+                    planeStride, j, lanes, sink);
         }
     }
 

@@ -32,10 +32,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * (enough calls for C2's thresholds) and at most {@link #MAX_NANOS}. It runs beside the caller rather than
  * in front of it: a one-shot {@code jconv run} does not wait for it, and it is a daemon so the JVM can exit.
  *
- * <p>Off by default ({@value #PROPERTY}{@code =true} turns it on): measured in one run on the same build, with the
- * warm-up on, every GEMM layer that C2 compiled after it ran about 2x slower in steady state (512x3x3x512 on
- * 7x7: 4.0 ms against 2.05 ms; 256-to-64 1x1 on 56x56: 0.93-1.18 ms against 0.69 ms), because the kernels
- * were compiled with every branch live; that costs more than the one-off slow seconds it avoids.
+ * <p>Off by default ({@value #PROPERTY}{@code =true} turns it on). Measured in one run on the same build: with the
+ * warm-up on, GEMM layers C2 compiled after it ran about 2x slower in steady state, because store call sites the
+ * warm-up's profile counted as cold were not inlined and boxed their vectors. The kernels now store to a scratch
+ * tile ({@link GemmKernel}), which brought the packed layers back (256-to-64 1x1 on 56x56: 0.75-0.88 ms against
+ * 0.64-0.66 off; 3x3 64 on 56x56: 1.37-1.42 against 1.16-1.19), but the in-place 512x3x3x512 on 7x7 still runs
+ * 3.9 ms against 1.8 ms with it, for reasons not yet found, so it stays off.
  */
 final class KernelWarmup {
     static final String PROPERTY = "jconv.cpu.warmup";

@@ -5,8 +5,8 @@ import jdk.incubator.vector.FloatVector;
 /**
  * Where each vector of flat output positions goes in an NCHW output plane, precomputed per plan from
  * {@link FlatLayout#segmentsFor}. Most vectors lie inside one output row and are one plain store; a vector
- * that crosses a row end (or the end of the flat range) is spilled to a small scratch array and its lanes
- * copied to their runs.
+ * that crosses a row end (or the end of the flat range) has its lanes copied run by run from the task's scratch
+ * tile ({@link Sink}).
  *
  * <p>Why not masked stores: on JDK 17 {@code intoArray(a, i, mask)} with a partial mask runs lane by lane
  * (measured 12 ns against 1 ns for a plain store) and even a full mask costs a mask load per store; with
@@ -78,24 +78,58 @@ final class VectorStores {
         return runDest.length > 0;
     }
 
-    /** A scratch array for {@link #store}; one per task, never shared between threads. */
-    static float[] newSpill() {
-        return new float[GemmKernel.LANES];
+    /** Where one task's tiles store their vectors: the output array and the task's own scratch. */
+    Sink sink(float[] out) {
+        return new Sink(this, out);
     }
 
-    /** Stores vector {@code q} of flat positions, {@code v}, into the plane starting at {@code plane}. */
-    void store(FloatVector v, float[] out, int plane, int q, float[] spill) {
-        int d = whole[q];
-        if (d >= 0) {
-            v.intoArray(out, plane + d);
-            return;
+    /**
+     * The output side of one task (never shared between threads). A kernel writes its accumulators, row {@code m}
+     * vector {@code v}, to {@link #tile} at {@code (3 * m + v) * LANES}, then calls {@link #flush}, which puts
+     * each vector of flat positions into its output plane: a plain store where it lies inside one output row,
+     * else lane runs copied one by one. See {@link GemmKernel} for why the kernels do not store to the output
+     * themselves.
+     */
+    static final class Sink {
+        private static final int LANES = GemmKernel.LANES;
+        /** Row {@code m}, vector {@code v} of the last tile at {@code (3 * m + v) * LANES}. */
+        final float[] tile = new float[GemmKernel.ROWS * 3 * LANES];
+        private final VectorStores stores;
+        private final float[] out;
+
+        private Sink(VectorStores stores, float[] out) {
+            this.stores = stores;
+            this.out = out;
         }
-        v.intoArray(spill, 0);
+
+        /**
+         * Stores the first {@code rows} rows of {@code vectors} vectors of {@link #tile}, flat vectors {@code q0,
+         * q0 + 1, ...}, into the output planes {@code plane0 + m * planeStride}.
+         */
+        void flush(int plane0, int planeStride, int q0, int vectors, int rows) {
+            int[] whole = stores.whole;
+            for (int m = 0; m < rows; m++) {
+                int plane = plane0 + m * planeStride;
+                for (int v = 0; v < vectors; v++) {
+                    int from = (3 * m + v) * LANES;
+                    int d = whole[q0 + v];
+                    if (d >= 0) {
+                        FloatVector.fromArray(GemmKernel.F, tile, from).intoArray(out, plane + d);
+                    } else {
+                        stores.copyRuns(out, plane, q0 + v, tile, from);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Copies vector {@code q}'s lanes, at {@code src[from ..]}, to their runs in the plane at {@code plane}. */
+    private void copyRuns(float[] out, int plane, int q, float[] src, int from) {
         for (int i = first[q], end = first[q + 1]; i < end; i++) {
             int dst = plane + runDest[i];
-            int lane = runLane[i];
+            int lane = from + runLane[i];
             for (int k = 0, n = runLength[i]; k < n; k++) {
-                out[dst + k] = spill[lane + k];
+                out[dst + k] = src[lane + k];
             }
         }
     }
