@@ -43,8 +43,7 @@ public final class Conv2d {
         this.kernelW = b.kernelW;
         this.params = b.params;
         this.hasBias = b.bias;
-        this.backend = b.backend;
-        Backends.byName(Backends.AUTO.equals(b.backend) ? dev.jconv.cpu.ReferenceBackend.NAME : b.backend);
+        this.backend = requireKnownBackend(b.backend);
         SplittableRandom rng = b.seed == null ? new SplittableRandom() : new SplittableRandom(b.seed);
         int fanIn = inChannels / params.groups() * kernelH * kernelW;
         float bound = (float) (1.0 / Math.sqrt(fanIn));
@@ -118,10 +117,15 @@ public final class Conv2d {
 
     /** Runs later forward passes on the named backend ({@code auto} by default). */
     public void setBackend(String name) {
+        this.backend = requireKnownBackend(name);
+    }
+
+    /** {@code auto} or a backend this build knows (available or not: that is checked at forward time). */
+    private static String requireKnownBackend(String name) {
         if (!Backends.AUTO.equals(name)) {
             Backends.byName(name);
         }
-        this.backend = name;
+        return name;
     }
 
     public String backend() {
