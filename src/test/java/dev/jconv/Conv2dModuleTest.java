@@ -238,4 +238,16 @@ class Conv2dModuleTest {
         }
         return b;
     }
+
+    @Test
+    void anUnknownBackendNameIsRejectedWhenTheLayerIsBuiltAndWhenItIsSet() {
+        IllegalArgumentException built = assertThrows(IllegalArgumentException.class,
+                () -> Conv2d.builder(3, 8, 3).backend("cpu-fast").build());
+        assertTrue(built.getMessage().startsWith("unknown backend 'cpu-fast', expected one of [auto, "), built.getMessage());
+        Conv2d conv = Conv2d.builder(3, 8, 3).seed(1).build();
+        assertThrows(IllegalArgumentException.class, () -> conv.setBackend("gpu"));
+        assertEquals("auto", conv.backend());
+        conv.setBackend("cpu-reference");
+        assertEquals("cpu-reference", conv.backend());
+    }
 }
