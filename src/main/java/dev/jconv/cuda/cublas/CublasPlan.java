@@ -109,7 +109,7 @@ final class CublasPlan implements DeviceConvPlan {
             operands.put(GemmPlan.Operand.COLUMNS, columns);
         }
         int mathMode = settings.allowTf32() ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
-        try (CublasHandles.Lease h = handles.lease(stream, mathMode)) {
+        try (var h = handles.lease(stream, mathMode)) {
             for (int n0 : gemm.chunkStarts()) {
                 int images = Math.min(gemm.imagesPerChunk(), g.batch() - n0);
                 if (im2col != null) {

@@ -97,7 +97,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
         }
         try {
             CudaDevice device = CudaDevice.selected();
-            CudnnHandles.of(device).warmUp();
+            CudnnHandles.of(device).ensureOne();
             String padPassProblem = PtxIsa.of(PtxModule.readResource(Pad2dKernel.PTX)).unsupportedReason(Cuda.driverVersion());
             return new State(Availability.yes(library.reason() + " (" + Cudnn.LIBRARY + ") on " + device.describe() + "; "
                     + settings.describe() + (padPassProblem == null ? ""
@@ -156,7 +156,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
         CudnnHandles handles = CudnnHandles.of(device);
         CudnnDescriptors d = new CudnnDescriptors(shape, AlgorithmChoice.descriptorMathType(settings));
         DeviceBuffer unowned = null;
-        try (StreamPool.Lease stream = device.streams().lease(); CudnnHandles.Lease h = handles.lease(stream.stream())) {
+        try (StreamPool.Lease stream = device.streams().lease(); var h = handles.lease(stream.stream())) {
             List<Candidate> ranked;
             String source;
             String searchNote = "";

@@ -130,7 +130,7 @@ final class CudnnPlan implements DeviceConvPlan {
         }
         CudnnDescriptors d = descriptors;
         int algo = algorithm.algo();
-        try (CudnnHandles.Lease h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
+        try (var h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
             device.makeCurrent();
             if (bias != null && fusesBias()) {
                 Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
