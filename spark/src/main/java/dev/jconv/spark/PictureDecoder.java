@@ -1,0 +1,62 @@
+package dev.jconv.spark;
+
+import dev.jconv.Tensor;
+import dev.jconv.viz.ImageInput;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Encoder;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Decodes the rows of Spark's {@code binaryFile} source (path, modificationTime, length, content) into
+ * convolution inputs: {@code (path, shape, pixels)} with the picture as {@code ./jconv visualize} reads it
+ * ({@link ImageInput#fromImage}: R, G, B / 255 as torchvision's {@code ToTensor} gives), shape
+ * {@code (1, C, H, W)}. A file that is not a picture Java can read fails the task with a
+ * {@link RowInputException} naming it.
+ */
+public final class PictureDecoder implements MapFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+
+    public static final String PATH = "path";
+    public static final String SHAPE = "shape";
+    public static final String PIXELS = "pixels";
+
+    /** The decoded rows' schema: path string, shape array<int>, pixels array<float>. */
+    public static final StructType SCHEMA = new StructType()
+            .add(PATH, DataTypes.StringType, false)
+            .add(SHAPE, DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add(PIXELS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    public static Encoder<Row> encoder() {
+        return Encoders.row(SCHEMA);
+    }
+
+    @Override
+    public Row call(Row file) {
+        String path = displayPath(file.getString(file.fieldIndex("path")));
+        byte[] content = (byte[]) file.get(file.fieldIndex("content"));
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(content));
+        } catch (IOException | RuntimeException e) {
+            throw new RowInputException(path, "cannot read the picture: " + e.getMessage(), e);
+        }
+        if (image == null) {
+            throw new RowInputException(path, "not a picture Java can read (PNG, JPEG, GIF or BMP)");
+        }
+        Tensor pixels = ImageInput.fromImage(image);
+        return RowFactory.create(path, pixels.shape(), pixels.data());
+    }
+
+    /** A local file's path without Hadoop's {@code file:} scheme, so messages name it as the user wrote it. */
+    static String displayPath(String hadoopPath) {
+        return hadoopPath.startsWith("file:") ? hadoopPath.substring("file:".length()) : hadoopPath;
+    }
+}
