@@ -177,24 +177,21 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
         }
 
         private Tensor array(Row row, String name) {
-            List<Object> values = row.getList(columns.input());
-            List<Object> shape = row.getList(columns.shape());
+            Object values = row.get(columns.input());
+            Object shape = row.get(columns.shape());
             if (values == null || shape == null) {
                 throw new RowInputException(name, "the input or its shape is null");
             }
-            float[] data = new float[values.size()];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = ((Number) values.get(i)).floatValue();
-            }
-            int[] dims = new int[shape.size()];
+            float[] data = RowArrays.floats(values);
+            long[] sizes = RowArrays.longs(shape);
+            int[] dims = new int[sizes.length];
             long count = 1;
             for (int i = 0; i < dims.length; i++) {
-                long d = ((Number) shape.get(i)).longValue();
-                if (d < 0 || d > Integer.MAX_VALUE) {
-                    throw new RowInputException(name, "shape " + shape + " has an invalid size " + d);
+                if (sizes[i] < 0 || sizes[i] > Integer.MAX_VALUE) {
+                    throw new RowInputException(name, "shape " + Arrays.toString(sizes) + " has an invalid size " + sizes[i]);
                 }
-                dims[i] = (int) d;
-                count *= d;
+                dims[i] = (int) sizes[i];
+                count *= sizes[i];
             }
             if (count != data.length) {
                 throw new RowInputException(name, "shape " + Shapes.format(dims) + " holds " + count

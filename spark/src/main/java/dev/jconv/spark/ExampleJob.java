@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -137,12 +138,14 @@ public final class ExampleJob implements Callable<Integer> {
     }
 
     static final String TABLE = "table";
+    private static final String OUTPUT = "output";
+    private static final String OUTPUT_SHAPE = "output_shape";
 
     /** The table's schema: path, the output's shape, its values. */
     static final StructType TABLE_SCHEMA = new StructType()
             .add("path", DataTypes.StringType, false)
             .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("output", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+            .add(OUTPUT, DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
     /**
      * The job on a given session: convolves every file of {@code images} and publishes {@code output} whole, or
@@ -166,9 +169,12 @@ public final class ExampleJob implements Callable<Integer> {
             Dataset<Row> decoded = files.map(new PictureDecoder(), PictureDecoder.encoder());
             Dataset<Row> convolved = new Conv2dTransformer(layer)
                     .setInputCol(PictureDecoder.PIXELS).setShapeCol(PictureDecoder.SHAPE).setIdCol(PictureDecoder.PATH)
-                    .setBatchSize(batchSize).setBackend(backend)
+                    .setOutputCol(OUTPUT).setOutputShapeCol(OUTPUT_SHAPE).setBatchSize(batchSize).setBackend(backend)
                     .transform(decoded);
-            convolved.mapPartitions(new NpyFiles(staging.toString()), Encoders.row(TABLE_SCHEMA))
+            StructType schema = convolved.schema();
+            NpyFiles npyFiles = new NpyFiles(staging.toString(), schema.fieldIndex(PictureDecoder.PATH),
+                    schema.fieldIndex(OUTPUT_SHAPE), schema.fieldIndex(OUTPUT));
+            convolved.mapPartitions(npyFiles, Encoders.row(TABLE_SCHEMA))
                     .write().parquet(staging.resolve(TABLE).toString());
             long pictures;
             try (Stream<Path> written = Files.list(staging)) {
@@ -199,8 +205,11 @@ public final class ExampleJob implements Callable<Integer> {
         }
     }
 
-    /** Writes each row's output as {@code <dir>/<name>.npy} (atomically) and passes on its table row. */
-    private record NpyFiles(String dir) implements MapPartitionsFunction<Row, Row> {
+    /**
+     * Writes each row's output as {@code <dir>/<name>.npy} (atomically) and passes on its table row. Fields are
+     * read by position: the rows may be the previous step's own, without a schema.
+     */
+    private record NpyFiles(String dir, int pathField, int shapeField, int outputField) implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             return new Iterator<>() {
@@ -212,14 +221,9 @@ public final class ExampleJob implements Callable<Integer> {
                 @Override
                 public Row next() {
                     Row r = rows.next();
-                    String path = r.getAs(PictureDecoder.PATH);
-                    List<Integer> shapeList = r.getList(r.fieldIndex("output_shape"));
-                    int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
-                    List<Float> valueList = r.getList(r.fieldIndex("output"));
-                    float[] values = new float[valueList.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = valueList.get(i);
-                    }
+                    String path = r.getString(pathField);
+                    int[] shape = Arrays.stream(RowArrays.longs(r.get(shapeField))).mapToInt(Math::toIntExact).toArray();
+                    float[] values = RowArrays.floats(r.get(outputField));
                     String name = new org.apache.hadoop.fs.Path(path).getName().replaceFirst("\\.[^.]*$", "");
                     try {
                         Npy.write(Path.of(dir, name + ".npy"), Tensor.of(values, shape));

@@ -1,11 +1,8 @@
 package dev.jconv.spark;
 
 import dev.jconv.Tensor;
-import dev.jconv.viz.ImageInput;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
+import dev.jconv.io.Pictures;
 import java.io.IOException;
-import javax.imageio.ImageIO;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Encoder;
 import org.apache.spark.sql.Encoders;
@@ -17,7 +14,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Decodes the rows of Spark's {@code binaryFile} source (path, modificationTime, length, content) into
  * convolution inputs: {@code (path, shape, pixels)} with the picture as {@code ./jconv visualize} reads it
- * ({@link ImageInput#fromImage}: R, G, B / 255 as torchvision's {@code ToTensor} gives), shape
+ * ({@link Pictures}: R, G, B / 255 as torchvision's {@code ToTensor} gives), shape
  * {@code (1, C, H, W)}. A file that is not a picture Java can read fails the task with a
  * {@link RowInputException} naming it.
  */
@@ -42,16 +39,14 @@ public final class PictureDecoder implements MapFunction<Row, Row> {
     public Row call(Row file) {
         String path = displayPath(file.getString(file.fieldIndex("path")));
         byte[] content = (byte[]) file.get(file.fieldIndex("content"));
-        BufferedImage image;
+        Tensor pixels;
         try {
-            image = ImageIO.read(new ByteArrayInputStream(content));
-        } catch (IOException | RuntimeException e) {
-            throw new RowInputException(path, "cannot read the picture: " + e.getMessage(), e);
+            pixels = Pictures.decode(content, path);
+        } catch (IOException e) {
+            throw new RowInputException(e.getMessage(), e); // names the file already
+        } catch (RuntimeException e) {
+            throw new RowInputException(path, "cannot read the picture: " + e, e); // a decoder's failure on a damaged file
         }
-        if (image == null) {
-            throw new RowInputException(path, "not a picture Java can read (PNG, JPEG, GIF or BMP)");
-        }
-        Tensor pixels = ImageInput.fromImage(image);
         return RowFactory.create(path, pixels.shape(), pixels.data());
     }
 

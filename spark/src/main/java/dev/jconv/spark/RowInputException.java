@@ -13,6 +13,11 @@ public final class RowInputException extends RuntimeException {
         super(rowName + ": " + problem);
     }
 
+    /** For a cause whose message names the row already, e.g. {@code <file>: not a picture ...}. */
+    public RowInputException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     public RowInputException(String rowName, String problem, Throwable cause) {
         super(rowName + ": " + problem, cause);
     }
