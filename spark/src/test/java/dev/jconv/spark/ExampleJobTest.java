@@ -12,7 +12,7 @@ import dev.jconv.PaddingMode;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.io.Npy;
-import dev.jconv.viz.ImageInput;
+import dev.jconv.io.Pictures;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,7 +63,7 @@ class ExampleJobTest {
         try (Stream<Path> files = Files.list(folder)) {
             for (Path picture : files.toList()) {
                 String name = picture.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-                Tensor expected = SparkTests.reference(ImageInput.read(picture), layer);
+                Tensor expected = SparkTests.reference(decode(picture), layer);
                 Tensor written = Npy.read(out.resolve(name + ".npy"));
                 SparkTests.assertMatches(expected, written.shape(), written.data(), picture + " (seed " + seed + ")");
             }
@@ -73,7 +73,7 @@ class ExampleJobTest {
         for (Row r : table) {
             Path picture = Path.of(r.getString(0));
             assertTrue(Files.isRegularFile(picture), picture::toString);
-            Tensor expected = SparkTests.reference(ImageInput.read(picture), layer);
+            Tensor expected = SparkTests.reference(decode(picture), layer);
             SparkTests.assertMatches(expected, Conv2dTransformerTest.ints(r.getList(1)),
                     Conv2dTransformerTest.floats(r.getList(2)), "table row of " + picture);
         }
@@ -135,6 +135,10 @@ class ExampleJobTest {
                 dir.resolve("missing.npy").toString(), "--output", dir.resolve("out").toString()));
         assertEquals(ExampleJob.BAD_INPUT, ExampleJob.execute("--images", dir.toString()));
         assertFalse(Files.exists(dir.resolve("out")));
+    }
+
+    private static Tensor decode(Path picture) throws IOException {
+        return Pictures.decode(Files.readAllBytes(picture), picture.toString());
     }
 
     /** {@code parent} holds exactly these entries: no staging folder or partial output left behind. */
