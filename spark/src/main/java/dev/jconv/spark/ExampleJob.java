@@ -7,6 +7,7 @@ import dev.jconv.PaddingMode;
 import dev.jconv.Tensor;
 import dev.jconv.backend.BackendUnavailableException;
 import dev.jconv.backend.Backends;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.io.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Option;
  * {@code binaryFile} source, decodes each picture as {@code ./jconv visualize} does ({@link PictureDecoder}),
  * convolves on the executors ({@link Conv2dTransformer}) and writes {@code OUTPUT/<name>.npy}, float32
  * {@code (1, K, H_out, W_out)} per picture, and the Parquet table {@code OUTPUT/table} with columns
- * {@code path, shape, output}.
+ * {@code path, shape, output} (output: the {@code .npy} bytes, see {@link #TABLE_SCHEMA}).
  *
  * <p>Nothing half-written: everything goes into a hidden folder beside {@code OUTPUT} (the table through
  * Spark's output committer, each {@code .npy} written atomically), which is renamed to {@code OUTPUT} only when
@@ -141,11 +142,17 @@ public final class ExampleJob implements Callable<Integer> {
     private static final String OUTPUT = "output";
     private static final String OUTPUT_SHAPE = "output_shape";
 
-    /** The table's schema: path, the output's shape, its values. */
+    /**
+     * The table's schema: path, the output's shape, and the output as the bytes of its float32 {@code .npy} file
+     * (the same bytes as {@code <name>.npy}; {@code numpy.load(io.BytesIO(output))} reads them, and a
+     * {@link Conv2dTransformer} takes them as input). Binary rather than {@code array<float>}: Parquet writes a
+     * repeated float column value by value, which made the table write 6 to 7 times the cost of the rest of the
+     * job (benchmarks/results).
+     */
     static final StructType TABLE_SCHEMA = new StructType()
             .add("path", DataTypes.StringType, false)
             .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add(OUTPUT, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+            .add(OUTPUT, DataTypes.BinaryType, false);
 
     /**
      * The job on a given session: convolves every file of {@code images} and publishes {@code output} whole, or
@@ -225,12 +232,13 @@ public final class ExampleJob implements Callable<Integer> {
                     int[] shape = Arrays.stream(RowArrays.longs(r.get(shapeField))).mapToInt(Math::toIntExact).toArray();
                     float[] values = RowArrays.floats(r.get(outputField));
                     String name = new org.apache.hadoop.fs.Path(path).getName().replaceFirst("\\.[^.]*$", "");
+                    byte[] npy = Npy.toBytes(Tensor.of(values, shape));
                     try {
-                        Npy.write(Path.of(dir, name + ".npy"), Tensor.of(values, shape));
+                        AtomicWrite.write(Path.of(dir, name + ".npy"), out -> out.write(npy));
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot write " + name + ".npy for " + path + ": " + e.getMessage(), e);
                     }
-                    return RowFactory.create(path, shape, values);
+                    return RowFactory.create(path, shape, npy);
                 }
             };
         }
