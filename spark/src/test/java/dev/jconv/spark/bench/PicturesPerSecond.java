@@ -29,10 +29,11 @@ import org.apache.spark.sql.SparkSession;
  * pictures, and where the difference goes. Not a test: run by benchmarks/spark_pictures_per_second.sh.
  *
  * <p>Plain loop: read the file, decode ({@link Pictures#decode}), {@code conv2d} (batch of one), write the
- * {@code .npy}; each phase timed. Spark: session start; then, on the same session, decode only, decode and
- * convolve (rows passed to a no-op), decode, convolve and write the Parquet table, and the whole example job (with the {@code .npy} files and the Parquet table),
- * each timed as a whole job. Everything runs twice and the second (warm) round is reported, so the JIT's
- * warm-up shows as the first round's excess.
+ * {@code .npy}; each phase timed. Spark: session start; then, on the same session, each timed as a whole job:
+ * decode only; decode and convolve (rows passed to a no-op); decode, convolve and write a Parquet table with
+ * the output as {@code array<float>}; the whole example job (table output as {@code .npy} bytes); the example
+ * job on one picture (its fixed cost). Everything runs twice, so the JIT's warm-up shows as the first round's
+ * excess.
  */
 public final class PicturesPerSecond {
     public static void main(String[] args) throws IOException {
@@ -117,9 +118,17 @@ public final class PicturesPerSecond {
         start = System.nanoTime();
         ExampleJob.run(spark, pictures, layer, 32, Backends.AUTO, out);
         double job = seconds(start);
+        Path one = Files.createDirectories(out.resolveSibling(out.getFileName() + "-one-picture"));
+        try (Stream<Path> first = Files.list(pictures)) {
+            Path picture = first.sorted().findFirst().orElseThrow();
+            Files.copy(picture, one.resolve(picture.getFileName()));
+        }
+        start = System.nanoTime();
+        ExampleJob.run(spark, one, layer, 32, Backends.AUTO, out.resolveSibling(out.getFileName() + "-one-out"));
+        double fixed = seconds(start);
         System.out.printf(Locale.ROOT, "spark local[2], round %d: example job %.1f pictures/s (%.2f s); decode-only job "
-                + "%.2f s, decode+conv job %.2f s, decode+conv+Parquet table job %.2f s%n", round, count / job, job, decode,
-                decodeConv, decodeConvTable);
+                + "%.2f s, decode+conv job %.2f s, decode+conv+Parquet table of array<float> job %.2f s; example job on one "
+                + "picture %.2f s%n", round, count / job, job, decode, decodeConv, decodeConvTable, fixed);
     }
 
     private static double seconds(long startNanos) {
