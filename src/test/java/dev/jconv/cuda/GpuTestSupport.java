@@ -40,6 +40,14 @@ public final class GpuTestSupport {
         return backend;
     }
 
+    /**
+     * Whether CUDA here is jconv's emulated driver (a CPU stand-in, see {@link CudaDevice#EMULATED_NAME_PREFIX}):
+     * GPU tests then keep their shapes and repetitions small, and nothing they measure is a GPU result.
+     */
+    public static boolean emulated() {
+        return Cuda.isAvailable() && Cuda.isEmulated();
+    }
+
     /** For tests of the no-GPU behaviour: skips when a GPU is present (there the behaviour cannot be seen). */
     public static String requireNoCuda() {
         Availability a = Cuda.availability();
