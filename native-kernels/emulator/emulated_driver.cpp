@@ -65,7 +65,9 @@ struct Context {
 Context primary;
 thread_local Context* current = nullptr;
 
-struct Stream {};
+struct Stream {
+    unsigned flags;
+};
 struct Event {
     std::chrono::steady_clock::time_point at{};
     bool recorded = false;
@@ -564,7 +566,7 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t count,
 API CUresult cuStreamCreate(void** stream, unsigned flags) {
     if (CUresult r = need_context()) return r;
     if (flags > 1) return CUDA_ERROR_INVALID_VALUE;  // CU_STREAM_DEFAULT or CU_STREAM_NON_BLOCKING
-    Stream* s = new Stream();
+    Stream* s = new Stream{flags};
     remember(streams, s);
     *stream = s;
     return CUDA_SUCCESS;
@@ -573,6 +575,12 @@ API CUresult cuStreamCreate(void** stream, unsigned flags) {
 API CUresult cuStreamDestroy_v2(void* stream) {
     if (!forget(streams, stream)) return CUDA_ERROR_INVALID_HANDLE;
     delete static_cast<Stream*>(stream);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamGetFlags(void* stream, unsigned* flags) {
+    if (!known(streams, stream)) return CUDA_ERROR_INVALID_HANDLE;
+    *flags = static_cast<Stream*>(stream)->flags;
     return CUDA_SUCCESS;
 }
 
