@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.Tensor;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream_flags;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,16 @@ class CudaLayerGpuTest {
             end.synchronize();
             assertTrue(end.millisSince(start) >= 0);
         }
+    }
+
+    /** The emulated driver never passes for a GPU: the driver's and cuda-ptx's availability lines say EMULATED. */
+    @Test
+    void theEmulatedDriverIsNamedAsAnEmulation() {
+        Assumptions.assumeTrue(device.isEmulated(), "a real GPU: " + device.describe());
+        assertTrue(Cuda.isEmulated());
+        assertTrue(Cuda.availability().reason().startsWith("EMULATED CUDA driver"), Cuda.availability().reason());
+        String ptx = new PtxBackend().availability().reason();
+        assertTrue(ptx.startsWith("EMULATED device 0: jconv emulated driver (CPU) - not a GPU"), ptx);
     }
 
     @Test

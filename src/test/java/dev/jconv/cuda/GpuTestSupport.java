@@ -16,6 +16,12 @@ public final class GpuTestSupport {
     /** The same switch as {@link BackendAssumptions} (the test kit's backend-level helper) uses. */
     public static final String REQUIRE_GPU_ENV = BackendAssumptions.REQUIRE_GPU;
     public static final String GPU_TAG = "gpu";
+    /**
+     * Set by the GPU kit (benchmarks/gpu-kit/run.sh) to the reason when its preflight found the host's
+     * libcudnn.so.9 lacking functions jconv calls: cudnn tests then skip with it even under
+     * {@code JCONV_REQUIRE_GPU=1}, since calling such a function would end the JVM.
+     */
+    public static final String SKIP_CUDNN_ENV = "JCONV_SKIP_CUDNN";
 
     private GpuTestSupport() {}
 
@@ -36,6 +42,9 @@ public final class GpuTestSupport {
 
     /** Skips (or fails) unless {@code backend} is available here; returns it. */
     public static <B extends ConvBackend> B requireBackend(B backend) {
+        String cudnnSkipped = System.getenv(SKIP_CUDNN_ENV);
+        Assumptions.assumeFalse(backend.name().equals("cudnn") && cudnnSkipped != null,
+                () -> "cudnn skipped by the GPU kit's preflight: " + cudnnSkipped);
         require("backend " + backend.name(), backend.availability());
         return backend;
     }

@@ -98,34 +98,43 @@ public final class Cudnn {
     }
 
     private static LibraryState load() {
-        long version;
         try {
-            version = JCudnn.cudnnGetVersion();
+            JCudnn.initialize();  // loads JCudnn's JNI library, and with it libcudnn.so.9, calling no cuDNN function
         } catch (LinkageError e) {
             return new LibraryState(explainLoadFailure(e, NativeLibraries.find("libcudnn.so")), 0);
         } catch (RuntimeException e) {
+            return new LibraryState("JCudnn failed to initialise: " + e.getMessage(), 0);
+        }
+        String lacking = missingFunctions(ElfSymbols.mapped(LIBRARY).orElse(null));
+        if (lacking != null) {
+            return new LibraryState(lacking, 0);
+        }
+        long version;
+        try {
+            version = JCudnn.cudnnGetVersion();
+        } catch (LinkageError | RuntimeException e) {
             return new LibraryState("JCudnn failed to initialise: " + e.getMessage(), 0);
         }
         if (version / 10000 != REQUIRED_MAJOR) {
             return new LibraryState("the cuDNN library loaded reports version " + version + ", not cuDNN " + REQUIRED_MAJOR
                     + ".x, which JCudnn's natives 12.6.0 are built for", version);
         }
-        String lacking = missingFunctions(ElfSymbols.mapped(LIBRARY).orElse(null), version);
-        return new LibraryState(lacking, lacking == null ? version : 0);
+        return new LibraryState(null, version);
     }
 
     /**
      * Why {@code library} cannot serve jconv (it lacks some of {@link #FUNCTIONS}), or null when it exports
-     * them all or cannot be inspected (then JNI's own binding is all there is).
+     * them all or cannot be inspected (then JNI's own binding is all there is). Checked before the first
+     * cuDNN call: JNI binds each function at its first call, and a missing one ends the JVM.
      */
-    static String missingFunctions(Path library, long version) {
+    static String missingFunctions(Path library) {
         if (library == null) {
             return null;
         }
         try {
             List<String> missing = ElfSymbols.missing(library, FUNCTIONS);
-            return missing.isEmpty() ? null : library + " (cuDNN " + versionString(version) + ") lacks " + missing
-                    + ", which the cudnn backend calls; calling one would end the JVM (symbol lookup error)";
+            return missing.isEmpty() ? null : library + " lacks " + missing + ", which the cudnn backend calls;"
+                    + " calling one would end the JVM (symbol lookup error); cuDNN " + REQUIRED_MAJOR + ".x exports them all";
         } catch (IOException | RuntimeException e) {
             return null;
         }

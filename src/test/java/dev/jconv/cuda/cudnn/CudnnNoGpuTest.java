@@ -117,7 +117,7 @@ class CudnnNoGpuTest {
     @Test
     void aCudnnLibraryLackingFunctionsIsUnavailableNamingThem() {
         Path libc = ElfSymbols.mapped("libc.so").orElseThrow();
-        String why = Cudnn.missingFunctions(libc, 90500);
-        assertTrue(why.startsWith(libc + " (cuDNN 9.5.0) lacks [cudnnAddTensor, ") && why.contains("symbol lookup error"), why);
+        String why = Cudnn.missingFunctions(libc);
+        assertTrue(why.startsWith(libc + " lacks [cudnnAddTensor, ") && why.contains("symbol lookup error"), why);
     }
 }
