@@ -151,6 +151,21 @@ bool forget(std::set<const void*>& handles, const void* h) {
     return handles.erase(h) != 0;
 }
 
+// A new stream or event handle, known to the driver until destroy_handle.
+template <class T>
+CUresult create_handle(std::set<const void*>& handles, T* object, void** handle) {
+    remember(handles, object);
+    *handle = object;
+    return CUDA_SUCCESS;
+}
+
+template <class T>
+CUresult destroy_handle(std::set<const void*>& handles, void* handle) {
+    if (!forget(handles, handle)) return CUDA_ERROR_INVALID_HANDLE;
+    delete static_cast<T*>(handle);
+    return CUDA_SUCCESS;
+}
+
 // The legacy (0) and per-thread (2) default streams are always valid, as in the real driver.
 bool valid_stream(const void* s) {
     return s == nullptr || s == reinterpret_cast<const void*>(2) || known(streams, s);
@@ -163,6 +178,12 @@ bool inside_allocation(CUdeviceptr address, size_t bytes) {
     if (it == device_allocations.begin()) return false;
     --it;
     return address >= it->first && address + bytes <= it->first + it->second;
+}
+
+// The one device: ordinal 0.
+CUresult need_device(int device) {
+    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+    return device == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
 }
 
 CUresult need_context() {
@@ -391,23 +412,20 @@ API CUresult cuDeviceGetCount(int* count) {
 }
 
 API CUresult cuDeviceGet(int* device, int ordinal) {
-    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
-    if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = need_device(ordinal)) return r;
     *device = 0;
     return CUDA_SUCCESS;
 }
 
 API CUresult cuDeviceGetName(char* name, int length, int device) {
-    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = need_device(device)) return r;
     if (name == nullptr || length <= 0) return CUDA_ERROR_INVALID_VALUE;
     std::snprintf(name, (size_t)length, "%s", DEVICE_NAME);
     return CUDA_SUCCESS;
 }
 
 API CUresult cuDeviceTotalMem_v2(size_t* bytes, int device) {
-    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = need_device(device)) return r;
     *bytes = TOTAL_MEMORY;
     return CUDA_SUCCESS;
 }
@@ -415,8 +433,7 @@ API CUresult cuDeviceTotalMem_v2(size_t* bytes, int device) {
 // Values of a small sm_90-like device: 4 SMs keep the planner's full-wave choices reachable with
 // small (fast to emulate) shapes.
 API CUresult cuDeviceGetAttribute(int* value, int attribute, int device) {
-    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = need_device(device)) return r;
     static const std::map<int, int> attributes = {
         {1, 1024},        // MAX_THREADS_PER_BLOCK
         {2, 1024}, {3, 1024}, {4, 64},          // MAX_BLOCK_DIM_X/Y/Z
@@ -440,8 +457,7 @@ API CUresult cuDeviceGetAttribute(int* value, int attribute, int device) {
 }
 
 API CUresult cuDevicePrimaryCtxRetain(void** context, int device) {
-    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = need_device(device)) return r;
     std::lock_guard<std::mutex> g(state_lock);
     primary.retains++;
     *context = &primary;
@@ -566,16 +582,11 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t count,
 API CUresult cuStreamCreate(void** stream, unsigned flags) {
     if (CUresult r = need_context()) return r;
     if (flags > 1) return CUDA_ERROR_INVALID_VALUE;  // CU_STREAM_DEFAULT or CU_STREAM_NON_BLOCKING
-    Stream* s = new Stream{flags};
-    remember(streams, s);
-    *stream = s;
-    return CUDA_SUCCESS;
+    return create_handle(streams, new Stream{flags}, stream);
 }
 
 API CUresult cuStreamDestroy_v2(void* stream) {
-    if (!forget(streams, stream)) return CUDA_ERROR_INVALID_HANDLE;
-    delete static_cast<Stream*>(stream);
-    return CUDA_SUCCESS;
+    return destroy_handle<Stream>(streams, stream);
 }
 
 API CUresult cuStreamGetFlags(void* stream, unsigned* flags) {
@@ -599,16 +610,11 @@ API CUresult cuStreamWaitEvent(void* stream, void* event, unsigned) {
 
 API CUresult cuEventCreate(void** event, unsigned) {
     if (CUresult r = need_context()) return r;
-    Event* e = new Event();
-    remember(events, e);
-    *event = e;
-    return CUDA_SUCCESS;
+    return create_handle(events, new Event(), event);
 }
 
 API CUresult cuEventDestroy_v2(void* event) {
-    if (!forget(events, event)) return CUDA_ERROR_INVALID_HANDLE;
-    delete static_cast<Event*>(event);
-    return CUDA_SUCCESS;
+    return destroy_handle<Event>(events, event);
 }
 
 API CUresult cuEventRecord(void* event, void* stream) {
