@@ -22,7 +22,7 @@ class DeviceMemoryLeakGpuTest {
 
     /** Forwards measured; on the emulated driver fewer (it is a CPU), still several backend reloads. */
     private static int forwards() {
-        return GpuTestSupport.emulated() ? 300 : 1000;
+        return GpuTestSupport.emulated() ? 200 : 1000;
     }
 
     @Test
