@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The jconv Spark example job in local mode (spark/README: "Scale out" in the repository's README.md):
+# The jconv Spark example job, local mode by default (README.md, "Scale out: Apache Spark"):
 #   spark/run-example.sh --images DIR --weight W.npy [--bias B.npy] [conv options as ./jconv run]
 #                        [--master local[2]] [--batch-size 32] [--backend auto] --output OUT
 # Builds what it needs on first use (the jconv library, then spark/target/jconv-spark-*-all.jar and the list of

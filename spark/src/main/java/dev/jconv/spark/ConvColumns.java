@@ -10,6 +10,7 @@ import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -63,9 +64,9 @@ public record ConvColumns(String inputCol, String shapeCol, String outputCol, St
         resolve(schema);
         return schema
                 .add(new StructField(outputCol, DataTypes.createArrayType(DataTypes.FloatType, false), false,
-                        org.apache.spark.sql.types.Metadata.empty()))
+                        Metadata.empty()))
                 .add(new StructField(outputShapeCol, DataTypes.createArrayType(DataTypes.IntegerType, false), false,
-                        org.apache.spark.sql.types.Metadata.empty()));
+                        Metadata.empty()));
     }
 
     private static int index(StructType schema, String column, String role) {

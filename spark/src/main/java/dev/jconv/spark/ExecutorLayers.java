@@ -6,6 +6,7 @@ import dev.jconv.ConvValidator;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.ConvPlan;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -91,7 +92,7 @@ final class ExecutorLayers {
                     plan = selection.backend().plan(g);
                     plans.put(key, plan);
                     LOG.info("jconv: {}; input {}: backend {} ({}); plan {}", device.reason(),
-                            java.util.Arrays.toString(g.inputShape()), selection.backend().name(), selection.reason(),
+                            Arrays.toString(g.inputShape()), selection.backend().name(), selection.reason(),
                             plan.describe());
                 }
                 return plan;

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkException;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -121,7 +122,7 @@ class Conv2dTransformerTest {
     void schemaProblemsAreReportedBeforeAnyTaskRuns() {
         Conv2dTransformer conv = new Conv2dTransformer(SparkTests.randomLayer(seed, 2, 3, 3, ConvParams.defaults(), true));
         assertEquals("input column 'pixels' is not in struct<id:string,input:array<float>,shape:array<int>>",
-                assertThrows(IllegalArgumentException.class, () -> conv.copy(new org.apache.spark.ml.param.ParamMap())
+                assertThrows(IllegalArgumentException.class, () -> conv.copy(new ParamMap())
                         .setInputCol("pixels").transformSchema(ARRAYS)).getMessage());
         StructType wrongType = new StructType().add("input", DataTypes.StringType);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> conv.transformSchema(wrongType)).getMessage()
@@ -140,7 +141,7 @@ class Conv2dTransformerTest {
     void copyKeepsTheLayerAndTheParameters() {
         Conv2dTransformer conv = new Conv2dTransformer(SparkTests.randomLayer(seed, 2, 3, 3, ConvParams.defaults(), true))
                 .setInputCol("pixels").setBatchSize(7);
-        Conv2dTransformer copy = conv.copy(new org.apache.spark.ml.param.ParamMap());
+        Conv2dTransformer copy = conv.copy(new ParamMap());
         assertEquals(conv.uid(), copy.uid());
         assertEquals(conv.layer(), copy.layer());
         assertEquals("pixels", copy.getOrDefault(copy.inputCol()));
