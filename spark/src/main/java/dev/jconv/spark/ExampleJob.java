@@ -109,9 +109,9 @@ public final class ExampleJob implements Callable<Integer> {
         if (!Files.isDirectory(images)) {
             throw new IOException("--images " + images + " is not a folder");
         }
-        SparkSession.Builder builder = SparkSession.builder().appName("jconv example").config("spark.ui.enabled", false);
+        SparkSession.Builder builder = SparkSession.builder().appName("jconv example");
         if (!SparkSession.getActiveSession().isDefined() && !System.getProperties().containsKey("spark.master")) {
-            builder.master(master);
+            builder.master(master).config("spark.ui.enabled", false); // run here, not under spark-submit: no web UI
         }
         SparkSession spark = builder.getOrCreate();
         try {
