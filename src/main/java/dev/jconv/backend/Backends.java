@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
 import dev.jconv.cuda.PtxBackend;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The backends this build knows, in {@code auto}'s order of preference, and the one selector that
@@ -24,7 +26,7 @@ import java.util.function.Supplier;
  * run measures it (benchmarks/gpu-kit). Backends in {@link #NAMED_ONLY} are never picked by {@code auto}.
  */
 public final class Backends {
-    public static final String AUTO = "auto";
+    public static final String AUTO = Options.AUTO;
 
     /** Preference order for {@code auto}: GPU families first, then the fast CPU, then the reference. */
     private static final List<Supplier<ConvBackend>> KNOWN = List.of(
@@ -87,8 +89,17 @@ public final class Backends {
      * first available backend that supports it and says which ones it passed over and why.
      */
     public static Selection select(String requested, ConvGeometry geometry) {
+        return select(requested, geometry, UnaryOperator.identity());
+    }
+
+    /** {@link #select(String, ConvGeometry)} for {@code options.backend()}, each backend configured by {@code options}. */
+    public static Selection select(Options options, ConvGeometry geometry) {
+        return select(options.backend(), geometry, b -> b.configured(options));
+    }
+
+    private static Selection select(String requested, ConvGeometry geometry, UnaryOperator<ConvBackend> configure) {
         if (!AUTO.equals(requested)) {
-            ConvBackend b = byName(requested);
+            ConvBackend b = configure.apply(byName(requested));
             Availability a = b.availability();
             if (!a.available()) {
                 throw new BackendUnavailableException("backend " + b.name() + " is unavailable: " + a.reason());
@@ -100,7 +111,8 @@ public final class Backends {
         }
         StringBuilder passed = new StringBuilder();
         List<ConvBackend> order = autoOrder(geometry);
-        for (ConvBackend b : order) {
+        for (ConvBackend known : order) {
+            ConvBackend b = configure.apply(known);
             Availability a = b.availability();
             if (!a.available()) {
                 passed.append(b.name()).append(" unavailable (").append(a.reason()).append("); ");

@@ -1,6 +1,8 @@
 package dev.jconv.cpu;
 
+import dev.jconv.ConvolutionInterruptedException;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -22,6 +24,7 @@ final class WorkerPool {
 
     private final int threads;
     private final ForkJoinPool pool;
+    private final AtomicInteger running = new AtomicInteger();
 
     private WorkerPool(int threads) {
         this.threads = threads;
@@ -44,29 +47,43 @@ final class WorkerPool {
      * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, spread over the pool, and
      * returns when all are done. Runs inline when one thread or one task is enough. An exception in a
      * task is rethrown here.
+     *
+     * <p>Cancellation: the calling thread checks its interrupt flag before each task it takes. Once it is set,
+     * no further task of this call starts on any thread (helpers see the call's stop flag, helpers not yet
+     * started are cancelled), the caller waits only for the tasks already running, and then
+     * {@link ConvolutionInterruptedException} is thrown with the flag still set.
      */
     void forEach(int count, IntConsumer task) {
         int workers = Math.min(threads, count);
         if (workers <= 1) {
             for (int i = 0; i < count; i++) {
+                ConvolutionInterruptedException.throwIfInterrupted();
                 task.accept(i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
+        Call call = new Call(count, task);
         ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[workers - 1];
         for (int w = 0; w < helpers.length; w++) {
-            helpers[w] = pool.submit(() -> drain(next, count, task));
+            helpers[w] = pool.submit(call::drain);
         }
         Throwable failure = null;
         try {
-            drain(next, count, task);
+            call.drainChecking();
         } catch (RuntimeException | Error e) {
             failure = e;
+            call.stop = true;
+        }
+        for (ForkJoinTask<?> helper : helpers) {
+            if (call.stop) {
+                helper.cancel(false); // not started yet: it never will be
+            }
         }
         for (ForkJoinTask<?> helper : helpers) {
             try {
                 helper.join();
+            } catch (CancellationException e) {
+                // cancelled above before it started: nothing ran, nothing to wait for
             } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;
@@ -83,9 +100,55 @@ final class WorkerPool {
         }
     }
 
-    private static void drain(AtomicInteger next, int count, IntConsumer task) {
-        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-            task.accept(i);
+    /** Tasks of this pool's calls running right now on any thread (0 when no call is in progress). */
+    int runningTasks() {
+        return running.get();
+    }
+
+    /** One {@link #forEach} call: the next task index, and whether to stop taking tasks. */
+    private final class Call {
+        private final AtomicInteger next = new AtomicInteger();
+        private final int count;
+        private final IntConsumer task;
+        private volatile boolean stop;
+
+        Call(int count, IntConsumer task) {
+            this.count = count;
+            this.task = task;
+        }
+
+        /** A helper's loop: takes tasks until none is left or the call stops. */
+        void drain() {
+            for (int i = next(); i < count; i = next()) {
+                run(i);
+            }
+        }
+
+        /** The caller's loop: as {@link #drain}, and stops the call when the caller is interrupted. */
+        void drainChecking() {
+            for (int i = next(); i < count; i = next()) {
+                if (Thread.currentThread().isInterrupted()) {
+                    stop = true;
+                    ConvolutionInterruptedException.throwIfInterrupted();
+                }
+                run(i);
+            }
+        }
+
+        private int next() {
+            return stop ? count : next.getAndIncrement();
+        }
+
+        private void run(int i) {
+            running.incrementAndGet();
+            try {
+                task.accept(i);
+            } catch (RuntimeException | Error e) {
+                stop = true; // the call fails: its other tasks need not run
+                throw e;
+            } finally {
+                running.decrementAndGet();
+            }
         }
     }
 

@@ -7,6 +7,8 @@ import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import dev.jconv.Options;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,9 +25,21 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     static final int MIN_COMPUTE_CAPABILITY = 75;
     static final List<String> PTX_RESOURCES = List.of(LaunchPlanner.DIRECT_PTX, LaunchPlanner.IMPLICIT_GEMM_PTX);
 
+    /** Instances {@link #configured} made for devices other than the default one. */
+    private static final Map<Integer, PtxBackend> CONFIGURED = new ConcurrentHashMap<>();
+
+    private final Integer deviceIndex;  // null: the default device (Options.defaultDeviceIndex)
     private final PlanCache plans = new PlanCache(this::createPlan);
+    private final LazyProbe<Availability> availability = new LazyProbe<>(this::probe);
     private final Map<String, PtxModule> modules = new ConcurrentHashMap<>();
-    private final LazyProbe<Availability> availability = new LazyProbe<>(PtxBackend::probe);
+
+    public PtxBackend() {
+        this(null);
+    }
+
+    private PtxBackend(Integer deviceIndex) {
+        this.deviceIndex = deviceIndex;
+    }
 
     @Override
     public String name() {
@@ -37,13 +51,13 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         return availability.get();
     }
 
-    private static Availability probe() {
+    private Availability probe() {
         Availability driver = Cuda.availability();
         if (!driver.available()) {
             return driver;
         }
         try {
-            CudaDevice device = CudaDevice.selected();
+            CudaDevice device = device();
             if (device.computeCapability() < MIN_COMPUTE_CAPABILITY) {
                 return Availability.no(device.describe() + " is older than Turing (sm_75), the oldest GPU that CUDA 13"
                         + " PTX runs on");
@@ -88,9 +102,31 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         plan(g).forward(input, weight, bias, output);
     }
 
-    /** The device plans run on (the selected one). */
+    @Override
+    public PlanLease lease(ConvGeometry geometry) {
+        Availability a = availability();
+        if (!a.available()) {
+            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
+        }
+        return plans.lease(geometry);
+    }
+
+    /** This backend if {@code options} ask for its device, else the shared instance for that device. */
+    @Override
+    public ConvBackend configured(Options options) {
+        if (options.deviceIndex() == deviceIndex()) {
+            return this;
+        }
+        return CONFIGURED.computeIfAbsent(options.deviceIndex(), PtxBackend::new);
+    }
+
+    private int deviceIndex() {
+        return deviceIndex != null ? deviceIndex : Options.defaultDeviceIndex();
+    }
+
+    /** The device plans run on ({@link Options#deviceIndex()}; the default one unless configured). */
     public CudaDevice device() {
-        return CudaDevice.selected();
+        return CudaDevice.get(deviceIndex());
     }
 
     private ConvPlan createPlan(ConvGeometry g) {

@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
@@ -135,6 +136,7 @@ final class PtxPlan implements DeviceConvPlan {
 
     private void run(CUdeviceptr in, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr out, CudaStream stream,
                      boolean fuseRelu) {
+        ConvolutionInterruptedException.throwIfInterrupted();
         kernel.launch(launch.config(), stream,
                 launch.arguments(in, weight, bias, out, taps == null ? null : taps.pointer(), fuseRelu));
     }
@@ -158,6 +160,12 @@ final class PtxPlan implements DeviceConvPlan {
 
     private static long align(long offset) {
         return (offset + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    /** The tap table (input, weight and output staging live in the stream's scratch, not the plan). */
+    @Override
+    public long retainedBytes() {
+        return taps == null ? 0 : taps.byteSize();
     }
 
     @Override
