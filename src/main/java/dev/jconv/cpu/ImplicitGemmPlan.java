@@ -237,6 +237,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int tile = firstTile; tile < lastTile; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
             for (int block = firstBlock; block < lastBlock; block++) {
                 multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
             }
@@ -247,6 +250,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
                             int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int block = firstBlock; block < lastBlock; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
             for (int tile = firstTile; tile < lastTile; tile++) {
                 multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
             }

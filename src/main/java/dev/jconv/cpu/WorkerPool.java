@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import dev.jconv.ConvolutionInterruptedException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -21,6 +22,8 @@ import java.util.function.IntConsumer;
  */
 final class WorkerPool {
     private static final Map<Integer, WorkerPool> POOLS = new ConcurrentHashMap<>();
+    /** The call whose task this thread is running, for {@link #stopRequested()}. */
+    private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
 
     private final int threads;
     private final ForkJoinPool pool;
@@ -48,7 +51,8 @@ final class WorkerPool {
      * returns when all are done. Runs inline when one thread or one task is enough. An exception in a
      * task is rethrown here.
      *
-     * <p>Cancellation: the calling thread checks its interrupt flag before each task it takes. Once it is set,
+     * <p>Cancellation: the calling thread checks its interrupt flag before each task it takes, and long tasks check
+     * {@link #stopRequested()} between pieces of their work. Once the flag is set,
      * no further task of this call starts on any thread (helpers see the call's stop flag, helpers not yet
      * started are cancelled), the caller waits only for the tasks already running, and then
      * {@link ConvolutionInterruptedException} is thrown with the flag still set.
@@ -60,6 +64,7 @@ final class WorkerPool {
                 ConvolutionInterruptedException.throwIfInterrupted();
                 task.accept(i);
             }
+            ConvolutionInterruptedException.throwIfInterrupted(); // the last task may have stopped early
             return;
         }
         Call call = new Call(count, task);
@@ -74,23 +79,33 @@ final class WorkerPool {
             failure = e;
             call.stop = true;
         }
-        for (ForkJoinTask<?> helper : helpers) {
-            if (call.stop) {
-                helper.cancel(false); // not started yet: it never will be
-            }
+        if (call.stop) {
+            cancelUnstarted(helpers);
         }
+        boolean interrupted = false;
         for (ForkJoinTask<?> helper : helpers) {
             try {
+                if (!interrupted) {
+                    try {
+                        helper.get(); // interruptible: an interrupt while waiting stops the helpers' remaining work
+                        continue;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        call.stop = true;
+                        cancelUnstarted(helpers);
+                    }
+                }
                 helper.join();
             } catch (CancellationException e) {
-                // cancelled above before it started: nothing ran, nothing to wait for
+                // cancelled before it started: nothing ran, nothing to wait for
+            } catch (ExecutionException e) {
+                failure = merge(failure, e.getCause());
             } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = merge(failure, e);
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // get() cleared it; the caller must still see it
         }
         if (failure instanceof RuntimeException e) {
             throw e;
@@ -98,6 +113,43 @@ final class WorkerPool {
         if (failure instanceof Error e) {
             throw e;
         }
+        if (call.stop) {
+            ConvolutionInterruptedException.throwIfInterrupted(); // a task saw the interrupt and cut its work short
+        }
+    }
+
+    private static void cancelUnstarted(ForkJoinTask<?>[] helpers) {
+        for (ForkJoinTask<?> helper : helpers) {
+            helper.cancel(false); // one not started yet never will be; a running one finishes its task
+        }
+    }
+
+    private static Throwable merge(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    /**
+     * For long tasks to call between pieces of their work: whether the {@link #forEach} call running this task has
+     * been stopped (its caller interrupted, or another task failed), in which case the task should return at once.
+     * Outside a pool task, whether the current thread is interrupted.
+     */
+    static boolean stopRequested() {
+        Call call = CURRENT.get();
+        if (call == null) {
+            return Thread.currentThread().isInterrupted();
+        }
+        if (call.stop) {
+            return true;
+        }
+        if (call.caller == Thread.currentThread() && call.caller.isInterrupted()) {
+            call.stop = true;
+            return true;
+        }
+        return false;
     }
 
     /** Tasks of this pool's calls running right now on any thread (0 when no call is in progress). */
@@ -108,6 +160,7 @@ final class WorkerPool {
     /** One {@link #forEach} call: the next task index, and whether to stop taking tasks. */
     private final class Call {
         private final AtomicInteger next = new AtomicInteger();
+        private final Thread caller = Thread.currentThread();
         private final int count;
         private final IntConsumer task;
         private volatile boolean stop;
@@ -141,12 +194,15 @@ final class WorkerPool {
 
         private void run(int i) {
             running.incrementAndGet();
+            Call outer = CURRENT.get();
+            CURRENT.set(this);
             try {
                 task.accept(i);
             } catch (RuntimeException | Error e) {
                 stop = true; // the call fails: its other tasks need not run
                 throw e;
             } finally {
+                CURRENT.set(outer);
                 running.decrementAndGet();
             }
         }
