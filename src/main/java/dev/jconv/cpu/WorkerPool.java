@@ -2,7 +2,6 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvolutionInterruptedException;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
@@ -53,8 +52,8 @@ final class WorkerPool {
      *
      * <p>Cancellation: the calling thread checks its interrupt flag before each task it takes, and long tasks check
      * {@link #stopRequested()} between pieces of their work. Once the flag is set,
-     * no further task of this call starts on any thread (helpers see the call's stop flag, helpers not yet
-     * started are cancelled), the caller waits only for the tasks already running, and then
+     * no further task of this call starts on any thread (helpers see the call's stop flag), the caller waits only
+     * for the tasks already running, and then
      * {@link ConvolutionInterruptedException} is thrown with the flag still set.
      */
     void forEach(int count, IntConsumer task) {
@@ -79,9 +78,8 @@ final class WorkerPool {
             failure = e;
             call.stop = true;
         }
-        if (call.stop) {
-            cancelUnstarted(helpers);
-        }
+        // Helpers are never cancelled: ForkJoinTask.cancel also "succeeds" on a running task, and joining it would
+        // then return while it still works. A helper that starts after the call stopped finds no task and returns.
         boolean interrupted = false;
         for (ForkJoinTask<?> helper : helpers) {
             try {
@@ -92,12 +90,9 @@ final class WorkerPool {
                     } catch (InterruptedException e) {
                         interrupted = true;
                         call.stop = true;
-                        cancelUnstarted(helpers);
                     }
                 }
                 helper.join();
-            } catch (CancellationException e) {
-                // cancelled before it started: nothing ran, nothing to wait for
             } catch (ExecutionException e) {
                 failure = merge(failure, e.getCause());
             } catch (RuntimeException | Error e) {
@@ -115,12 +110,6 @@ final class WorkerPool {
         }
         if (call.stop) {
             ConvolutionInterruptedException.throwIfInterrupted(); // a task saw the interrupt and cut its work short
-        }
-    }
-
-    private static void cancelUnstarted(ForkJoinTask<?>[] helpers) {
-        for (ForkJoinTask<?> helper : helpers) {
-            helper.cancel(false); // one not started yet never will be; a running one finishes its task
         }
     }
 

@@ -73,9 +73,19 @@ class ReadmeTest {
 
     @Test
     void apiExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        List<Block> java = blocks("API example", "java");
+        runJavaSample("API example", "Example");
+    }
+
+    @Test
+    void planExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
+        runJavaSample("Plans, options, memory and interrupts", "PlanExample");
+    }
+
+    /** Compiles the section's one Java block as class {@code className}, runs it, compares with its text block. */
+    private void runJavaSample(String section, String className) throws Exception {
+        List<Block> java = blocks(section, "java");
         assertEquals(1, java.size());
-        Path src = dir.resolve("Example.java");
+        Path src = dir.resolve(className + ".java");
         Files.writeString(src, java.get(0).text());
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         String classes = Path.of(Conv2d.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -87,13 +97,13 @@ class ReadmeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream original = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass("Example").getMethod("main", String[].class);
+            Method main = loader.loadClass(className).getMethod("main", String[].class);
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             main.invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        String expected = blocks("API example", "text").get(0).text();
+        String expected = blocks(section, "text").get(0).text();
         assertEquals(expected, printed.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
     }
 
