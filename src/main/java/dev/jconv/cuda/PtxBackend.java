@@ -85,10 +85,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     /** The plan for {@code geometry}, made once and cached; throws {@link CudaUnavailableException} without a GPU. */
     @Override
     public DeviceConvPlan plan(ConvGeometry geometry) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(geometry);
     }
 
@@ -104,10 +101,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
 
     @Override
     public PlanLease lease(ConvGeometry geometry) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return plans.lease(geometry);
     }
 

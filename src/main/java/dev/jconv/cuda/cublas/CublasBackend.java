@@ -105,19 +105,13 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
 
     @Override
     public DeviceConvPlan plan(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(g);
     }
 
     @Override
     public PlanLease lease(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return plans.lease(g);
     }
 

@@ -137,19 +137,13 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     /** The plan for {@code g}, made once and cached; throws {@link CudaUnavailableException} when cuDNN cannot run here. */
     @Override
     public DeviceConvPlan plan(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(g);
     }
 
     @Override
     public PlanLease lease(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return plans.lease(g);
     }
 
