@@ -4,7 +4,7 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Prints the fewest bytes one warm {@link ConvolutionPlan#forward} allocated on the calling thread, over rounds
- * of calls, for backend {@code args[0]} on one thread (so all work runs on this thread, where the counter looks).
+ * of calls ({@code args[1]} rounds of 10), for backend {@code args[0]} on one thread (so all work runs on this thread, where the counter looks).
  * Run in a fresh JVM: how far the JIT removes the Vector API's boxes depends on what else the JVM ran.
  */
 public final class WarmAllocationMain {
@@ -20,7 +20,8 @@ public final class WarmAllocationMain {
                 Options.defaults().withBackend(args[0]).withThreads(1))) {
             Tensor y = Tensor.zeros(plan.outputShape());
             long perCall = Long.MAX_VALUE;
-            for (int round = 0; round < 100; round++) {
+            int rounds = Integer.parseInt(args[1]);
+            for (int round = 0; round < rounds; round++) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 10; i++) {
                     plan.forward(x, w, null, y);

@@ -124,6 +124,7 @@ final class CudnnPlan implements DeviceConvPlan {
     /** Queues the pad pass (if any), the convolution and the bias on {@code stream}. */
     private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
                      CudaStream stream) {
+        ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
         CUdeviceptr x = input;
         if (padPass != null) {
             padPass.launch(padKernel, input, temp, stream);
