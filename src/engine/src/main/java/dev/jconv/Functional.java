@@ -1,6 +1,5 @@
 package dev.jconv;
 
-import dev.jconv.backend.Backends;
 
 /**
  * The functional form, {@code torch.nn.functional.conv2d}:
@@ -37,8 +36,9 @@ public final class Functional {
                 PaddingMode.ZEROS));
     }
 
+    /** Any {@link ConvParams}, with {@link Options#defaults()} (so {@code auto} unless the environment names a backend). */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params) {
-        return conv2d(input, weight, bias, params, Backends.AUTO);
+        return conv2d(input, weight, bias, params, Options.defaults());
     }
 
     /**

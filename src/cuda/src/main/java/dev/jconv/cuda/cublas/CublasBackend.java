@@ -118,7 +118,7 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
     /** This backend if {@code options} ask for its TF32 setting and device, else the shared instance that has them. */
     @Override
     public ConvBackend configured(Options options) {
-        CublasSettings wanted = new CublasSettings(options.cublasTf32());
+        CublasSettings wanted = CublasSettings.of(options);
         if (wanted.equals(state().settings()) && options.deviceIndex() == deviceIndex()) {
             return this;
         }

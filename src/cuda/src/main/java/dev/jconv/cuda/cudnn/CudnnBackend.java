@@ -150,7 +150,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     /** This backend if {@code options} ask for its settings and device, else the shared instance that has them. */
     @Override
     public ConvBackend configured(Options options) {
-        CudnnSettings wanted = new CudnnSettings(options.cudnnBenchmark(), options.cudnnDeterministic(), options.cudnnTf32());
+        CudnnSettings wanted = CudnnSettings.of(options);
         State s = state();
         if (wanted.equals(s.settings()) && options.deviceIndex() == deviceIndex()) {
             return this;
