@@ -13,16 +13,15 @@ import jcuda.driver.JCudaDriver;
  * at a time (borrow one from {@link StreamPool}); work queued on it runs in order, so scratch can be
  * reused by the next call without synchronising.
  *
- * <p>Streams are created blocking ({@code CU_STREAM_DEFAULT}), not {@code NON_BLOCKING}: they then
- * order against the legacy default stream, which is what makes the synchronous copies of
- * {@link DeviceBuffer} safe without a context-wide synchronise (a synchronous copy from pageable memory
- * may return before its DMA has landed).
+ * <p>Streams are created {@code CU_STREAM_NON_BLOCKING}: they do not synchronise with the legacy default
+ * stream, so work on different streams overlaps. jconv queues nothing on the legacy stream: every copy
+ * of {@link DeviceBuffer} is staged through a stream's pinned buffer.
  */
 public final class CudaStream extends NativeResource {
-    private final CudaDevice device;
     /** Streams of other libraries jconv has queued work on, by device and raw handle (never destroyed by jconv). */
     private static final Map<List<Long>, CudaStream> EXTERNAL = new ConcurrentHashMap<>();
 
+    private final CudaDevice device;
     private final CUstream stream;
     private final boolean owned;
     private DeviceBuffer scratch;
@@ -33,7 +32,7 @@ public final class CudaStream extends NativeResource {
         this.stream = new CUstream();
         this.owned = true;
         device.makeCurrent();
-        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
     }
 
     private CudaStream(CudaDevice device, long handle) {
@@ -65,6 +64,15 @@ public final class CudaStream extends NativeResource {
     public CUstream handle() {
         ensureOpen();
         return stream;
+    }
+
+    /** The flags the stream was created with ({@code cuStreamGetFlags}), e.g. {@code CU_STREAM_NON_BLOCKING}. */
+    public int flags() {
+        ensureOpen();
+        device.makeCurrent();
+        int[] flags = new int[1];
+        Cuda.check(JCudaDriver.cuStreamGetFlags(stream, flags), "cuStreamGetFlags");
+        return flags[0];
     }
 
     /** Blocks until all work queued on this stream has finished; a kernel's execution error surfaces here. */

@@ -3,12 +3,13 @@ package dev.jconv.cuda;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.Options;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
 import dev.jconv.backend.PlanLease;
-import dev.jconv.Options;
+import dev.jconv.cuda.vendor.KernelModules;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,15 +31,23 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
 
     private final Integer deviceIndex;  // null: the default device (Options.defaultDeviceIndex)
     private final PlanCache plans = new PlanCache(this::createPlan);
+    private final KernelModules modules = new KernelModules();
     private final LazyProbe<Availability> availability = new LazyProbe<>(this::probe);
-    private final Map<String, PtxModule> modules = new ConcurrentHashMap<>();
+    /** The kernel every plan uses, or null for {@link LaunchPlanner}'s rule. */
+    private final LaunchPlanner.Kernel kernelChoice;
 
     public PtxBackend() {
-        this(null);
+        this(null, null);
     }
 
-    private PtxBackend(Integer deviceIndex) {
+    /** A backend whose plans all run {@code kernel}, whatever the planner's rule would pick (for tests of every kernel). */
+    PtxBackend(LaunchPlanner.Kernel kernel) {
+        this(null, kernel);
+    }
+
+    private PtxBackend(Integer deviceIndex, LaunchPlanner.Kernel kernel) {
         this.deviceIndex = deviceIndex;
+        this.kernelChoice = kernel;
     }
 
     @Override
@@ -111,7 +120,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         if (options.deviceIndex() == deviceIndex()) {
             return this;
         }
-        return CONFIGURED.computeIfAbsent(options.deviceIndex(), PtxBackend::new);
+        return CONFIGURED.computeIfAbsent(options.deviceIndex(), index -> new PtxBackend(index, kernelChoice));
     }
 
     private int deviceIndex() {
@@ -132,8 +141,9 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         if (LaunchPlanner.outputElements(g) == 0) {
             return new PtxPlan(g, device, null, null, null);
         }
-        ConvLaunch launch = LaunchPlanner.plan(g, device.multiprocessorCount());
-        CudaKernel kernel = module(device, launch.ptxResource()).kernel(launch.kernelName());
+        ConvLaunch launch = kernelChoice == null ? LaunchPlanner.plan(g, device.multiprocessorCount())
+                : LaunchPlanner.plan(g, kernelChoice);
+        CudaKernel kernel = modules.kernel(device, launch.ptxResource(), launch.kernelName());
         DeviceBuffer taps = null;
         if (launch.scratchBytes() > 0) {
             taps = device.allocate(launch.scratchBytes());
@@ -145,10 +155,6 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
             }
         }
         return new PtxPlan(g, device, launch, kernel, taps);
-    }
-
-    private PtxModule module(CudaDevice device, String resource) {
-        return modules.computeIfAbsent(resource, r -> device.loadModule(r));
     }
 
     /** Plans cached so far. */
@@ -163,11 +169,6 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     @Override
     public void close() {
         plans.close();
-        for (String resource : List.copyOf(modules.keySet())) {
-            PtxModule m = modules.remove(resource);
-            if (m != null) {
-                m.close();
-            }
-        }
+        modules.close();
     }
 }
