@@ -11,6 +11,7 @@ import dev.jconv.Functional;
 import dev.jconv.Options;
 import dev.jconv.StreamRef;
 import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
 import dev.jconv.testkit.OutputComparison;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +31,7 @@ class ConvolutionPlanGpuTest {
     @ValueSource(strings = {"cuda-ptx", "cudnn"})
     void runsOnTheCallersMemoryAndStream(String backend) {
         CudaDevice device = GpuTestSupport.requireCudaDevice();
+        GpuTestSupport.requireBackend(Backends.byName(backend));
         Tensor x = Tensor.randn(1, INPUT);
         Tensor w = Tensor.randn(2, WEIGHT);
         Tensor b = Tensor.randn(3, 24);
