@@ -116,7 +116,7 @@ public final class CpuBackend implements ConvBackend {
         String threadCount = threads + " thread" + (threads == 1 ? "" : "s");
         if (!VectorModule.present()) {
             return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
-                    + " (the vector kernels need it; about 5x faster)");
+                    + " (the vector kernels need it; about 3x faster)");
         }
         return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }

@@ -6,6 +6,7 @@ import dev.jconv.ConvValidator;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.ConvPlan;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -38,20 +39,38 @@ public final class PlainJavaPlanBenchmark {
         time("cpu-reference", new ReferenceBackend().plan(g), in, w, b, seconds);
     }
 
+    /**
+     * Warms up for half the time (JIT compilation), then times the rest: median and best wall time per run, and the
+     * process's CPU time per run (all threads), which other jobs on a shared machine disturb less than wall time.
+     */
     private static void time(String label, ConvPlan plan, float[] in, float[] w, float[] b, double seconds) {
         float[] out = new float[in.length];
-        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long halfNanos = (long) (seconds * 5e8);
+        long warmEnd = System.nanoTime() + halfNanos;
+        int warmRuns = 0;
+        while (System.nanoTime() < warmEnd || warmRuns < 2) {
+            plan.forward(in, w, b, out);
+            warmRuns++;
+        }
         double[] ms = new double[10_000];
         int runs = 0;
-        while ((System.nanoTime() < end || runs < 3) && runs < ms.length) {
+        long cpu0 = processCpuNanos();
+        long end = System.nanoTime() + halfNanos;
+        while ((System.nanoTime() < end || runs < 2) && runs < ms.length) {
             long t0 = System.nanoTime();
             plan.forward(in, w, b, out);
             ms[runs++] = (System.nanoTime() - t0) / 1e6;
         }
-        // the first half is warm-up (JIT compilation); median and best of the rest
-        double[] warm = Arrays.copyOfRange(ms, runs / 2, runs);
-        Arrays.sort(warm);
-        System.out.println(String.format(Locale.ROOT, "%-24s median %8.2f ms  best %8.2f ms  (%d runs, %s)", label,
-                warm[warm.length / 2], warm[0], runs, plan.describe()));
+        double cpuMs = (processCpuNanos() - cpu0) / 1e6 / runs;
+        double[] timed = Arrays.copyOf(ms, runs);
+        Arrays.sort(timed);
+        System.out.println(String.format(Locale.ROOT,
+                "%-22s median %8.2f ms  best %8.2f ms  CPU %8.2f ms/run  (%d timed runs; %s)", label,
+                timed[runs / 2], timed[0], cpuMs, runs, plan.describe()));
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }
