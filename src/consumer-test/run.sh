@@ -6,17 +6,40 @@
 #         warning, cpu still picked) and on the module path (no flag needed); the CUDA backends are reported as
 #         not on the class path.
 #   gpu/  adds dev.jconv:jconv-cuda: the CUDA backends are found and say why they cannot run on this machine.
-# Run by .ci/run from the repository root; offline once the local repository holds jconv's build (MAVEN_ARGS=-o).
+# Run by .ci/run from the repository root.
+#
+# jconv is installed into a private local repository, not ~/.m2: other builds on the same machine install
+# dev.jconv 0.1.0-SNAPSHOT there too and could swap the artifacts under test mid-run. Everything else (plugins,
+# JCuda) is read from the shared local repository as a file:// repository (releases only), then Maven Central, so
+# once jconv's own build has run the test needs no network (MAVEN_ARGS=-o works).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-mvn_q=(mvn -B -q -Dstyle.color=never ${MAVEN_ARGS:-})
+shared="${JCONV_SHARED_M2:-$HOME/.m2/repository}"
 fail() { echo "consumer-test: $*" >&2; exit 1; }
-
-"${mvn_q[@]}" -f "$root/pom.xml" -DskipTests install
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+cat >"$work/settings.xml" <<SETTINGS
+<settings>
+  <profiles>
+    <profile>
+      <id>shared-local-repository</id>
+      <repositories>
+        <repository><id>shared</id><url>file://$shared</url><snapshots><enabled>false</enabled></snapshots></repository>
+      </repositories>
+      <pluginRepositories>
+        <pluginRepository><id>shared</id><url>file://$shared</url><snapshots><enabled>false</enabled></snapshots></pluginRepository>
+      </pluginRepositories>
+    </profile>
+  </profiles>
+  <activeProfiles><activeProfile>shared-local-repository</activeProfile></activeProfiles>
+</settings>
+SETTINGS
+mvn_q=(mvn -B -q -Dstyle.color=never -s "$work/settings.xml" -Dmaven.repo.local="$work/m2"
+       -Daether.offline.protocols=file ${MAVEN_ARGS:-})
+
+"${mvn_q[@]}" -f "$root/pom.xml" -DskipTests install
 cp -r "$here/cpu" "$here/gpu" "$work/"
 
 # ---------------------------------------------------------------- CPU user
@@ -75,4 +98,14 @@ for backend in cudnn cuda-ptx cublas; do
     esac
 done
 grep -qx 'output \[1, 8, 16, 16\]' gpu.out || fail "gpu consumer: the convolution did not run: $(cat gpu.out)"
+# jconv on the module path, jconv-cuda and JCuda on the class path (JCuda's jars are not modules): the class-path
+# providers are still found
+engine="${jars[0]}"
+[[ "$engine" == */jconv-0.1.0-SNAPSHOT.jar ]] || fail "gpu consumer: expected the engine first on the class path: $cp"
+java -p "$engine" --add-modules dev.jconv -cp "target/classes:${cp#*:}" consumer.GpuConsumer >mixed.out 2>mixed.err \
+    || fail "gpu consumer, jconv on the module path: $(cat mixed.out mixed.err)"
+grep -q '^backend cuda-ptx: unavailable: ' mixed.out && ! grep -q 'not on the class path' mixed.out \
+    || fail "gpu consumer, jconv on the module path: the CUDA providers on the class path were not found: $(cat mixed.out)"
+grep -q '^backend cpu: available: .*FloatVector' mixed.out || fail "gpu consumer, module path: no Vector API"
+echo "gpu consumer: jconv on the module path, jconv-cuda on the class path: CUDA backends found"
 echo "consumer-test: all checks passed"
