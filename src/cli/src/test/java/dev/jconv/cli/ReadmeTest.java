@@ -73,16 +73,27 @@ class ReadmeTest {
 
     @Test
     void apiExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        runJavaSample("API example", "Example");
+        assertSectionRunsAsShown("API example", "Example");
     }
 
+    /** The plan section's code (plans, options, wrapped buffers) needs the engine alone, like the library section's. */
     @Test
     void planExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        runJavaSample("Plans, options, memory and interrupts", "PlanExample");
+        assertSectionRunsAsShown("Plans, options, memory and interrupts", "PlanExample");
     }
 
-    /** Compiles the section's one Java block as class {@code className}, runs it, compares with its text block. */
-    private void runJavaSample(String section, String className) throws Exception {
+    /** The library section's code needs the engine alone: it is compiled against jconv's own classes only. */
+    @Test
+    void libraryExampleCompilesAgainstTheEngineAloneAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Use as a library", "LibraryExample");
+        List<Block> xml = blocks("Use as a library", "xml");
+        assertEquals(2, xml.size(), "the CPU dependency and the one more for GPU");
+        assertTrue(xml.get(0).text().contains("<artifactId>jconv</artifactId>"), xml.get(0).text());
+        assertTrue(xml.get(1).text().contains("<artifactId>jconv-cuda</artifactId>"), xml.get(1).text());
+    }
+
+    /** Compiles the section's one Java block against the engine's classes, runs it, compares with its text block. */
+    private void assertSectionRunsAsShown(String section, String className) throws Exception {
         List<Block> java = blocks(section, "java");
         assertEquals(1, java.size());
         Path src = dir.resolve(className + ".java");
@@ -92,7 +103,7 @@ class ReadmeTest {
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-Xlint:all", "-Werror", "-cp", classes,
                 "-d", dir.toString(), src.toString());
-        assertEquals(0, rc, () -> "README's Java example does not compile:\n" + diagnostics);
+        assertEquals(0, rc, () -> "README's Java example in " + section + " does not compile:\n" + diagnostics);
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream original = System.out;
