@@ -29,7 +29,7 @@ public final class PlanCache implements AutoCloseable {
     private static final Object LOCK = new Object();
     /** Every cached plan of every cache, least recently used first. */
     private static final LinkedHashMap<Entry, Boolean> LRU = new LinkedHashMap<>(64, 0.75f, true);
-    private static long budgetBytes = Options.planCacheBytes();
+    private static long budgetBytes = initialBudget();
     private static long retainedBytes;
 
     private final Map<ConvGeometry, Entry> entries = new HashMap<>(); // guarded by LOCK
@@ -166,6 +166,21 @@ public final class PlanCache implements AutoCloseable {
                             + "dropped first; -Djconv.planCacheBytes or JCONV_PLAN_CACHE_BYTES sets it)", LRU.size(),
                     LRU.size() == 1 ? "" : "s", LRU.size() == 1 ? "s" : "", retainedBytes / 1048576.0,
                     budgetBytes / 1048576.0);
+        }
+    }
+
+    /**
+     * {@link Options#planCacheBytes()}; a value that does not parse must not make this class unusable (every
+     * backend needs it), so it is reported once through {@code System.Logger} and the default used instead.
+     */
+    private static long initialBudget() {
+        try {
+            return Options.planCacheBytes();
+        } catch (IllegalArgumentException e) {
+            long fallback = Runtime.getRuntime().maxMemory() / Options.PLAN_CACHE_HEAP_DIVISOR;
+            System.getLogger(PlanCache.class.getName()).log(System.Logger.Level.WARNING,
+                    e.getMessage() + "; using the default plan cache budget of " + fallback + " bytes");
+            return fallback;
         }
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.testkit.ForkedJvm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,6 +148,19 @@ class PlanCacheTest {
         assertThrows(IllegalStateException.class, () -> failing.get(geometry(70)));
         assertEquals(2, attempts.get());
         assertEquals(0, failing.size());
+    }
+
+    @Test
+    void theBudgetComesFromThePropertyAndABadValueFallsBackToTheDefaultWithAWarning() throws Exception {
+        ForkedJvm.Result set = ForkedJvm.run(PlanCacheBudgetMain.class, List.of("-Djconv.planCacheBytes=12345"), 60);
+        assertEquals(0, set.exitCode(), set.err());
+        assertEquals("12345", set.out().strip().split(" ")[0]);
+
+        ForkedJvm.Result bad = ForkedJvm.run(PlanCacheBudgetMain.class, List.of("-Djconv.planCacheBytes=lots"), 60);
+        assertEquals(0, bad.exitCode(), bad.err());
+        String[] printed = bad.out().strip().split(" ");
+        assertEquals(Long.parseLong(printed[1]) / 8, Long.parseLong(printed[0]), "the default: an eighth of the heap");
+        assertTrue(bad.err().contains("-Djconv.planCacheBytes='lots' is not a byte count"), bad.err());
     }
 
     private static ConvGeometry geometry(int width) {
