@@ -85,7 +85,7 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        DeviceChoice device = DeviceChoice.forCurrentTask(backend).bind();
+        DeviceChoice device = DeviceChoice.forCurrentTask(backend);
         ExecutorLayers.Layer prepared = ExecutorLayers.get(layer.id(), layer::value);
         return new Batches(rows, prepared, device);
     }

@@ -1,9 +1,9 @@
 package dev.jconv.spark;
 
+import dev.jconv.Options;
 import dev.jconv.backend.Backends;
 import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
-import dev.jconv.cuda.CudaDevice;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
@@ -15,7 +15,8 @@ import org.apache.spark.resource.ResourceInformation;
  * the GPU backends first and falls back to the CPU when none of them can load (no driver, no cuDNN): the task
  * still runs and the reason says which backend ran. Without a GPU the fast {@code cpu} backend runs, or the
  * {@code cpu-reference} one where the Vector API is missing; a GPU backend is never picked then, so an executor
- * without a GPU of its own does not take GPU 0 from another.
+ * without a GPU of its own does not take GPU 0 from another. The device travels in the {@link #options()} of
+ * each plan, so tasks of one executor given different GPUs each use their own.
  *
  * @param backend the backend name to pass to the selector
  * @param gpuOrdinal the CUDA device ordinal for the GPU backends, or -1 when the task has no GPU
@@ -60,27 +61,9 @@ public record DeviceChoice(String backend, int gpuOrdinal, String reason) {
         return forResources(task == null ? Map.of() : task.resourcesJMap(), requested);
     }
 
-    /**
-     * Points the GPU backends of this JVM at the chosen device. jconv uses one CUDA device per process (chosen at
-     * the first GPU use), so an executor should own one GPU ({@code spark.executor.resource.gpu.amount=1}); a task
-     * given another GPU than the one this JVM already uses runs on the JVM's device, and the returned choice
-     * says so.
-     */
-    public DeviceChoice bind() {
-        if (gpuOrdinal < 0) {
-            return this;
-        }
-        synchronized (DeviceChoice.class) {
-            String bound = System.getProperty(CudaDevice.DEVICE_PROPERTY);
-            if (bound == null) {
-                System.setProperty(CudaDevice.DEVICE_PROPERTY, Integer.toString(gpuOrdinal));
-                return this;
-            }
-            if (bound.trim().equals(Integer.toString(gpuOrdinal))) {
-                return this;
-            }
-            return new DeviceChoice(backend, gpuOrdinal, reason + "; but this executor JVM already uses GPU " + bound
-                    + " (one GPU per executor: set spark.executor.resource.gpu.amount=1)");
-        }
+    /** The library options for this choice: the backend, and the task's GPU as the CUDA device when it has one. */
+    public Options options() {
+        Options options = Options.defaults().withBackend(backend);
+        return gpuOrdinal >= 0 ? options.withDeviceIndex(gpuOrdinal) : options;
     }
 }

@@ -5,24 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvParams;
+import dev.jconv.Options;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
-import dev.jconv.cuda.CudaDevice;
 import java.util.Map;
 import org.apache.spark.resource.ResourceInformation;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DeviceChoiceTest {
     private static Map<String, ResourceInformation> gpus(String... addresses) {
         return Map.of("gpu", new ResourceInformation("gpu", addresses));
-    }
-
-    @AfterEach
-    void forgetTheDevice() {
-        System.clearProperty(CudaDevice.DEVICE_PROPERTY);
     }
 
     @Test
@@ -55,21 +49,19 @@ class DeviceChoiceTest {
     }
 
     @Test
-    void bindingPointsTheGpuBackendsAtTheTasksDeviceOncePerJvm() {
-        DeviceChoice.forResources(gpus("2"), Backends.AUTO).bind();
-        assertEquals("2", System.getProperty(CudaDevice.DEVICE_PROPERTY));
-        DeviceChoice other = DeviceChoice.forResources(gpus("3"), Backends.AUTO).bind();
-        assertEquals("2", System.getProperty(CudaDevice.DEVICE_PROPERTY));
-        assertTrue(other.reason().endsWith("but this executor JVM already uses GPU 2 (one GPU per executor: set "
-                + "spark.executor.resource.gpu.amount=1)"), other.reason());
-        DeviceChoice cpu = DeviceChoice.forResources(Map.of(), Backends.AUTO);
-        assertEquals(cpu, cpu.bind());
+    void theOptionsCarryTheBackendAndTheTasksDevice() {
+        Options gpu = DeviceChoice.forResources(gpus("3"), Backends.AUTO).options();
+        assertEquals(Backends.AUTO, gpu.backend());
+        assertEquals(3, gpu.deviceIndex());
+        Options cpu = DeviceChoice.forResources(Map.of(), Backends.AUTO).options();
+        assertEquals(Options.defaults().deviceIndex(), cpu.deviceIndex());
+        assertTrue(cpu.backend().startsWith("cpu"), cpu::toString);
     }
 
     /** This machine has no GPU: a task that was given one still runs, on the CPU, with the library's result. */
     @Test
     void aGpuTaskWhereNoGpuBackendLoadsFallsBackToTheCpu() {
-        DeviceChoice gpu = DeviceChoice.forResources(gpus("0"), Backends.AUTO).bind();
+        DeviceChoice gpu = DeviceChoice.forResources(gpus("0"), Backends.AUTO);
         ConvLayer layer = SparkTests.randomLayer(System.nanoTime(), 4, 3, 3, ConvParams.defaults(), true);
         Tensor x = Tensor.uniform(System.nanoTime(), -1, 1, 2, 3, 8, 8);
         Tensor y = ExecutorLayers.get(-1, () -> layer).forward(x, gpu);

@@ -1,11 +1,15 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
@@ -15,8 +19,9 @@ import dev.jconv.backend.PlanCache;
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout}.</li>
  * </ul>
- * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
- * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
+ * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
+ * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
+ * plain Java loops, several times slower, and says so once in the log ({@link VectorModule}).
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
@@ -41,12 +46,13 @@ public final class CpuBackend implements ConvBackend {
      * (0.14 MFLOP) 0.010 on one and 0.038 on two.
      */
     static final double DEPTHWISE_WORK_PER_FLOP = 4;
-    private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
+    private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
+
     private final PlanCache plans = new PlanCache(this::newPlan);
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
@@ -76,30 +82,22 @@ public final class CpuBackend implements ConvBackend {
 
     /**
      * The {@value #THREADS_PROPERTY} system property, else {@value #THREADS_ENV}, else the number of available
-     * processors. A value that is not a positive integer is an error naming where it came from.
+     * processors ({@link Options#defaultThreads()}). A value that is not a positive integer is an error naming
+     * where it came from.
      */
     public static int defaultThreads() {
-        String property = System.getProperty(THREADS_PROPERTY);
-        if (property != null && !property.isBlank()) {
-            return parseThreads(property, "system property " + THREADS_PROPERTY);
-        }
-        String env = System.getenv(THREADS_ENV);
-        if (env != null && !env.isBlank()) {
-            return parseThreads(env, "environment variable " + THREADS_ENV);
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return Options.defaultThreads();
     }
 
-    private static int parseThreads(String value, String source) {
-        try {
-            int t = Integer.parseInt(value.trim());
-            if (t >= 1) {
-                return t;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(source + " must be a positive thread count, got '" + value + "'");
+    /** The shared backend on {@code threads} threads (plans are cached per backend, so per thread count). */
+    static CpuBackend shared(int threads) {
+        return SHARED.computeIfAbsent(threads, CpuBackend::new);
+    }
+
+    /** This backend if it has {@code options.threads()} threads, else the shared one that does. */
+    @Override
+    public ConvBackend configured(Options options) {
+        return options.threads() == threads ? this : shared(options.threads());
     }
 
     public int threads() {
@@ -113,12 +111,12 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public Availability availability() {
-        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
-            return Availability.no("the JVM was started without --add-modules " + VECTOR_MODULE
-                    + " (the vector kernels need it)");
+        String threadCount = threads + " thread" + (threads == 1 ? "" : "s");
+        if (!VectorModule.present()) {
+            return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
+                    + " (the vector kernels need it; about 3x faster)");
         }
-        return Availability.yes(threads + " thread" + (threads == 1 ? "" : "s") + ", "
-                + VectorInfo.describe());
+        return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }
 
     /**
@@ -127,27 +125,54 @@ public final class CpuBackend implements ConvBackend {
      */
     @Override
     public boolean supports(ConvGeometry g) {
-        return FlatLayout.copyLength(g) <= MAX_ARRAY;
+        return copyLength(g) <= MAX_ARRAY;
+    }
+
+    /** Floats of the input copy the plan makes: the vector kernels' layout, or the plain loops' padded input. */
+    private static long copyLength(ConvGeometry g) {
+        return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
     }
 
     @Override
     public ConvPlan plan(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.get(geometry);
+    }
+
+    @Override
+    public PlanLease lease(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.lease(geometry);
+    }
+
+    /** Drops this backend's cached plans (see {@link PlanCache#clear()}). */
+    public void clearPlans() {
+        plans.clear();
+    }
+
+    private void checkAvailable() {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
-        // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
-        KernelWarmup.startOnce(threads);
-        return plans.get(geometry);
+        if (VectorModule.present()) {
+            // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
+            KernelWarmup.startOnce(threads);
+        } else {
+            VectorModule.warnOnce();
+        }
     }
 
     private ConvPlan newPlan(ConvGeometry g) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
-                    + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
+                    + " is too large for the cpu backend: its padded copy would need " + copyLength(g)
                     + " floats, more than one Java array holds; use cpu-reference");
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        if (!VectorModule.present()) {
+            return new PlainJavaPlan(g, pool);
+        }
         return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }
 }
