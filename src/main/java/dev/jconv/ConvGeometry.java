@@ -48,6 +48,24 @@ public record ConvGeometry(
                 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0;
     }
 
+    /** Rows of the padded input, in 64 bits: padding may be as large as an int. */
+    public long paddedHeight() {
+        return (long) inHeight + padTop + padBottom;
+    }
+
+    public long paddedWidth() {
+        return (long) inWidth + padLeft + padRight;
+    }
+
+    /** Extent of a dilated kernel, {@code dilation * (k - 1) + 1}, in 64 bits (up to about 2^62). */
+    public static long effectiveKernel(int dilation, int k) {
+        return (long) dilation * (k - 1) + 1;
+    }
+
+    public long outputElements() {
+        return Shapes.elements(outputShape());
+    }
+
     /** Floating-point operations of one forward pass, counting a multiply-add as two. */
     public double flops() {
         return 2.0 * batch * outChannels * (double) outHeight * outWidth * inChannelsPerGroup() * kernelH * kernelW;

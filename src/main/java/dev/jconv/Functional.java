@@ -48,6 +48,7 @@ public final class Functional {
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, String backend) {
         ConvGeometry g = ConvValidator.checkForward(input.shape(), weight.shape(),
                 bias == null ? null : bias.shape(), params);
+        ConvValidator.checkOutputFits(g);
         Tensor out = Tensor.zeros(g.outputShape());
         if (out.numel() > 0) {
             ConvPlan plan = Backends.select(backend, g).backend().plan(g);

@@ -85,6 +85,7 @@ final class RunCommand implements Callable<Integer> {
 
         ConvGeometry g = ConvValidator.checkForward(x.shape(), w.shape(), b == null ? null : b.shape(), params);
         Selection selection = selector.apply(backend, g);
+        ConvValidator.checkOutputFits(g);
         Tensor y = Tensor.zeros(g.outputShape());
         ConvPlan plan = y.numel() == 0 ? null : selection.backend().plan(g);
         if (explain) {

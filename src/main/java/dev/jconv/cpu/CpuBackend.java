@@ -13,7 +13,9 @@ import dev.jconv.backend.PlanCache;
  * <ul>
  *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
- *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout}.</li>
+ *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
+ *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
+ *       {@link GatherPlan} (its memory does not grow with the stride).</li>
  * </ul>
  * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
  * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
@@ -122,12 +124,17 @@ public final class CpuBackend implements ConvBackend {
     }
 
     /**
-     * Everything the reference runs, except inputs whose padded, phase-split copy would not fit one Java array
-     * ({@code auto} then falls back to {@code cpu-reference}, which needs no copy).
+     * Everything the reference runs, except inputs whose padded, phase-split copy (or, for {@link GatherPlan}, the
+     * gathered matrix) would not fit one Java array ({@code auto} then falls back to {@code cpu-reference}, which
+     * needs no copy).
      */
     @Override
     public boolean supports(ConvGeometry g) {
-        return FlatLayout.copyLength(g) <= MAX_ARRAY;
+        return copyLength(g) <= MAX_ARRAY;
+    }
+
+    private static long copyLength(ConvGeometry g) {
+        return GatherPlan.isNeededFor(g) ? GatherPlan.matrixLength(g) : FlatLayout.copyLength(g);
     }
 
     @Override
@@ -143,11 +150,14 @@ public final class CpuBackend implements ConvBackend {
     private ConvPlan newPlan(ConvGeometry g) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
-                    + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
+                    + " is too large for the cpu backend: its padded copy would need " + copyLength(g)
                     + " floats, more than one Java array holds; use cpu-reference");
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        if (GatherPlan.isNeededFor(g)) {
+            return new GatherPlan(g, pool, packMinColumns);
+        }
         return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }
 }
