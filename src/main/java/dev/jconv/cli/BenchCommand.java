@@ -6,6 +6,7 @@ import dev.jconv.bench.BenchRunner;
 import dev.jconv.bench.LayerSpec;
 import dev.jconv.bench.Suites;
 import dev.jconv.cpu.CpuBackend;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.report.BenchProgress;
 import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
@@ -95,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         BenchFormat chosen = BenchFormat.parse(format);
         if (plot != null) {
-            ReportCommand.checkOutputPath("--plot", plot);
+            AtomicWrite.checkWritable("--plot", plot);
         }
         Map<String, Double> peerMs = peer == null ? Map.of() : ResultFiles.readPeer(peer);
         List<LayerSpec> all = new ArrayList<>();

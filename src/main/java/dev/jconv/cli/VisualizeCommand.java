@@ -4,6 +4,7 @@ import dev.jconv.ConvParams;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.io.Npy;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.viz.FeatureMapRenderer;
 import dev.jconv.viz.FeatureMaps;
 import dev.jconv.viz.ImageInput;
@@ -88,7 +89,7 @@ final class VisualizeCommand implements Callable<Integer> {
         if (!Backends.AUTO.equals(backend)) {
             Backends.byName(backend); // an unknown name fails here, before any file is read
         }
-        checkOutputPath(output);
+        AtomicWrite.checkWritable("--output", output);
         Tensor input = read("--image", image, true);
         Tensor w = weight == null ? null : read("--weight", weight, false);
         Tensor b = bias == null ? null : read("--bias", bias, false);
@@ -114,16 +115,6 @@ final class VisualizeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--channels must be channel numbers separated by commas, like 0,1,2, "
                     + "but got '" + text + "'");
-        }
-    }
-
-    private static void checkOutputPath(Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            throw new IOException("cannot write --output " + out + ": it is a directory");
-        }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("cannot write --output " + out + ": directory " + dir + " does not exist");
         }
     }
 

@@ -34,8 +34,8 @@ import java.util.Set;
  * <p>Reading trusts nothing in the file and streams: the data is read in {@value #CHUNK}-byte chunks straight into
  * the float array (peak memory: the array plus one chunk), and, when the file's size is known, the data the header
  * claims must be in the file before the array is allocated. Pipes and other streams ({@link #read(InputStream,
- * String)}) grow the array as data arrives, so a lying header cannot make them allocate more than twice what was
- * sent. Every error is an {@link NpyFormatException} naming the file, with header text shown escaped
+ * String)}) grow the array by doubling as data arrives, so a lying header cannot make them allocate more than a
+ * few times what was really sent. Every error is an {@link NpyFormatException} naming the file, with header text shown escaped
  * ({@link #escaped}). Writing goes through {@link AtomicWrite}.
  */
 public final class Npy {
@@ -44,8 +44,6 @@ public final class Npy {
     static final int MAX_HEADER_CHARS = 10_000;
     static final int CHUNK = 1 << 16;
     private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
-    /** A stream's array starts at most this large and doubles as data arrives. */
-    private static final int FIRST_STREAM_ELEMENTS = 1 << 20;
 
     /** The element type written; both read back as float32. */
     public enum Dtype {
@@ -186,7 +184,7 @@ public final class Npy {
         try {
             literal = PythonLiteral.eval(text, python2Ints);
         } catch (PythonLiteral.Malformed e) {
-            throw new NpyFormatException(name, "cannot parse header " + escaped(header) + ": " + e.getMessage());
+            throw new NpyFormatException(name, "cannot parse header " + escaped(header) + ": " + escaped(e.getMessage()));
         }
         if (!(literal instanceof Map<?, ?> d)) {
             throw new NpyFormatException(name, "header is not a dictionary: " + escaped(header));
@@ -206,7 +204,7 @@ public final class Npy {
         Element element = descr instanceof String spelling ? FLOAT_DESCRS.get(spelling) : null;
         if (element == null) {
             String shown = descr instanceof String spelling ? "'" + escaped(spelling) + "'"
-                    : escaped(String.valueOf(descr));
+                    : escaped(PythonLiteral.repr(descr));
             throw new NpyFormatException(name, "unsupported dtype " + shown
                     + ", expected float32 or float64 (e.g. '<f4' or '<f8')");
         }
@@ -250,7 +248,7 @@ public final class Npy {
     private static float[] readData(InputStream in, String name, Header h, long expected, boolean sizeChecked)
             throws IOException {
         int total = (int) h.count;
-        float[] values = new float[sizeChecked ? total : (int) Math.min(total, FIRST_STREAM_ELEMENTS)];
+        float[] values = new float[sizeChecked ? total : Math.min(total, CHUNK / h.element.bytes())];
         byte[] chunk = new byte[CHUNK]; // a multiple of 8: whole elements, so a chunk never splits one
         ByteBuffer buffer = ByteBuffer.wrap(chunk).order(h.element.order());
         int bytes = h.element.bytes();

@@ -30,7 +30,13 @@ final class PythonLiteral {
     };
 
     /** A tuple (a {@link List} is a Python list). */
-    record Tuple(List<Object> items) {}
+    record Tuple(List<Object> items) {
+        @Override
+        public String toString() {
+            return items.stream().map(PythonLiteral::repr)
+                    .collect(java.util.stream.Collectors.joining(", ", "(", items.size() == 1 ? ",)" : ")"));
+        }
+    }
 
     /** A {@code bytes} value (never equal to a str). */
     record Bytes(String latin1) {}
@@ -40,6 +46,23 @@ final class PythonLiteral {
 
     /** An imaginary number such as {@code 2j}: valid Python, never a valid header value. */
     record Imaginary(double value) {}
+
+    /** Roughly Python's {@code repr}, for messages. */
+    static String repr(Object value) {
+        if (value instanceof String str) {
+            return "'" + str + "'";
+        }
+        if (value instanceof Boolean b) {
+            return b ? "True" : "False";
+        }
+        if (value instanceof Bytes b) {
+            return "b'" + b.latin1() + "'";
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(PythonLiteral::repr).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        }
+        return String.valueOf(value);
+    }
 
     /** Text that is not a literal Python would evaluate. */
     static final class Malformed extends Exception {
