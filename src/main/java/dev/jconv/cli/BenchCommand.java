@@ -12,6 +12,7 @@ import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
 import dev.jconv.report.ReportChart;
 import dev.jconv.report.ResultFiles;
+import dev.jconv.viz.PictureOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -96,6 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         BenchFormat chosen = BenchFormat.parse(format);
         if (plot != null) {
+            PictureOutput.checkFormat("--plot", plot);
             AtomicWrite.checkWritable("--plot", plot);
         }
         Map<String, Double> peerMs = peer == null ? Map.of() : ResultFiles.readPeer(peer);

@@ -6,6 +6,7 @@ import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
 import dev.jconv.report.ReportChart;
 import dev.jconv.report.ResultFiles;
+import dev.jconv.viz.PictureOutput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +66,9 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (bench.isEmpty() && jmh.isEmpty()) {
             throw new IllegalArgumentException("nothing to report: give at least one --bench or --jmh file");
+        }
+        if (plot != null) {
+            PictureOutput.checkFormat("--plot", plot);
         }
         for (Object[] out : new Object[][] {{"--plot", plot}, {"--csv", csv}, {"--json", json}}) {
             if (out[1] != null) {

@@ -118,4 +118,34 @@ class HostileInputCliTest {
                 out.toString()), 2);
         assertEquals("only one of --input, --weight and --bias can be read from stdin (-)", both);
     }
+
+    @Test
+    void visualizeRefusesAPictureBombAndAnUnknownOutputFormatAndWritesJpegForJpg() throws IOException {
+        Path bomb = dir.resolve("bomb.png");
+        java.awt.image.BufferedImage one = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        javax.imageio.ImageIO.write(one, "png", bomb.toFile());
+        byte[] png = Files.readAllBytes(bomb);
+        java.nio.ByteBuffer.wrap(png).putInt(16, 27000).putInt(20, 27000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        java.nio.ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
+        Files.write(bomb, png);
+        Path out = dir.resolve("maps.png");
+        String m = Cli.assertOneLineError(Cli.run("visualize", "--image", bomb.toString(), "--output", out.toString()), 2);
+        assertTrue(m.endsWith("a 27000 x 27000 picture has 729000000 pixels, more than the limit of 89478485 "
+                + "(raise it with --max-pixels)"), m);
+
+        Path picture = dir.resolve("small.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(12, 10, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", picture.toFile());
+        String gif = Cli.assertOneLineError(Cli.run("visualize", "--image", picture.toString(), "--output",
+                dir.resolve("maps.gif").toString()), 2);
+        assertTrue(gif.contains("must end in .png, .jpg or .jpeg"), gif);
+        Path jpg = dir.resolve("maps.jpg");
+        Cli.Result r = Cli.run("visualize", "--image", picture.toString(), "--output", jpg.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(jpg), 2);
+        assertArrayEquals(new byte[] {(byte) 0xff, (byte) 0xd8}, head, "JPEG bytes under a .jpg name");
+        assertTrue(r.out().contains(" JPEG, "), r.out());
+    }
 }

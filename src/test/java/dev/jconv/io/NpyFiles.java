@@ -1,12 +1,10 @@
 package dev.jconv.io;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Assumptions;
 
-/** Building {@code .npy} bytes by hand, and measuring what reading them allocates. */
+/** Building {@code .npy} bytes by hand. */
 final class NpyFiles {
     private NpyFiles() {}
 
@@ -33,17 +31,5 @@ final class NpyFiles {
             b.putInt(header.length);
         }
         return b.put(header).put(data).array();
-    }
-
-    /** Bytes this thread allocated while running {@code r} (HotSpot's per-thread counter). */
-    static long allocatedBytesDuring(Runnable r) {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean hs && hs.isThreadAllocatedMemorySupported()
-                && hs.isThreadAllocatedMemoryEnabled(), "this JVM cannot count allocated bytes per thread");
-        com.sun.management.ThreadMXBean hs = (com.sun.management.ThreadMXBean) bean;
-        long id = Thread.currentThread().getId();
-        long before = hs.getThreadAllocatedBytes(id);
-        r.run();
-        return hs.getThreadAllocatedBytes(id) - before;
     }
 }

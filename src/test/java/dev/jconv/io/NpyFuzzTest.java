@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
+import dev.jconv.testkit.Allocations;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,8 +55,8 @@ class NpyFuzzTest {
 
     private void check(String name, byte[] bytes) throws IOException {
         Path file = Files.write(dir.resolve(name), bytes);
-        long fromFile = NpyFiles.allocatedBytesDuring(() -> outcome(name, file.toString(), () -> Npy.read(file)));
-        long fromStream = NpyFiles.allocatedBytesDuring(() -> outcome(name, name,
+        long fromFile = Allocations.during(() -> outcome(name, file.toString(), () -> Npy.read(file)));
+        long fromStream = Allocations.during(() -> outcome(name, name,
                 () -> Npy.read(new ByteArrayInputStream(bytes), name)));
         long bound = 3L * bytes.length + ALLOCATION_SLACK;
         assertTrue(fromFile < bound && fromStream < bound, name + ": reading " + bytes.length + " bytes allocated "

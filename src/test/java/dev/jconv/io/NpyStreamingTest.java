@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.Tensor;
+import dev.jconv.testkit.Allocations;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ class NpyStreamingTest {
         Path f = dir.resolve("big.npy");
         Npy.write(f, t);
         Tensor[] read = new Tensor[1];
-        long allocated = NpyFiles.allocatedBytesDuring(() -> {
+        long allocated = Allocations.during(() -> {
             try {
                 read[0] = Npy.read(f);
             } catch (IOException e) {
@@ -50,7 +51,7 @@ class NpyStreamingTest {
         Tensor t = Tensor.randn(8, n);
         Path f = dir.resolve("f8.npy");
         Npy.write(f, t, Npy.Dtype.F8);
-        long allocated = NpyFiles.allocatedBytesDuring(() -> {
+        long allocated = Allocations.during(() -> {
             try {
                 assertArrayEquals(t.data(), Npy.read(f).data());
             } catch (IOException e) {

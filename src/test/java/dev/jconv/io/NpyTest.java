@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import dev.jconv.Tensor;
+import dev.jconv.testkit.Allocations;
 import dev.jconv.testkit.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -205,7 +206,7 @@ class NpyTest {
     void aGiantShapeFailsFastWithoutAllocatingIt() throws IOException {
         Path f = write("giant.npy", NpyFiles.npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }",
                 new byte[16]));
-        long allocated = NpyFiles.allocatedBytesDuring(() -> assertProblem(f,
+        long allocated = Allocations.during(() -> assertProblem(f,
                 "shape [100000, 100000, 100000] has more elements than a Java array can hold"));
         assertTrue(allocated < 16L << 20, "reading allocated " + allocated + " bytes");
     }
@@ -215,7 +216,7 @@ class NpyTest {
         // 20000 x 20000 float32 = 1.6 GB claimed, 16 bytes present
         Path f = write("liar.npy", NpyFiles.npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (20000, 20000), }",
                 new byte[16]));
-        long allocated = NpyFiles.allocatedBytesDuring(() -> assertProblem(f,
+        long allocated = Allocations.during(() -> assertProblem(f,
                 "truncated: shape [20000, 20000] of <f4 needs 1600000000 data bytes but the file holds 16"));
         assertTrue(allocated < 16L << 20, "reading allocated " + allocated + " bytes");
     }
