@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.io.Npy;
+import dev.jconv.testkit.PictureBombs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,15 +122,7 @@ class HostileInputCliTest {
 
     @Test
     void visualizeRefusesAPictureBombAndAnUnknownOutputFormatAndWritesJpegForJpg() throws IOException {
-        Path bomb = dir.resolve("bomb.png");
-        java.awt.image.BufferedImage one = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        javax.imageio.ImageIO.write(one, "png", bomb.toFile());
-        byte[] png = Files.readAllBytes(bomb);
-        java.nio.ByteBuffer.wrap(png).putInt(16, 27000).putInt(20, 27000);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(png, 12, 17);
-        java.nio.ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
-        Files.write(bomb, png);
+        Path bomb = PictureBombs.png(dir.resolve("bomb.png"), 27000, 27000);
         Path out = dir.resolve("maps.png");
         String m = Cli.assertOneLineError(Cli.run("visualize", "--image", bomb.toString(), "--output", out.toString()), 2);
         assertTrue(m.endsWith("a 27000 x 27000 picture has 729000000 pixels, more than the limit of 89478485 "

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.Tensor;
 import dev.jconv.io.Npy;
 import dev.jconv.testkit.Allocations;
+import dev.jconv.testkit.PictureBombs;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

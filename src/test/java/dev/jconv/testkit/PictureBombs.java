@@ -1,4 +1,4 @@
-package dev.jconv.viz;
+package dev.jconv.testkit;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -10,10 +10,10 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** PNG files whose header claims any size: a real 1x1 PNG with its IHDR width and height (and CRC) rewritten. */
-final class PictureBombs {
+public final class PictureBombs {
     private PictureBombs() {}
 
-    static Path png(Path file, int width, int height) throws IOException {
+    public static Path png(Path file, int width, int height) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), "png", bytes);
         byte[] png = bytes.toByteArray();
