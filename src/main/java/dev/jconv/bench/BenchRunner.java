@@ -59,9 +59,7 @@ public final class BenchRunner {
         if (iterations < 1) {
             throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        }
+        CpuBackend.checkThreads(threads, "--threads");
         this.warmup = warmup;
         this.iterations = iterations;
         this.threads = threads;

@@ -22,7 +22,7 @@ import dev.jconv.backend.PlanCache;
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
- * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
+ * else every available processor (capped at {@value #MAX_THREADS}); or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
@@ -35,6 +35,12 @@ public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
+    /**
+     * The most threads a backend takes. Far above any machine's core count today, and far below the 32,767 workers
+     * a {@link java.util.concurrent.ForkJoinPool} can have (past which it threw an {@link IllegalArgumentException}
+     * without a message).
+     */
+    public static final int MAX_THREADS = 1024;
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -56,7 +62,7 @@ public final class CpuBackend implements ConvBackend {
         this(defaultThreads());
     }
 
-    /** A backend computing on {@code threads} threads (at least 1). */
+    /** A backend computing on {@code threads} threads, 1 to {@value #MAX_THREADS}. */
     public CpuBackend(int threads) {
         this(threads, PARALLEL_FLOPS);
     }
@@ -68,9 +74,7 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
-        }
+        checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
@@ -89,19 +93,26 @@ public final class CpuBackend implements ConvBackend {
         if (env != null && !env.isBlank()) {
             return parseThreads(env, "environment variable " + THREADS_ENV);
         }
-        return Runtime.getRuntime().availableProcessors();
+        return Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
     }
 
     private static int parseThreads(String value, String source) {
+        int t;
         try {
-            int t = Integer.parseInt(value.trim());
-            if (t >= 1) {
-                return t;
-            }
+            t = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            // reported below
+            throw new IllegalArgumentException(source + " must be a thread count from 1 to " + MAX_THREADS
+                    + ", got '" + value + "'");
         }
-        throw new IllegalArgumentException(source + " must be a positive thread count, got '" + value + "'");
+        return checkThreads(t, source);
+    }
+
+    /** {@code threads} if it is 1 to {@value #MAX_THREADS}; else an error naming {@code what}, the value and the limit. */
+    public static int checkThreads(int threads, String what) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException(what + " must be from 1 to " + MAX_THREADS + ", got " + threads);
+        }
+        return threads;
     }
 
     public int threads() {
