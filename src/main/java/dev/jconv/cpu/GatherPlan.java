@@ -6,8 +6,9 @@ import dev.jconv.backend.ConvPlan;
 
 /**
  * The {@code cpu} plan for geometries the stride-phase layout ({@link FlatLayout}) cannot hold: strides whose
- * phase tables ({@code strideH x strideW} entries) would outgrow the data, and padded sizes past what its int
- * indexing covers. It gathers every receptive field once into an im2col matrix laid out as an input of
+ * phase tables ({@code strideH x strideW} entries) would outgrow the data, padded sizes past what its int
+ * indexing covers, and paddings so large next to the output (a huge dilation with {@code same}) that the padded copy
+ * would dwarf the receptive fields. It gathers every receptive field once into an im2col matrix laid out as an input of
  * {@code C * kH * kW} channels of {@code outH x outW} (channel {@code (c, r, s)} of image {@code n} holds
  * {@code in[n, c, oy * strideH - padTop + r * dilationH, ox * strideW - padLeft + s * dilationW]}, a padded
  * zero where that lies outside in zeros mode), then runs a 1x1, stride-1 {@link ImplicitGemmPlan} on it: the
@@ -42,7 +43,8 @@ final class GatherPlan implements ConvPlan {
     /** Whether {@link CpuBackend} should plan {@code g} with this class rather than the stride-phase layout. */
     static boolean isNeededFor(ConvGeometry g) {
         return (long) g.strideH() * g.strideW() > MAX_PHASES
-                || g.paddedHeight() > MAX_FLAT_PADDED || g.paddedWidth() > MAX_FLAT_PADDED;
+                || g.paddedHeight() > MAX_FLAT_PADDED || g.paddedWidth() > MAX_FLAT_PADDED
+                || FlatLayout.copyLength(g) > 4 * (matrixLength(g) / Math.max(1, g.batch())) + (1 << 16);
     }
 
     /** Floats of the gathered matrix, in 64 bits so that {@link CpuBackend#supports} can refuse what no array holds. */
