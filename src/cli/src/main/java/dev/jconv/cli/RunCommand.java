@@ -114,7 +114,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
         }
-        spec.commandLine().getOut().println("wrote " + output + ": float32 " + Shapes.format(y.shape()));
+        // to stderr when the output is a stream such as /dev/stdout, so the message does not land in the data
+        (AtomicWrite.writesThrough(output) ? spec.commandLine().getErr() : spec.commandLine().getOut())
+                .println("wrote " + output + ": float32 " + Shapes.format(y.shape()));
         return 0;
     }
 

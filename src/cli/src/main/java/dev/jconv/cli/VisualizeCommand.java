@@ -109,7 +109,9 @@ final class VisualizeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
         }
-        spec.commandLine().getOut().println("wrote " + output + ": " + picture.image().getWidth() + "x"
+        // to stderr when the output is a stream such as /dev/stdout, so the message does not land in the data
+        (AtomicWrite.writesThrough(output) ? spec.commandLine().getErr() : spec.commandLine().getOut())
+                .println("wrote " + output + ": " + picture.image().getWidth() + "x"
                 + picture.image().getHeight() + " " + format.toUpperCase(Locale.ROOT) + ", " + picture.tiles().size() + " of " + maps.channels()
                 + " channels of " + maps.height() + "x" + maps.width() + ", " + options.mode().cliName());
         return 0;

@@ -91,6 +91,29 @@ class HostileInputCliTest {
     }
 
     @Test
+    void outputToAPipeBehindALinkIsExactlyTheNpyBytesAndTheMessageGoesToStderr() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mkfifo.exitValue() == 0);
+        Path link = Files.createSymbolicLink(dir.resolve("stdout-like"), fifo); // as /dev/stdout -> /proc/self/fd/1
+        java.util.concurrent.CompletableFuture<byte[]> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readAllBytes(fifo);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Cli.Result r = Cli.run("run", "--input", x, "--weight", w, "--output", link.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("wrote " + link), r.err());
+        Path copy = Files.write(dir.resolve("copy.npy"), reader.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertArrayEquals(new int[] {1, 1, 8, 8}, Npy.read(copy).shape());
+        assertEquals(Files.size(copy), 128 + 4 * 64, "the .npy file and nothing after it");
+        assertTrue(Files.isSymbolicLink(link));
+    }
+
+    @Test
     void outputThroughASymlinkReplacesItsTarget() throws IOException {
         Path target = dir.resolve("target.npy");
         Path link = Files.createSymbolicLink(dir.resolve("link.npy"), target.getFileName());

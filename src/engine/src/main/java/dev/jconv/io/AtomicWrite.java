@@ -43,17 +43,27 @@ public final class AtomicWrite {
     private AtomicWrite() {}
 
     public static void write(Path file, Content content) throws IOException {
-        Path target = followLinks(file);
-        if (Files.exists(target) && !Files.isRegularFile(target)) {
-            if (Files.isDirectory(target)) {
-                throw new FileSystemException(file.toString(), null, "it is a directory");
-            }
-            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+        if (writesThrough(file)) {
+            // opened by its own name: the kernel follows links such as /dev/stdout -> /proc/self/fd/1 -> pipe:[...]
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
                 content.writeTo(out);
             }
             return;
         }
+        Path target = followLinks(file);
+        if (Files.isDirectory(target)) {
+            throw new FileSystemException(file.toString(), null, "it is a directory");
+        }
         replace(target, content);
+    }
+
+    /**
+     * Whether {@link #write} writes straight through to {@code file}: a device, FIFO or socket, here or at the end
+     * of its links ({@code /dev/stdout} on a pipe). A command printing where its output went should then print it
+     * to stderr, not into the stream it just wrote.
+     */
+    public static boolean writesThrough(Path file) {
+        return Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file);
     }
 
     public static void writeString(Path file, String text) throws IOException {
@@ -65,6 +75,9 @@ public final class AtomicWrite {
      * or the directory it would go in does not exist. {@code what} names it in the message, e.g. {@code --output}.
      */
     public static void checkWritable(String what, Path out) throws IOException {
+        if (writesThrough(out)) {
+            return;
+        }
         Path target = followLinks(out);
         if (Files.isDirectory(target)) {
             throw new IOException("cannot write " + what + " " + out + ": it is a directory");
