@@ -62,6 +62,17 @@ public record ConvGeometry(
         return (long) dilation * (k - 1) + 1;
     }
 
+    /**
+     * Whether every padded coordinate a kernel forms, {@code y * stride + r * dilation}, and the padded sizes fit a
+     * 32-bit int. The validator accepts larger ones (PyTorch computes them: a stride of 2^31 - 1 with as much
+     * padding is a 3x3 output); backends that index in int (the GPU kernels) must refuse them instead of wrapping.
+     */
+    public boolean fitsIntCoordinates() {
+        long reachH = (long) Math.max(0, outHeight - 1) * strideH + (long) (kernelH - 1) * dilationH;
+        long reachW = (long) Math.max(0, outWidth - 1) * strideW + (long) (kernelW - 1) * dilationW;
+        return Math.max(Math.max(reachH, reachW), Math.max(paddedHeight(), paddedWidth())) <= Integer.MAX_VALUE;
+    }
+
     public long outputElements() {
         return Shapes.elements(outputShape());
     }
