@@ -17,8 +17,9 @@ import dev.jconv.backend.PlanCache;
  *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
  *       {@link GatherPlan} (its memory does not grow with the stride).</li>
  * </ul>
- * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
- * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
+ * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
+ * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
+ * plain Java loops, several times slower, and says so once in the log ({@link VectorModule}).
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
@@ -49,7 +50,6 @@ public final class CpuBackend implements ConvBackend {
      * (0.14 MFLOP) 0.010 on one and 0.038 on two.
      */
     static final double DEPTHWISE_WORK_PER_FLOP = 4;
-    private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final int threads;
@@ -126,12 +126,12 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public Availability availability() {
-        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
-            return Availability.no("the JVM was started without --add-modules " + VECTOR_MODULE
-                    + " (the vector kernels need it)");
+        String threadCount = threads + " thread" + (threads == 1 ? "" : "s");
+        if (!VectorModule.present()) {
+            return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
+                    + " (the vector kernels need it; about 3x faster)");
         }
-        return Availability.yes(threads + " thread" + (threads == 1 ? "" : "s") + ", "
-                + VectorInfo.describe());
+        return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }
 
     /**
@@ -144,8 +144,18 @@ public final class CpuBackend implements ConvBackend {
         return copyLength(g) <= MAX_ARRAY;
     }
 
+    /** Floats of the input copy the plan makes: the gathered matrix, or the layout {@link #layoutCopyLength}. */
     private static long copyLength(ConvGeometry g) {
-        return GatherPlan.isNeededFor(g) ? GatherPlan.matrixLength(g) : FlatLayout.copyLength(g);
+        return gathers(g) ? GatherPlan.matrixLength(g) : layoutCopyLength(g);
+    }
+
+    /** The vector kernels' stride-phase layout, or the plain loops' padded input. */
+    private static long layoutCopyLength(ConvGeometry g) {
+        return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
+    }
+
+    private static boolean gathers(ConvGeometry g) {
+        return GatherPlan.isNeededFor(g, layoutCopyLength(g));
     }
 
     @Override
@@ -153,8 +163,12 @@ public final class CpuBackend implements ConvBackend {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
-        // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
-        KernelWarmup.startOnce(threads);
+        if (VectorModule.present()) {
+            // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
+            KernelWarmup.startOnce(threads);
+        } else {
+            VectorModule.warnOnce();
+        }
         return plans.get(geometry);
     }
 
@@ -166,8 +180,11 @@ public final class CpuBackend implements ConvBackend {
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
-        if (GatherPlan.isNeededFor(g)) {
+        if (gathers(g)) {
             return new GatherPlan(g, pool, packMinColumns);
+        }
+        if (!VectorModule.present()) {
+            return new PlainJavaPlan(g, pool);
         }
         return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }

@@ -11,7 +11,8 @@ import dev.jconv.backend.ConvPlan;
  * would dwarf the receptive fields. It gathers every receptive field once into an im2col matrix laid out as an input of
  * {@code C * kH * kW} channels of {@code outH x outW} (channel {@code (c, r, s)} of image {@code n} holds
  * {@code in[n, c, oy * strideH - padTop + r * dilationH, ox * strideW - padLeft + s * dilationW]}, a padded
- * zero where that lies outside in zeros mode), then runs a 1x1, stride-1 {@link ImplicitGemmPlan} on it: the
+ * zero where that lies outside in zeros mode), then runs a 1x1, stride-1 {@link ImplicitGemmPlan} (or, without the
+ * Vector API, {@link PlainJavaPlan}) on it: the
  * weight {@code [K, C/G, kH, kW]} is, in memory, already the weight of that pointwise convolution with
  * {@code C/G * kH * kW} input channels per group. Padded zeros are multiplied like any value, so non-finite
  * weights give what {@code cpu-reference} and PyTorch's dense path give.
@@ -22,12 +23,12 @@ import dev.jconv.backend.ConvPlan;
 final class GatherPlan implements ConvPlan {
     /** Above this many stride phases (a 64 x 64 stride) {@link FlatLayout}'s per-phase tables cost more than the data. */
     static final long MAX_PHASES = 64 * 64;
-    /** {@link FlatLayout} and {@link DepthwisePlan} index padded rows and columns, plus a kernel's reach, in int. */
+    /** The layout plans index padded rows and columns, plus a kernel's reach, in int. */
     private static final long MAX_FLAT_PADDED = Integer.MAX_VALUE / 4;
 
     private final ConvGeometry g;
     private final WorkerPool pool;
-    private final ImplicitGemmPlan pointwise;
+    private final ConvPlan pointwise;
     private final ScratchPool columns = new ScratchPool();
     private volatile boolean closed;
 
@@ -37,14 +38,19 @@ final class GatherPlan implements ConvPlan {
         ConvGeometry gemm = new ConvGeometry(g.batch(), g.inChannels() * taps(g), g.outHeight(), g.outWidth(),
                 g.outChannels(), 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, g.groups(), PaddingMode.ZEROS,
                 g.outHeight(), g.outWidth());
-        this.pointwise = new ImplicitGemmPlan(gemm, pool, packMinColumns);
+        // without the Vector API module, the plain-Java plan (ImplicitGemmPlan's class needs the module to load)
+        this.pointwise = VectorModule.present() ? new ImplicitGemmPlan(gemm, pool, packMinColumns)
+                : new PlainJavaPlan(gemm, pool);
     }
 
-    /** Whether {@link CpuBackend} should plan {@code g} with this class rather than the stride-phase layout. */
-    static boolean isNeededFor(ConvGeometry g) {
+    /**
+     * Whether {@link CpuBackend} should plan {@code g} with this class rather than with a layout plan whose input
+     * copy would be {@code layoutCopy} floats.
+     */
+    static boolean isNeededFor(ConvGeometry g, long layoutCopy) {
         return (long) g.strideH() * g.strideW() > MAX_PHASES
                 || g.paddedHeight() > MAX_FLAT_PADDED || g.paddedWidth() > MAX_FLAT_PADDED
-                || FlatLayout.copyLength(g) > 4 * (matrixLength(g) / Math.max(1, g.batch())) + (1 << 16);
+                || layoutCopy > 4 * matrixLength(g) + (1 << 16);
     }
 
     /** Floats of the gathered matrix, in 64 bits so that {@link CpuBackend#supports} can refuse what no array holds. */
