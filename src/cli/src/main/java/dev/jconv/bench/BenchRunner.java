@@ -1,6 +1,7 @@
 package dev.jconv.bench;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.BackendUnavailableException;
@@ -59,7 +60,7 @@ public final class BenchRunner {
         if (iterations < 1) {
             throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
         }
-        CpuBackend.checkThreads(threads, "--threads");
+        Options.checkThreads(threads, "--threads");
         this.warmup = warmup;
         this.iterations = iterations;
         this.threads = threads;

@@ -1,11 +1,15 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
@@ -23,7 +27,7 @@ import dev.jconv.backend.PlanCache;
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
- * else every available processor (capped at {@value #MAX_THREADS}); or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
+ * else every available processor (capped at {@value Options#MAX_THREADS}); or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
@@ -36,12 +40,6 @@ public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
-    /**
-     * The most threads a backend takes. Far above any machine's core count today, and far below the 32,767 workers
-     * a {@link java.util.concurrent.ForkJoinPool} can have (past which it threw an {@link IllegalArgumentException}
-     * without a message).
-     */
-    public static final int MAX_THREADS = 1024;
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -55,6 +53,8 @@ public final class CpuBackend implements ConvBackend {
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
+    private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
+
     private final PlanCache plans = new PlanCache(this::newPlan);
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
@@ -62,7 +62,7 @@ public final class CpuBackend implements ConvBackend {
         this(defaultThreads());
     }
 
-    /** A backend computing on {@code threads} threads, 1 to {@value #MAX_THREADS}. */
+    /** A backend computing on {@code threads} threads, 1 to {@value Options#MAX_THREADS}. */
     public CpuBackend(int threads) {
         this(threads, PARALLEL_FLOPS);
     }
@@ -74,7 +74,7 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
-        checkThreads(threads, "the thread count");
+        Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
@@ -82,37 +82,22 @@ public final class CpuBackend implements ConvBackend {
 
     /**
      * The {@value #THREADS_PROPERTY} system property, else {@value #THREADS_ENV}, else the number of available
-     * processors. A value that is not a positive integer is an error naming where it came from.
+     * processors ({@link Options#defaultThreads()}). A value that is not a positive integer is an error naming
+     * where it came from.
      */
     public static int defaultThreads() {
-        String property = System.getProperty(THREADS_PROPERTY);
-        if (property != null && !property.isBlank()) {
-            return parseThreads(property, "system property " + THREADS_PROPERTY);
-        }
-        String env = System.getenv(THREADS_ENV);
-        if (env != null && !env.isBlank()) {
-            return parseThreads(env, "environment variable " + THREADS_ENV);
-        }
-        return Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
+        return Options.defaultThreads();
     }
 
-    private static int parseThreads(String value, String source) {
-        int t;
-        try {
-            t = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + " must be a thread count from 1 to " + MAX_THREADS
-                    + ", got '" + value + "'");
-        }
-        return checkThreads(t, source);
+    /** The shared backend on {@code threads} threads (plans are cached per backend, so per thread count). */
+    static CpuBackend shared(int threads) {
+        return SHARED.computeIfAbsent(threads, CpuBackend::new);
     }
 
-    /** {@code threads} if it is 1 to {@value #MAX_THREADS}; else an error naming {@code what}, the value and the limit. */
-    public static int checkThreads(int threads, String what) {
-        if (threads < 1 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException(what + " must be from 1 to " + MAX_THREADS + ", got " + threads);
-        }
-        return threads;
+    /** This backend if it has {@code options.threads()} threads, else the shared one that does. */
+    @Override
+    public ConvBackend configured(Options options) {
+        return options.threads() == threads ? this : shared(options.threads());
     }
 
     public int threads() {
@@ -160,6 +145,22 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public ConvPlan plan(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.get(geometry);
+    }
+
+    @Override
+    public PlanLease lease(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.lease(geometry);
+    }
+
+    /** Drops this backend's cached plans (see {@link PlanCache#clear()}). */
+    public void clearPlans() {
+        plans.clear();
+    }
+
+    private void checkAvailable() {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
@@ -169,7 +170,6 @@ public final class CpuBackend implements ConvBackend {
         } else {
             VectorModule.warnOnce();
         }
-        return plans.get(geometry);
     }
 
     private ConvPlan newPlan(ConvGeometry g) {

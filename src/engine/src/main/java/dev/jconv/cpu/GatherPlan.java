@@ -29,7 +29,8 @@ final class GatherPlan implements ConvPlan {
     private final ConvGeometry g;
     private final WorkerPool pool;
     private final ConvPlan pointwise;
-    private final ScratchPool columns = new ScratchPool();
+    /** One idle matrix between calls: it can be large, and concurrent callers make their own. */
+    private final ScratchPool columns = new ScratchPool(1);
     private volatile boolean closed;
 
     GatherPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
@@ -106,6 +107,12 @@ final class GatherPlan implements ConvPlan {
         return "gathered im2col (" + g.inChannels() * taps(g) + " x " + g.outHeight() * g.outWidth()
                 + " per image: stride or padding beyond the stride-phase layout), then "
                 + pointwise.describe();
+    }
+
+    /** The idle gathered matrix plus what the pointwise plan keeps. */
+    @Override
+    public long retainedBytes() {
+        return columns.idleBytes() + pointwise.retainedBytes();
     }
 
     @Override

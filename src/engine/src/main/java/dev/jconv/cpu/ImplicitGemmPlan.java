@@ -54,8 +54,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final FlatLayout layout;
     private final VectorStores stores;
     private final WorkerPool pool;
-    private final ScratchPool buffers = new ScratchPool();
-    private final ScratchPool packs = new ScratchPool();
+    /** Layout copies and packed weights, at most one idle per thread once a burst of concurrent calls ends. */
+    private final ScratchPool buffers;
+    private final ScratchPool packs;
     private final boolean packWeights;
     private final int packedLength;
     private final int packChunk;
@@ -83,6 +84,8 @@ final class ImplicitGemmPlan implements ConvPlan {
         this.pool = pool;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
+        this.buffers = new ScratchPool(pool.threads());
+        this.packs = new ScratchPool(pool.threads());
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
@@ -131,6 +134,20 @@ final class ImplicitGemmPlan implements ConvPlan {
         CpuPlans.checkLengths(g, input, weight, bias, output);
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
+        try {
+            run(input, weight, bias, output, src, packed);
+        } finally {
+            // also when interrupted or failed: the next call reuses them
+            if (!layout.direct) {
+                buffers.give(src);
+            }
+            if (packWeights) {
+                packs.give(packed);
+            }
+        }
+    }
+
+    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed) {
         if (packWeights) {
             int blocks = g.groups() * blocksPerGroup;
             pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
@@ -152,12 +169,6 @@ final class ImplicitGemmPlan implements ConvPlan {
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
             pool.forEach(tasks, task -> runTask(task, first, input, src, weight, packed, bias, output));
-        }
-        if (!layout.direct) {
-            buffers.give(src);
-        }
-        if (packWeights) {
-            packs.give(packed);
         }
     }
 
@@ -226,6 +237,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int tile = firstTile; tile < lastTile; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
             for (int block = firstBlock; block < lastBlock; block++) {
                 multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
             }
@@ -236,6 +250,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
                             int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int block = firstBlock; block < lastBlock; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
             for (int tile = firstTile; tile < lastTile; tile++) {
                 multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
             }
@@ -335,6 +352,12 @@ final class ImplicitGemmPlan implements ConvPlan {
         return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, weights %s, %d thread%s",
                 GemmKernel.ROWS, packWeights ? "packed per call" : "read in place", pool.threads(),
                 pool.threads() == 1 ? "" : "s");
+    }
+
+    /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */
+    @Override
+    public long retainedBytes() {
+        return buffers.idleBytes() + packs.idleBytes() + layout.tableBytes() + stores.tableBytes();
     }
 
     @Override
