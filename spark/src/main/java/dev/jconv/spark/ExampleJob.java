@@ -9,6 +9,7 @@ import dev.jconv.backend.BackendUnavailableException;
 import dev.jconv.backend.Backends;
 import dev.jconv.io.AtomicWrite;
 import dev.jconv.io.Npy;
+import dev.jconv.io.Pictures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run-example.sh", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convolves every picture of a folder on Spark: OUTPUT/<name>.npy per picture, (1, K, H_out, W_out),",
-                "and the Parquet table OUTPUT/table (path, shape, output). Pictures are read as R, G, B / 255."})
+                "and the Parquet table OUTPUT/table (path, shape, output). Pictures are read as torchvision's ToTensor does."})
 public final class ExampleJob implements Callable<Integer> {
     static final int BAD_INPUT = CommandLine.ExitCode.USAGE;
     static final int INTERNAL = CommandLine.ExitCode.SOFTWARE;
@@ -84,6 +85,10 @@ public final class ExampleJob implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "pictures per NCHW batch (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + Pictures.DEFAULT_MAX_PIXELS,
+            description = "refuse pictures with more pixels, read from the header before decoding (default: ${DEFAULT-VALUE}, PIL's)")
+    long maxPixels;
+
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.AUTO,
             description = "auto (the task's GPU, else the CPU) or a jconv backend name (default: ${DEFAULT-VALUE})")
     String backend;
@@ -115,7 +120,7 @@ public final class ExampleJob implements Callable<Integer> {
         }
         SparkSession spark = builder.getOrCreate();
         try {
-            long pictures = run(spark, images, layer, batchSize, backend, output);
+            long pictures = run(spark, images, layer, new PictureDecoder(maxPixels), batchSize, backend, output);
             System.out.println("wrote " + pictures + " pictures to " + output + " (<name>.npy each, and the Parquet table "
                     + output.resolve(TABLE) + ")");
         } finally {
@@ -160,6 +165,12 @@ public final class ExampleJob implements Callable<Integer> {
      */
     public static long run(SparkSession spark, Path images, ConvLayer layer, int batchSize, String backend, Path output)
             throws IOException {
+        return run(spark, images, layer, new PictureDecoder(), batchSize, backend, output);
+    }
+
+    /** {@link #run(SparkSession, Path, ConvLayer, int, String, Path)} with a given picture decoder (its pixel limit). */
+    public static long run(SparkSession spark, Path images, ConvLayer layer, PictureDecoder decoder, int batchSize,
+                           String backend, Path output) throws IOException {
         Path target = output.toAbsolutePath().normalize();
         if (Files.exists(target)) {
             throw new IOException("--output " + output + " already exists; give a new folder");
@@ -173,7 +184,7 @@ public final class ExampleJob implements Callable<Integer> {
         Path staging = parent.resolve("." + target.getFileName() + ".in-progress-" + UUID.randomUUID());
         Files.createDirectory(staging);
         try {
-            Dataset<Row> decoded = files.map(new PictureDecoder(), PictureDecoder.encoder());
+            Dataset<Row> decoded = files.map(decoder, PictureDecoder.encoder());
             Dataset<Row> convolved = new Conv2dTransformer(layer)
                     .setInputCol(PictureDecoder.PIXELS).setShapeCol(PictureDecoder.SHAPE).setIdCol(PictureDecoder.PATH)
                     .setOutputCol(OUTPUT).setOutputShapeCol(OUTPUT_SHAPE).setBatchSize(batchSize).setBackend(backend)

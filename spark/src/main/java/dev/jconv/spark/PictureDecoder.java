@@ -14,8 +14,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Decodes the rows of Spark's {@code binaryFile} source (path, modificationTime, length, content) into
  * convolution inputs: {@code (path, shape, pixels)} with the picture as {@code ./jconv visualize} reads it
- * ({@link Pictures}: R, G, B / 255 as torchvision's {@code ToTensor} gives), shape
- * {@code (1, C, H, W)}. A file that is not a picture Java can read fails the task with a
+ * ({@link Pictures}: as torchvision's {@code ToTensor}, stored values / 255; gray pictures one channel, color,
+ * palette and alpha ones R, G, B), shape {@code (1, C, H, W)}. A file that is not a picture Java can read fails the task with a
  * {@link RowInputException} naming it.
  */
 public final class PictureDecoder implements MapFunction<Row, Row> {
@@ -35,19 +35,32 @@ public final class PictureDecoder implements MapFunction<Row, Row> {
         return Encoders.row(SCHEMA);
     }
 
+    private final long maxPixels;
+
+    /** With PIL's default limit on pixels per picture, {@link Pictures#DEFAULT_MAX_PIXELS}. */
+    public PictureDecoder() {
+        this(Pictures.DEFAULT_MAX_PIXELS);
+    }
+
+    /** Refusing pictures of more than {@code maxPixels} pixels, checked from the header before decoding. */
+    public PictureDecoder(long maxPixels) {
+        this.maxPixels = maxPixels;
+    }
+
     @Override
     public Row call(Row file) {
         String path = displayPath(file.getString(file.fieldIndex("path")));
         byte[] content = (byte[]) file.get(file.fieldIndex("content"));
-        Tensor pixels;
+        Tensor chw;
         try {
-            pixels = Pictures.decode(content, path);
-        } catch (IOException e) {
+            chw = Pictures.decode(content, path, maxPixels);
+        } catch (IOException | IllegalArgumentException e) {
             throw new RowInputException(e.getMessage(), e); // names the file already
         } catch (RuntimeException e) {
             throw new RowInputException(path, "cannot read the picture: " + e, e); // a decoder's failure on a damaged file
         }
-        return RowFactory.create(path, pixels.shape(), pixels.data());
+        int[] shape = {1, chw.size(0), chw.size(1), chw.size(2)};
+        return RowFactory.create(path, shape, chw.data());
     }
 
     /** A local file's path without Hadoop's {@code file:} scheme, so messages name it as the user wrote it. */

@@ -119,6 +119,20 @@ class ExampleJobTest {
     }
 
     @Test
+    void aPictureOverThePixelLimitFailsTheJobNamingTheFileBeforeDecoding() throws IOException {
+        Path folder = pictures("big.png");
+        ConvLayer layer = SparkTests.randomLayer(seed, 2, 3, 3, ConvParams.defaults(), true);
+        SparkException failure = assertThrows(SparkException.class, () -> ExampleJob.run(spark, folder, layer,
+                new PictureDecoder(24), 2, Backends.AUTO, dir.resolve("out")));
+        RowInputException cause = RowInputException.find(failure);
+        assertNotNull(cause, failure::toString);
+        assertTrue(cause.getMessage().startsWith(folder.resolve("big.png").toAbsolutePath() + ": a "), cause.getMessage());
+        assertTrue(cause.getMessage().endsWith("pixels, more than the limit of 24 (raise it with --max-pixels)"),
+                cause.getMessage());
+        assertOnlyOutputIn(dir, "pictures");
+    }
+
+    @Test
     void anExistingOutputOrTwoPicturesWithOneNameAreRefusedBeforeAnyWork() throws IOException {
         Path folder = pictures("a.png", "a.jpg");
         ConvLayer layer = SparkTests.randomLayer(seed, 2, 3, 3, ConvParams.defaults(), true);
@@ -141,7 +155,8 @@ class ExampleJobTest {
     }
 
     private static Tensor decode(Path picture) throws IOException {
-        return Pictures.decode(Files.readAllBytes(picture), picture.toString());
+        Tensor chw = Pictures.read(picture);
+        return chw.reshape(1, chw.size(0), chw.size(1), chw.size(2));
     }
 
     /** {@code parent} holds exactly these entries: no staging folder or partial output left behind. */

@@ -84,7 +84,7 @@ public final class PicturesPerSecond {
             long t0 = System.nanoTime();
             byte[] bytes = Files.readAllBytes(file);
             long t1 = System.nanoTime();
-            Tensor x = Pictures.decode(bytes, file.toString());
+            Tensor x = Pictures.decode(bytes, file.toString(), Pictures.DEFAULT_MAX_PIXELS);
             long t2 = System.nanoTime();
             Tensor y = Functional.conv2d(x, layer.weight(), layer.bias(), layer.params(), Backends.AUTO);
             long t3 = System.nanoTime();

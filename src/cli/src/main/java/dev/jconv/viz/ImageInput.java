@@ -4,35 +4,35 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import dev.jconv.io.Npy;
 import dev.jconv.io.Pictures;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
- * Turns a file into {@code visualize}'s input: a picture is decoded by {@link Pictures} (R, G, B / 255, as
- * torchvision's {@code ToTensor}); a {@code .npy} file is taken as it is: {@code (H, W)}, {@code (C, H, W)} or
- * {@code (1, C, H, W)}.
+ * Turns a file into a convolution input, a batch of one: a picture through {@link Pictures} (torchvision's
+ * {@code ToTensor}: gray gives one channel, color, palette and alpha pictures three), a {@code .npy} file as it is:
+ * {@code (H, W)}, {@code (C, H, W)} or {@code (1, C, H, W)}.
  */
 public final class ImageInput {
     private ImageInput() {}
 
-    /** Reads an image or {@code .npy} file as a batch of one, {@code (1, C, H, W)}. */
-    public static Tensor read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no such input file");
-        }
+    /** Reads a picture (at most {@code maxPixels} pixels, checked before decoding) or {@code .npy} file as {@code (1, C, H, W)}. */
+    public static Tensor read(Path file, long maxPixels) throws IOException {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            if (!Files.isRegularFile(file)) {
+                throw new NoSuchFileException(file.toString(), null, "no such input file");
+            }
             return asSingleImage(Npy.read(file), file);
         }
-        BufferedImage image = ImageIO.read(file.toFile());
-        if (image == null) {
-            throw new IOException(file + ": not a picture Java can read (PNG, JPEG, GIF or BMP) nor a .npy file");
-        }
-        return Pictures.fromImage(image);
+        Tensor chw = Pictures.read(file, maxPixels);
+        return chw.reshape(1, chw.size(0), chw.size(1), chw.size(2));
+    }
+
+    /** {@link #read(Path, long)} with {@link Pictures#DEFAULT_MAX_PIXELS}. */
+    public static Tensor read(Path file) throws IOException {
+        return read(file, Pictures.DEFAULT_MAX_PIXELS);
     }
 
     private static Tensor asSingleImage(Tensor t, Path file) {
