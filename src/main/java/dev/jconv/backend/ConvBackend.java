@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 
 /**
  * A way to run a convolution forward pass. A backend turns a {@link ConvGeometry} into a
@@ -22,4 +23,14 @@ public interface ConvBackend {
 
     /** The prepared plan for this geometry, made once and cached. */
     ConvPlan plan(ConvGeometry geometry);
+
+    /**
+     * The plan for this geometry followed by {@code postOp}. Backends that fuse the post-op into the pass that
+     * writes the output override this (and cache per geometry and post-op); the default runs it as a separate
+     * pass over the output after {@link #plan(ConvGeometry)}'s plan.
+     */
+    default ConvPlan plan(ConvGeometry geometry, PostOp postOp) {
+        ConvPlan plan = plan(geometry);
+        return postOp == PostOp.NONE ? plan : new SeparatePostOpPlan(plan, postOp);
+    }
 }

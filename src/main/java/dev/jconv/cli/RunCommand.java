@@ -121,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Fails before any work when the output cannot be written where asked. */
-    private static void checkOutputPath(Path out) throws IOException {
+    static void checkOutputPath(Path out) throws IOException {
         if (Files.isDirectory(out)) {
             throw new IOException("cannot write --output " + out + ": it is a directory");
         }
@@ -131,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static Tensor read(String option, Path file) throws IOException {
+    static Tensor read(String option, Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException("cannot read " + option + " " + file + ": it is a directory");
         }

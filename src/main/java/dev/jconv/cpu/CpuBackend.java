@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
@@ -47,7 +48,9 @@ public final class CpuBackend implements ConvBackend {
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
-    private final PlanCache plans = new PlanCache(this::newPlan);
+    private final PlanCache plans = new PlanCache(g -> newPlan(g, PostOp.NONE));
+    /** Plans with ReLU fused where they write the output: a cache of their own, so plans are per (shape, post-op). */
+    private final PlanCache reluPlans = new PlanCache(g -> newPlan(g, PostOp.RELU));
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
     public CpuBackend() {
@@ -132,15 +135,21 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public ConvPlan plan(ConvGeometry geometry) {
+        return plan(geometry, PostOp.NONE);
+    }
+
+    /** Fuses {@code postOp} into the pass that writes the output (see {@link VectorStores.Sink#flush}). */
+    @Override
+    public ConvPlan plan(ConvGeometry geometry, PostOp postOp) {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
         // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
         KernelWarmup.startOnce(threads);
-        return plans.get(geometry);
+        return (postOp == PostOp.RELU ? reluPlans : plans).get(geometry);
     }
 
-    private ConvPlan newPlan(ConvGeometry g) {
+    private ConvPlan newPlan(ConvGeometry g, PostOp postOp) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
                     + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
@@ -148,6 +157,6 @@ public final class CpuBackend implements ConvBackend {
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
-        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
+        return g.isDepthwise() ? new DepthwisePlan(g, pool, postOp) : new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.backend.ConvPlan;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -67,11 +68,18 @@ final class DepthwisePlan implements ConvPlan {
      */
     private final int[] fullBlockOffsets;
     private final int[] lastBlockOffsets;
+    private final PostOp postOp;
     private volatile boolean closed;
 
     DepthwisePlan(ConvGeometry g, WorkerPool pool) {
+        this(g, pool, PostOp.NONE);
+    }
+
+    /** {@code postOp} runs per task on the output planes the task just wrote, while they are still in L1/L2. */
+    DepthwisePlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
         this.g = g;
         this.pool = pool;
+        this.postOp = postOp;
         this.layout = new FlatLayout(g);
         taps = g.kernelH() * g.kernelW();
         threeByThree = g.kernelH() == 3 && g.kernelW() == 3;
@@ -108,8 +116,12 @@ final class DepthwisePlan implements ConvPlan {
         CpuPlans.checkLengths(g, input, weight, bias, output);
         if (channelBlocked) {
             int blocks = FlatLayout.ceilDiv(g.inChannels(), LANES);
-            pool.forEach(g.batch() * blocks, task -> blockOfChannels(input, weight, bias, output, task / blocks,
-                    task % blocks * LANES, blockBuffer()));
+            pool.forEach(g.batch() * blocks, task -> {
+                int n = task / blocks;
+                int c0 = task % blocks * LANES;
+                blockOfChannels(input, weight, bias, output, n, c0, blockBuffer());
+                applyPostOp(output, n, c0, Math.min(LANES, g.inChannels() - c0));
+            });
             return;
         }
         int planes = g.batch() * g.inChannels();
@@ -122,8 +134,19 @@ final class DepthwisePlan implements ConvPlan {
             float[] spill = new float[LANES];
             for (int p = task * channelsPerTask, end = Math.min(planes, p + channelsPerTask); p < end; p++) {
                 channel(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, spill);
+                applyPostOp(output, p / g.inChannels(), p % g.inChannels(), 1);
             }
         });
+    }
+
+    /** The fused post-op on the output planes of input channels {@code [c0, c0 + channels)} of image {@code n}. */
+    private void applyPostOp(float[] out, int n, int c0, int channels) {
+        if (postOp == PostOp.NONE) {
+            return;
+        }
+        int multiplier = g.outChannelsPerGroup();
+        int outPlane = g.outHeight() * g.outWidth();
+        postOp.applyInPlace(out, (n * g.outChannels() + c0 * multiplier) * outPlane, channels * multiplier * outPlane);
     }
 
     private void channel(float[] input, float[] w, float[] bias, float[] out, int n, int c, float[] plane,
@@ -441,14 +464,18 @@ final class DepthwisePlan implements ConvPlan {
             return String.format(Locale.ROOT,
                     "depthwise direct 3x3 stencil on blocks of %d channels copied pixel-interleaved (one vector holds"
                             + " one pixel of %d channels), %d thread%s",
-                    LANES, LANES, pool.threads(), pool.threads() == 1 ? "" : "s");
+                    LANES, LANES, pool.threads(), pool.threads() == 1 ? "" : "s") + postOpNote();
         }
         return String.format(Locale.ROOT,
                 "depthwise direct %dx%d stencil per channel (multiplier %d) on a padded per-thread copy of the channel"
                         + "%s, vectors along output rows, %d thread%s",
                 g.kernelH(), g.kernelW(), g.outChannelsPerGroup(),
                 threeByThreeRows ? ", four rows at a time sharing loads" : "",
-                pool.threads(), pool.threads() == 1 ? "" : "s");
+                pool.threads(), pool.threads() == 1 ? "" : "s") + postOpNote();
+    }
+
+    private String postOpNote() {
+        return postOp == PostOp.RELU ? ", ReLU fused per task on the planes it just wrote" : "";
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.backend.ConvPlan;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -71,16 +72,21 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final int fillChunk;
     private final int imagesPerPass;
     private final boolean fusedFill;
+    private final PostOp postOp;
     private volatile boolean closed;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
-        this(g, pool, PACK_MIN_COLUMNS);
+        this(g, pool, PACK_MIN_COLUMNS, PostOp.NONE);
     }
 
-    /** Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout. */
-    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
+    /**
+     * Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout;
+     * {@code postOp} is applied by the task's {@link VectorStores.Sink} as it writes each output vector.
+     */
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
         this.g = g;
         this.pool = pool;
+        this.postOp = postOp;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
         rowsPerGroup = g.outChannelsPerGroup();
@@ -214,7 +220,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         if (fusedFill) {
             fillFor(input, n, srcImage, group, firstTile, lastTile, src);
         }
-        VectorStores.Sink sink = stores.sink(out);
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
         if (packWeights) {
             runPacked(src, srcBase, packed, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
         } else {
@@ -334,7 +340,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
         return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, weights %s, %d thread%s",
                 GemmKernel.ROWS, packWeights ? "packed per call" : "read in place", pool.threads(),
-                pool.threads() == 1 ? "" : "s");
+                pool.threads() == 1 ? "" : "s") + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 
     @Override
