@@ -136,7 +136,8 @@ def write_case(out, case, class_name, lines, input_shape, train_steps=0, comment
     x = torch.randn(*input_shape, generator=gen)
     with torch.no_grad():
         y = model(x)
-    spec = ("# " + comment + "\n" if comment else "") + "\n".join(lines) + "\n"
+    # the header line names the model (as print(model) does), so load errors and the repr say its class
+    spec = ("# " + comment + "\n" if comment else "") + class_name + "(\n" + "\n".join(lines) + "\n)\n"
     with open(os.path.join(ROOT, case, "spec.txt"), "w") as f:
         f.write(spec)
     state = model.state_dict()
@@ -268,7 +269,7 @@ def load_errors():
     torch.manual_seed(seed_for(case))
     model = named_net("TinyCNN", lines)
     with open(os.path.join(ROOT, case, "spec.txt"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("TinyCNN(\n" + "\n".join(lines) + "\n)\n")
     good = OrderedDict(model.state_dict())
     variants = OrderedDict()
     d = OrderedDict(good); del d["fc.weight"]; del d["fc.bias"]; variants["missing"] = d
