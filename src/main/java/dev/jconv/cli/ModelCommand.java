@@ -108,7 +108,7 @@ final class ModelCommand implements Callable<Integer> {
         var rows = model.summary(shape);
         String format = "%-28s %-20s %12s%n";
         out.printf(Locale.ROOT, format, "Layer (type)", "Output Shape", "Param #");
-        out.printf(Locale.ROOT, format, "input", Shapes.format(shape), "");
+        out.println(String.format(Locale.ROOT, format, "input", Shapes.format(shape), "").stripTrailing());
         for (var r : rows) {
             out.printf(Locale.ROOT, format, r.name() + " (" + r.type() + ")", Shapes.format(r.outputShape()),
                     String.format(Locale.ROOT, "%,d", r.parameters()));
