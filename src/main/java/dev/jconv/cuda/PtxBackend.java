@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
 import dev.jconv.backend.Availability;
@@ -76,6 +77,12 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
             throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
         }
         return (DeviceConvPlan) plans.get(geometry);
+    }
+
+    /** The cached plan for {@code geometry} with ReLU in the kernels' epilogue ({@link PtxPlan#withPostOp}). */
+    @Override
+    public DeviceConvPlan plan(ConvGeometry geometry, PostOp postOp) {
+        return ((PtxPlan) plan(geometry)).withPostOp(postOp);
     }
 
     /**

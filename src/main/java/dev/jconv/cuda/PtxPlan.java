@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
@@ -54,6 +55,11 @@ final class PtxPlan implements DeviceConvPlan {
 
     @Override
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        forward(input, weight, bias, output, false);
+    }
+
+    /** Host arrays in, host array out, with ReLU in the kernels' epilogue when {@code fuseRelu}. */
+    private void forward(float[] input, float[] weight, float[] bias, float[] output, boolean fuseRelu) {
         ensureOpen();
         ConvGeometry g = geometry;
         checkLength("input", input.length, (long) g.batch() * g.inChannels() * g.inHeight() * g.inWidth());
@@ -82,7 +88,7 @@ final class PtxPlan implements DeviceConvPlan {
                     staging.put(biasOffset / Sizeof.FLOAT, bias);
                 }
                 scratch.copyFromAsync(staging, 0, 0, outOffset, stream);
-                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream);
+                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream, fuseRelu);
                 scratch.copyToAsync(outOffset, staging, outOffset, bytes(output), stream);
                 stream.synchronize();
                 staging.get(outOffset / Sizeof.FLOAT, output);
@@ -93,16 +99,60 @@ final class PtxPlan implements DeviceConvPlan {
                 if (bias != null) {
                     scratch.copyFrom(bias, 0, biasOffset, bias.length);
                 }
-                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream);
+                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream, fuseRelu);
                 stream.synchronize();
                 scratch.copyTo(outOffset, output, 0, output.length);
             }
         }
     }
 
-    private void launch(DeviceBuffer scratch, long in, long weight, long bias, long out, CudaStream stream) {
+    private void launch(DeviceBuffer scratch, long in, long weight, long bias, long out, CudaStream stream,
+                        boolean fuseRelu) {
         run(scratch.pointer(in), scratch.pointer(weight), bias < 0 ? null : scratch.pointer(bias), scratch.pointer(out),
-                stream, false);
+                stream, fuseRelu);
+    }
+
+    /**
+     * This plan with {@code postOp} in the kernels' epilogue (their {@code fuse_relu} flag): a view sharing the
+     * launch and tap table; closing it closes nothing (the backend's cache owns the plan).
+     */
+    DeviceConvPlan withPostOp(PostOp postOp) {
+        if (postOp == PostOp.NONE) {
+            return this;
+        }
+        PtxPlan plan = this;
+        return new DeviceConvPlan() {
+            @Override
+            public CudaDevice device() {
+                return device;
+            }
+
+            @Override
+            public ConvGeometry geometry() {
+                return geometry;
+            }
+
+            @Override
+            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+                plan.forward(input, weight, bias, output, true);
+            }
+
+            @Override
+            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                                     CudaStream stream) {
+                plan.forwardAsync(input, weight, bias, output, stream, true);
+            }
+
+            @Override
+            public String describe() {
+                return plan.describe() + ", ReLU fused into the kernel's epilogue";
+            }
+
+            @Override
+            public void close() {
+                // the backend's cached plan owns the tap table
+            }
+        };
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
@@ -129,6 +130,13 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
             throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
         }
         return (DeviceConvPlan) plans.get(g);
+    }
+
+    /** The cached plan for {@code g} with ReLU applied by cuDNN as it writes the output ({@link CudnnPlan#withPostOp}). */
+    @Override
+    public DeviceConvPlan plan(ConvGeometry g, PostOp postOp) {
+        DeviceConvPlan plan = plan(g);
+        return plan instanceof CudnnPlan c ? c.withPostOp(postOp) : plan;  // else an empty output: nothing to apply
     }
 
     /** Plans cached so far. */
