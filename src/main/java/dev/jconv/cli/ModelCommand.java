@@ -3,6 +3,7 @@ package dev.jconv.cli;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
+import dev.jconv.bench.NetworkBench;
 import dev.jconv.io.Npy;
 import dev.jconv.io.NpyFormatException;
 import dev.jconv.io.StateDictFormatException;
@@ -59,6 +60,10 @@ final class ModelCommand implements Callable<Integer> {
     @Option(names = "--explain", description = "print to stderr each step of the plan: fusions, backends, plans")
     boolean explain;
 
+    @Option(names = "--bench", paramLabel = "SECONDS",
+            description = "with --input-shape: time the network (fused, unfused) and each layer alone, interleaved, medians")
+    Double benchSeconds;
+
     @Override
     public Integer call() throws IOException {
         if (!Backends.AUTO.equals(backend)) {
@@ -84,7 +89,11 @@ final class ModelCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (inputShape != null) {
-            printSummary(model, parseShape(inputShape), out);
+            int[] shape = parseShape(inputShape);
+            printSummary(model, shape, out);
+            if (benchSeconds != null) {
+                printBench(NetworkBench.measure(model, shape, Math.max(1.0, benchSeconds / 2), benchSeconds), out);
+            }
             return 0;
         }
         Tensor x = RunCommand.read("--input", input);
@@ -114,6 +123,16 @@ final class ModelCommand implements Callable<Integer> {
                     String.format(Locale.ROOT, "%,d", r.parameters()));
         }
         out.printf(Locale.ROOT, "Total params: %,d%n", model.parameterCount());
+    }
+
+    private static void printBench(NetworkBench.Result r, PrintWriter out) {
+        for (int i = 0; i < r.layers().size(); i++) {
+            out.printf(Locale.ROOT, "time: %-20s %10.4f ms alone%n", r.layers().get(i), r.layerMs()[i]);
+        }
+        out.printf(Locale.ROOT, "time: layers alone, sum   %10.4f ms%n", r.layerSumMs());
+        out.printf(Locale.ROOT, "time: network, unfused    %10.4f ms%n", r.unfusedMs());
+        out.printf(Locale.ROOT, "time: network, fused      %10.4f ms (%.2fx the sum of its layers alone; medians of %d"
+                + " interleaved rounds)%n", r.fusedMs(), r.fusedMs() / r.layerSumMs(), r.rounds());
     }
 
     private static int[] parseShape(String text) {
