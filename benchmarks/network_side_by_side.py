@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-SPEC = os.path.join(ROOT, "src", "test", "resources", "networks", "simple_cnn", "spec.txt")
+SPEC = os.path.join(ROOT, "src", "engine", "src", "test", "resources", "networks", "simple_cnn", "spec.txt")
 
 
 class SimpleCNN(nn.Module):

@@ -4,7 +4,8 @@
 #   runtime/   a jlink'ed Java 17 (java.base, java.logging, java.management, java.xml for JUnit's XML
 #              reports, jdk.management, jdk.unsupported, jdk.zipfs so JUnit can scan the test jar,
 #              jdk.incubator.vector), stripped
-#   lib/       jconv.jar (main classes), jconv-tests.jar (test classes + golden fixtures), dependencies;
+#   lib/       jconv.jar (engine and cuda main classes), jconv-tests.jar (their test classes + golden fixtures),
+#              dependencies;
 #              JCuda's natives jar without libJNvPTXCompiler (24 MB unpacked; jconv never uses it)
 #   junit/     junit-platform-console-standalone (the JUnit runner)
 #   run.sh, layers.csv, pytorch_cuda_peer.py
@@ -25,12 +26,13 @@ platform="1.${jupiter#5.}"   # JUnit Jupiter 5.x.y ships with Platform 1.x.y
 rm -rf "$kit"
 mkdir -p "$kit/lib" "$kit/junit"
 kit="$(cd "$kit" && pwd)"
-mvn "${mvn_args[@]}" -DskipTests test-compile
-jar --create --file "$kit/lib/jconv.jar" -C target/classes .
-jar --create --file "$kit/lib/jconv-tests.jar" -C target/test-classes .
-# JUnit itself comes as the console-standalone jar, so its separate jars are left out
-mvn "${mvn_args[@]}" dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$kit/lib" \
-    -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
+# The GPU tests live in src/cuda and use the engine's test kit: both modules' classes go into the two jars.
+# JUnit itself comes as the console-standalone jar, so its separate jars are left out; jconv's own modules
+# come from the two jars.
+mvn "${mvn_args[@]}" -pl src/cuda -am -DskipTests test-compile dependency:copy-dependencies -DincludeScope=test \
+    -DoutputDirectory="$kit/lib" -DexcludeGroupIds=dev.jconv,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
+jar --create --file "$kit/lib/jconv.jar" -C src/engine/target/classes . -C src/cuda/target/classes .
+jar --create --file "$kit/lib/jconv-tests.jar" -C src/engine/target/test-classes . -C src/cuda/target/test-classes .
 natives="$(ls "$kit"/lib/jcuda-natives-*.jar)"
 repack="$(mktemp -d)"
 (cd "$repack" && jar xf "$natives" && rm -f lib/libJNvPTXCompiler-* && jar --create --no-manifest --file "$natives" .)
