@@ -73,9 +73,22 @@ class ReadmeTest {
 
     @Test
     void apiExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        List<Block> java = blocks("API example", "java");
+        assertJavaExamplePrintsWhatTheReadmeShows("API example");
+    }
+
+    /** The Networks section's SimpleCNN: built, loaded from PyTorch's state_dict, run, compared with PyTorch. */
+    @Test
+    void networksExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
+        assertJavaExamplePrintsWhatTheReadmeShows("Networks");
+    }
+
+    /** Compiles the section's one Java block (with -Werror), runs its main class, compares with its text block. */
+    private void assertJavaExamplePrintsWhatTheReadmeShows(String section) throws Exception {
+        List<Block> java = blocks(section, "java");
         assertEquals(1, java.size());
-        Path src = dir.resolve("Example.java");
+        Matcher className = Pattern.compile("public class (\\w+)").matcher(java.get(0).text());
+        assertTrue(className.find(), "the example declares a public class");
+        Path src = dir.resolve(className.group(1) + ".java");
         Files.writeString(src, java.get(0).text());
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         String classes = Path.of(Conv2d.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -87,13 +100,13 @@ class ReadmeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream original = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass("Example").getMethod("main", String[].class);
+            Method main = loader.loadClass(className.group(1)).getMethod("main", String[].class);
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             main.invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        String expected = blocks("API example", "text").get(0).text();
+        String expected = blocks(section, "text").get(0).text();
         assertEquals(expected, printed.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
     }
 
@@ -102,6 +115,7 @@ class ReadmeTest {
     void consoleSamplesAreWhatTheCliPrints() throws IOException {
         List<Block> samples = new ArrayList<>(blocks("CLI", "console"));
         samples.addAll(blocks("Error handling", "console"));
+        samples.addAll(blocks("Networks", "console"));
         int checked = 0;
         for (Block block : samples) {
             String[] lines = block.text().split("\n");
