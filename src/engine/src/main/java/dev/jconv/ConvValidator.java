@@ -191,7 +191,7 @@ public final class ConvValidator {
 
     // ---- messages shared with the parsers ----
 
-    static String invalidPaddingString(String text) {
+    public static String invalidPaddingString(String text) {
         return "Invalid padding string '" + text + "', should be one of {'same', 'valid'}";
     }
 

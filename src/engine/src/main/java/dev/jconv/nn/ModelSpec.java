@@ -1,6 +1,7 @@
 package dev.jconv.nn;
 
 import dev.jconv.Conv2d;
+import dev.jconv.ConvValidator;
 import dev.jconv.Padding;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -189,7 +190,7 @@ public final class ModelSpec {
     /** Only {@code same} and {@code valid} are padding strings; anything else gets PyTorch's message. */
     private static String paddingString(String text) {
         if (!text.equals("same") && !text.equals("valid")) {
-            throw new IllegalArgumentException("Invalid padding string '" + text + "', should be one of {'valid', 'same'}");
+            throw new IllegalArgumentException(ConvValidator.invalidPaddingString(text));
         }
         return text;
     }

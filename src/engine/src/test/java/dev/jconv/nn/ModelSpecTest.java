@@ -84,7 +84,7 @@ class ModelSpecTest {
                 + " 'Conv2d(1, kernel_size=3, 2)'", error("c: Conv2d(1, kernel_size=3, 2)"));
         assertEquals("net.txt line 2: 'p' was defined on line 1 as MaxPool2d[2]{}; a name used again must repeat"
                 + " that definition (it runs the same module again)", error("p: MaxPool2d(2)\np: MaxPool2d(3)"));
-        assertEquals("net.txt line 1: Invalid padding string 'full', should be one of {'valid', 'same'}",
+        assertEquals("net.txt line 1: Invalid padding string 'full', should be one of {'same', 'valid'}",
                 error("c: Conv2d(1, 2, 3, padding='full')"));
         assertEquals("net.txt line 1: max_pool2d: kernel_size must either be a single int, or a tuple of two ints",
                 error("p: MaxPool2d((2, 2, 2))"));
