@@ -73,6 +73,17 @@ def jconv_times(batch, seconds, threads):
             "sum": grab("layers alone, sum")}
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
@@ -92,7 +103,7 @@ def main():
             jconv[b].append(jconv_times(b, a.seconds, a.threads))
     lines = ["# SimpleCNN (seed 000) forward: jconv cpu vs PyTorch CPU", "",
              "%s, %s, %d thread(s), PyTorch %s, %d round(s) of %.1f s per side and batch size; medians over rounds."
-             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.processor() or platform.machine(),
+             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu_model(),
                 a.threads, torch.__version__, a.rounds, a.seconds),
              "Load average at the end: %s (a shared 2-core machine: compare ratios, not absolute times)."
              % (" ".join("%.1f" % v for v in os.getloadavg())), "",

@@ -114,7 +114,8 @@ public final class Tensor {
             } else if (newShape[d] < 0) {
                 throw new IllegalArgumentException("invalid shape dimension " + newShape[d]);
             } else {
-                known *= newShape[d];
+                // capped where no int-sized tensor can match, so many large sizes cannot overflow into a match
+                known = Math.min(known * newShape[d], Long.MAX_VALUE / Integer.MAX_VALUE);
             }
         }
         int[] shape = newShape.clone();
