@@ -9,6 +9,8 @@
 #              JCuda's natives jar without libJNvPTXCompiler (24 MB unpacked; jconv never uses it)
 #   junit/     junit-platform-console-standalone (the JUnit runner)
 #   run.sh, layers.csv, pytorch_cuda_peer.py
+#   cudnn-functions.txt  every cuDNN function jconv calls (from the sources, the same rule as
+#              ElfSymbolsTest checks Cudnn.FUNCTIONS by), for run.sh's preflight before Java starts
 # Must stay under 60 MB so it travels with the device tool (64 MiB per call); the script checks.
 # Usage: benchmarks/gpu-kit/build.sh [output-dir]      (default: target/gpu-kit)
 #        MVN_ARGS=-o benchmarks/gpu-kit/build.sh       (offline, once dependencies are downloaded)
@@ -46,6 +48,9 @@ jlink --add-modules java.base,java.logging,java.management,java.xml,jdk.manageme
 
 cp benchmarks/gpu-kit/run.sh benchmarks/gpu-kit/layers.csv benchmarks/gpu-kit/pytorch_cuda_peer.py "$kit/"
 chmod +x "$kit/run.sh" "$kit/pytorch_cuda_peer.py"
+git ls-files '*.java' | grep '/main/java/dev/jconv/cuda/' | xargs grep -hoE 'JCudnn\.cudnn\w+\(' \
+    | sed -e 's/^JCudnn\.//' -e 's/($//' | sort -u > "$kit/cudnn-functions.txt"
+[ -s "$kit/cudnn-functions.txt" ] || { echo "gpu-kit: found no cuDNN calls in the sources" >&2; exit 1; }
 git rev-parse HEAD > "$kit/COMMIT" 2>/dev/null || echo unknown > "$kit/COMMIT"
 
 size="$(du -sb "$kit" | cut -f1)"

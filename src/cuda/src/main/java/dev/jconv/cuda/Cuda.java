@@ -1,8 +1,10 @@
 package dev.jconv.cuda;
 
 import dev.jconv.backend.Availability;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jcuda.driver.CUdevice;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
@@ -22,8 +24,11 @@ public final class Cuda {
 
     private Cuda() {}
 
-    /** Why CUDA is unusable (null when usable), the driver's CUDA version and the device count. */
-    private record DriverState(String failure, int driverVersion, int deviceCount) {}
+    /**
+     * Why CUDA is unusable (null when usable), the driver's CUDA version, the device count, and whether
+     * the driver is jconv's emulated one (a CPU stand-in, see {@link CudaDevice#EMULATED_NAME_PREFIX}).
+     */
+    private record DriverState(String failure, int driverVersion, int deviceCount, boolean emulated) {}
 
     /** Initialised on first use: the class loads, and the driver is tried, only when someone asks. */
     private static final class Driver {
@@ -36,8 +41,14 @@ public final class Cuda {
         if (s.failure != null) {
             return Availability.no(s.failure);
         }
-        return Availability.yes("NVIDIA driver for CUDA " + versionString(s.driverVersion) + ", "
+        return Availability.yes((s.emulated ? "EMULATED CUDA driver (jconv's CPU stand-in for libcuda.so.1, not a GPU)"
+                : "NVIDIA driver") + " for CUDA " + versionString(s.driverVersion) + ", "
                 + s.deviceCount + (s.deviceCount == 1 ? " device" : " devices"));
+    }
+
+    /** Whether the loaded driver is jconv's emulated one: nothing it runs is a GPU result. */
+    public static boolean isEmulated() {
+        return Driver.STATE.emulated;
     }
 
     public static boolean isAvailable() {
@@ -125,7 +136,7 @@ public final class Cuda {
             if (count[0] == 0) {
                 return failed("the NVIDIA driver (CUDA " + versionString(version[0]) + ") reports no CUDA device");
             }
-            return new DriverState(null, version[0], count[0]);
+            return new DriverState(null, version[0], count[0], emulatedDriver());
         } catch (LinkageError e) {
             // UnsatisfiedLinkError (library missing), NoClassDefFoundError, ExceptionInInitializerError
             return failed(explainLoadFailure(e));
@@ -136,7 +147,17 @@ public final class Cuda {
     }
 
     private static DriverState failed(String reason) {
-        return new DriverState(reason, 0, 0);
+        return new DriverState(reason, 0, 0, false);
+    }
+
+    private static boolean emulatedDriver() {
+        CUdevice first = new CUdevice();
+        byte[] name = new byte[256];
+        if (JCudaDriver.cuDeviceGet(first, 0) != CUresult.CUDA_SUCCESS
+                || JCudaDriver.cuDeviceGetName(name, name.length, first) != CUresult.CUDA_SUCCESS) {
+            return false;
+        }
+        return new String(name, StandardCharsets.UTF_8).startsWith(CudaDevice.EMULATED_NAME_PREFIX);
     }
 
     /**

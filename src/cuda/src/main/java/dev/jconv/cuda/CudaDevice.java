@@ -20,6 +20,11 @@ import jcuda.driver.JCudaDriver;
 public final class CudaDevice {
     public static final String DEVICE_PROPERTY = "jconv.cuda.device";
     public static final String DEVICE_ENV = "JCONV_CUDA_DEVICE";
+    /**
+     * How the device of jconv's emulated CUDA driver (native-kernels/emulator, a CPU stand-in for
+     * {@code libcuda.so.1} used by the build's tests) names itself. Nothing run on it is a GPU result.
+     */
+    public static final String EMULATED_NAME_PREFIX = "jconv emulated driver";
 
     private static volatile List<CudaDevice> devices;
 
@@ -106,6 +111,11 @@ public final class CudaDevice {
 
     public String name() {
         return name;
+    }
+
+    /** Whether this is the emulated driver's CPU stand-in device rather than a GPU (see {@link #EMULATED_NAME_PREFIX}). */
+    public boolean isEmulated() {
+        return name.startsWith(EMULATED_NAME_PREFIX);
     }
 
     /** e.g. 90 for sm_90 (compute capability 9.0). */
@@ -202,10 +212,13 @@ public final class CudaDevice {
         return PtxModule.load(this, resource);
     }
 
-    /** e.g. {@code "device 0: NVIDIA H200 (sm_90, 132 SMs, 139.8 GiB)"}. */
+    /**
+     * e.g. {@code "device 0: NVIDIA H200 (sm_90, 132 SMs, 139.8 GiB)"}; the emulated driver's device says
+     * EMULATED first.
+     */
     public String describe() {
-        return "device " + ordinal + ": " + name + " (sm_" + computeCapability() + ", " + multiprocessors + " SMs, "
-                + Sizes.bytes(totalMemory) + ")";
+        return (isEmulated() ? "EMULATED " : "") + "device " + ordinal + ": " + name + " (sm_" + computeCapability()
+                + ", " + multiprocessors + " SMs, " + Sizes.bytes(totalMemory) + ")";
     }
 
     @Override

@@ -10,10 +10,9 @@ import jcuda.driver.JCudaDriver;
  * at a time (borrow one from {@link StreamPool}); work queued on it runs in order, so scratch can be
  * reused by the next call without synchronising.
  *
- * <p>Streams are created blocking ({@code CU_STREAM_DEFAULT}), not {@code NON_BLOCKING}: they then
- * order against the legacy default stream, which is what makes the synchronous copies of
- * {@link DeviceBuffer} safe without a context-wide synchronise (a synchronous copy from pageable memory
- * may return before its DMA has landed).
+ * <p>Streams are created {@code CU_STREAM_NON_BLOCKING}: they do not synchronise with the legacy default
+ * stream, so work on different streams overlaps. jconv queues nothing on the legacy stream: every copy
+ * of {@link DeviceBuffer} is staged through a stream's pinned buffer.
  */
 public final class CudaStream extends NativeResource {
     private final CudaDevice device;
@@ -24,7 +23,7 @@ public final class CudaStream extends NativeResource {
     CudaStream(CudaDevice device) {
         this.device = device;
         device.makeCurrent();
-        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
     }
 
     public CudaDevice device() {
@@ -34,6 +33,15 @@ public final class CudaStream extends NativeResource {
     public CUstream handle() {
         ensureOpen();
         return stream;
+    }
+
+    /** The flags the stream was created with ({@code cuStreamGetFlags}), e.g. {@code CU_STREAM_NON_BLOCKING}. */
+    public int flags() {
+        ensureOpen();
+        device.makeCurrent();
+        int[] flags = new int[1];
+        Cuda.check(JCudaDriver.cuStreamGetFlags(stream, flags), "cuStreamGetFlags");
+        return flags[0];
     }
 
     /** Blocks until all work queued on this stream has finished; a kernel's execution error surfaces here. */

@@ -1,21 +1,25 @@
 package dev.jconv.cuda;
 
-import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
 /**
- * A block of device memory ({@code cuMemAlloc}, at least 256-byte aligned). Synchronous copies use the
- * legacy default stream, which orders them after all earlier work in jconv's streams (they are created
- * blocking, see {@link CudaStream}) and before all later work, so they need no extra synchronisation;
- * the {@code Async} variants run on a caller's stream from pinned host memory.
+ * A block of device memory ({@code cuMemAlloc}, at least 256-byte aligned). Every copy goes through
+ * pinned host memory on one of jconv's non-blocking streams (see {@link CudaStream}), never the legacy
+ * default stream, which would serialise all streams of the device. The synchronous variants stage
+ * through a stream's pinned buffer (in pieces of at most {@value #STAGING_PIECE_BYTES} bytes) and return
+ * when the copy is complete; they do not wait for other streams, so work queued asynchronously that
+ * writes or reads this buffer must be synchronised first. The {@code Async} variants queue on a caller's
+ * stream from pinned host memory.
  */
 public final class DeviceBuffer extends NativeResource {
     private final CudaDevice device;
     private final long bytes;
     private final CUdeviceptr pointer = new CUdeviceptr();
+    /** The most pinned memory one synchronous copy holds on to: bigger arrays are staged in pieces. */
+    static final int STAGING_PIECE_BYTES = 64 << 20;
 
     DeviceBuffer(CudaDevice device, long bytes) {
         if (bytes < 0) {
@@ -64,42 +68,66 @@ public final class DeviceBuffer extends NativeResource {
 
     /** Copies {@code count} floats from {@code src[srcIndex...]} to this buffer at {@code dstByteOffset}; returns when done. */
     public void copyFrom(float[] src, int srcIndex, long dstByteOffset, int count) {
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            copyFrom(src, srcIndex, dstByteOffset, count, lease.stream());
+        }
+    }
+
+    /** {@link #copyFrom(float[], int, long, int)} staged through {@code stream}'s pinned buffer; waits for {@code stream}. */
+    public void copyFrom(float[] src, int srcIndex, long dstByteOffset, int count, CudaStream stream) {
         ensureOpen();
         checkArray(src.length, srcIndex, count);
         checkRange(dstByteOffset, (long) count * Sizeof.FLOAT);
-        if (count == 0) {
-            return;
+        int piece = STAGING_PIECE_BYTES / Sizeof.FLOAT;
+        for (int done = 0; done < count; done += piece) {
+            int n = Math.min(piece, count - done);
+            PinnedHostBuffer staging = stream.staging((long) n * Sizeof.FLOAT);
+            staging.floats().put(src, srcIndex + done, n);
+            copyFromAsync(staging, 0, dstByteOffset + (long) done * Sizeof.FLOAT, (long) n * Sizeof.FLOAT, stream);
+            stream.synchronize();  // the staging buffer is reused by the next piece
         }
-        device.makeCurrent();
-        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer.withByteOffset(dstByteOffset),
-                Pointer.to(src).withByteOffset((long) srcIndex * Sizeof.FLOAT), (long) count * Sizeof.FLOAT),
-                "cuMemcpyHtoD(" + Sizes.bytes((long) count * Sizeof.FLOAT) + ")");
     }
 
     /** Copies all of {@code src} (e.g. an index table) to the start of this buffer; returns when done. */
     public void copyFrom(int[] src) {
         ensureOpen();
-        checkRange(0, (long) src.length * Sizeof.INT);
+        long bytes = (long) src.length * Sizeof.INT;
+        checkRange(0, bytes);
+        if (bytes > STAGING_PIECE_BYTES) {
+            throw new IllegalArgumentException("an int table of " + Sizes.bytes(bytes) + " is larger than one staging piece");
+        }
         if (src.length == 0) {
             return;
         }
-        device.makeCurrent();
-        Cuda.check(JCudaDriver.cuMemcpyHtoD(pointer, Pointer.to(src), (long) src.length * Sizeof.INT),
-                "cuMemcpyHtoD(" + Sizes.bytes((long) src.length * Sizeof.INT) + ")");
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            CudaStream stream = lease.stream();
+            PinnedHostBuffer staging = stream.staging(bytes);
+            staging.ints().put(src);
+            copyFromAsync(staging, 0, 0, bytes, stream);
+            stream.synchronize();
+        }
     }
 
     /** Copies {@code count} floats from this buffer at {@code srcByteOffset} into {@code dst[dstIndex...]}; returns when done. */
     public void copyTo(long srcByteOffset, float[] dst, int dstIndex, int count) {
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            copyTo(srcByteOffset, dst, dstIndex, count, lease.stream());
+        }
+    }
+
+    /** {@link #copyTo(long, float[], int, int)} staged through {@code stream}'s pinned buffer, after {@code stream}'s work. */
+    public void copyTo(long srcByteOffset, float[] dst, int dstIndex, int count, CudaStream stream) {
         ensureOpen();
         checkArray(dst.length, dstIndex, count);
         checkRange(srcByteOffset, (long) count * Sizeof.FLOAT);
-        if (count == 0) {
-            return;
+        int piece = STAGING_PIECE_BYTES / Sizeof.FLOAT;
+        for (int done = 0; done < count; done += piece) {
+            int n = Math.min(piece, count - done);
+            PinnedHostBuffer staging = stream.staging((long) n * Sizeof.FLOAT);
+            copyToAsync(srcByteOffset + (long) done * Sizeof.FLOAT, staging, 0, (long) n * Sizeof.FLOAT, stream);
+            stream.synchronize();
+            staging.floats().get(dst, dstIndex + done, n);
         }
-        device.makeCurrent();
-        Cuda.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstIndex * Sizeof.FLOAT),
-                pointer.withByteOffset(srcByteOffset), (long) count * Sizeof.FLOAT),
-                "cuMemcpyDtoH(" + Sizes.bytes((long) count * Sizeof.FLOAT) + ")");
     }
 
     /** Queues a copy of {@code bytes} from pinned host memory onto {@code stream}. */
@@ -126,14 +154,12 @@ public final class DeviceBuffer extends NativeResource {
                 bytes, stream.handle()), "cuMemcpyDtoHAsync(" + Sizes.bytes(bytes) + ")");
     }
 
-    /** Sets every float of the buffer to {@code value} (any bit pattern, NaN included), ordered like a synchronous copy. */
+    /** Sets every float of the buffer to {@code value} (any bit pattern, NaN included); returns when done. */
     public void fill(float value) {
-        ensureOpen();
-        if (bytes < Sizeof.FLOAT) {
-            return;
+        try (StreamPool.Lease lease = device.streams().lease()) {
+            fillAsync(value, lease.stream());
+            lease.stream().synchronize();
         }
-        device.makeCurrent();
-        Cuda.check(JCudaDriver.cuMemsetD32(pointer, Float.floatToRawIntBits(value), bytes / Sizeof.FLOAT), "cuMemsetD32");
     }
 
     /** Queues {@link #fill} onto {@code stream}. */

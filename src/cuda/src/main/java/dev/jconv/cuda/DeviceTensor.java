@@ -10,7 +10,8 @@ import jcuda.driver.CUdeviceptr;
  * A dense float32 row-major tensor in device memory, the device twin of {@link Tensor} (NCHW inputs
  * and outputs, KCRS weights). Layers that take and return device tensors chain on the GPU without
  * copying through the host; {@link #upload}/{@link #download} cross over when needed. Transfers are
- * synchronous and ordered after all earlier work queued by jconv (see {@link DeviceBuffer}).
+ * complete when they return; work queued asynchronously on a stream ({@code forwardAsync}) must be
+ * synchronised before its output is read (see {@link DeviceBuffer}).
  */
 public final class DeviceTensor extends NativeResource {
     private final int[] shape;

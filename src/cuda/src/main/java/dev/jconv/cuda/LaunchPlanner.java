@@ -25,6 +25,22 @@ public final class LaunchPlanner {
 
     private LaunchPlanner() {}
 
+    /** jconv's convolution kernels, for {@link #plan(ConvGeometry, Kernel)}. */
+    public enum Kernel {
+        DIRECT("conv2d_direct"), GEMM_64X64("conv2d_igemm_64x64"), GEMM_128X128("conv2d_igemm_128x128");
+
+        private final String entry;
+
+        Kernel(String entry) {
+            this.entry = entry;
+        }
+
+        /** The kernel's {@code .entry} name. */
+        public String entry() {
+            return entry;
+        }
+    }
+
     /** The kernel code of each padding mode; must match the {@code JCONV_PAD_*} values in conv_common.cuh. */
     public static int paddingModeCode(PaddingMode mode) {
         return switch (mode) {
@@ -62,9 +78,37 @@ public final class LaunchPlanner {
                     : "implicit GEMM out of range: " + gemm);
         }
         if (gemm == null) {
-            return implicitGemm(g, multiprocessors);
+            int rows = g.outChannelsPerGroup();
+            long bigTiles = ceilDiv(rows, 128) * ceilDiv((long) g.batch() * g.outHeight() * g.outWidth(), 128) * g.groups();
+            boolean big = rows >= 128 && bigTiles >= multiprocessors;
+            return implicitGemm(g, big ? 128 : 64, big ? ", " + bigTiles + " 128x128 tiles for " + multiprocessors + " SMs" : "");
         }
         throw new IllegalArgumentException(unsupportedReason(g));
+    }
+
+    /**
+     * The launch of {@code kernel} for {@code g} whatever the rule above would choose, so tests reach every
+     * kernel with any shape (the rule picks the 128x128 tile only with a full wave of tiles on the GPU's
+     * SMs). Throws naming the reason if that kernel cannot run {@code g}, or if the output is empty.
+     */
+    public static ConvLaunch plan(ConvGeometry g, Kernel kernel) {
+        if (outputElements(g) == 0) {
+            throw new IllegalArgumentException("empty output: nothing to launch");
+        }
+        String unsupported = kernel == Kernel.DIRECT ? directUnsupported(g) : gemmUnsupported(g);
+        if (unsupported != null) {
+            throw new IllegalArgumentException(kernel.entry() + " cannot run it: " + unsupported);
+        }
+        return switch (kernel) {
+            case DIRECT -> direct(g, "chosen by the caller");
+            case GEMM_64X64 -> implicitGemm(g, 64, ", chosen by the caller");
+            case GEMM_128X128 -> implicitGemm(g, 128, ", chosen by the caller");
+        };
+    }
+
+    /** Whether {@code kernel} can run {@code g} (see {@link #plan(ConvGeometry, Kernel)}). */
+    public static boolean canRun(ConvGeometry g, Kernel kernel) {
+        return (kernel == Kernel.DIRECT ? directUnsupported(g) : gemmUnsupported(g)) == null;
     }
 
     public static long outputElements(ConvGeometry g) {
@@ -123,21 +167,17 @@ public final class LaunchPlanner {
         return new ConvLaunch.Direct(g, config, tilesX, tilesY, inTileH, inTileW, reason);
     }
 
-    private static ConvLaunch.ImplicitGemm implicitGemm(ConvGeometry g, int multiprocessors) {
+    private static ConvLaunch.ImplicitGemm implicitGemm(ConvGeometry g, int tile, String why) {
         int rows = g.outChannelsPerGroup();
         int columns = (int) ((long) g.batch() * g.outHeight() * g.outWidth());
         int reduction = g.inChannelsPerGroup() * g.kernelH() * g.kernelW();
-        long bigTiles = ceilDiv(rows, 128) * ceilDiv(columns, 128) * g.groups();
-        boolean big = rows >= 128 && bigTiles >= multiprocessors;
-        int tile = big ? 128 : 64;
         LaunchConfig config = new LaunchConfig((int) ceilDiv(columns, tile), (int) ceilDiv(rows, tile), g.groups(),
                 GEMM_THREADS, 1, 1, 0);
         boolean vectorA = reduction % 4 == 0;
         boolean vectorB = g.isPointwise() && ((long) g.inHeight() * g.inWidth()) % 4 == 0;
         boolean vectorOut = ((long) g.outHeight() * g.outWidth()) % 4 == 0;
         String reason = "implicit GEMM " + rows + "x" + columns + "x" + reduction
-                + (g.groups() > 1 ? " per group, " + g.groups() + " groups" : "")
-                + (big ? ", " + bigTiles + " 128x128 tiles for " + multiprocessors + " SMs" : "");
+                + (g.groups() > 1 ? " per group, " + g.groups() + " groups" : "") + why;
         return new ConvLaunch.ImplicitGemm(g, config, tile, tile, reduction, columns, vectorA, vectorB, vectorOut, reason);
     }
 

@@ -2,6 +2,7 @@ package dev.jconv.cuda;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
@@ -35,6 +36,12 @@ public final class PinnedHostBuffer extends NativeResource {
     public FloatBuffer floats() {
         ensureOpen();
         return floats.duplicate();
+    }
+
+    /** A view of the whole buffer as ints (position and limit are the caller's to manage). */
+    public IntBuffer ints() {
+        ensureOpen();
+        return pointer.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()).asIntBuffer();
     }
 
     /** Copies {@code src} into the buffer at float index {@code floatOffset}. */

@@ -8,9 +8,8 @@ import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.cuda.vendor.KernelModules;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cuda-ptx}: jconv's own CUDA kernels ({@code native-kernels/*.cu}, shipped as PTX and
@@ -25,8 +24,19 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     static final List<String> PTX_RESOURCES = List.of(LaunchPlanner.DIRECT_PTX, LaunchPlanner.IMPLICIT_GEMM_PTX);
 
     private final PlanCache plans = new PlanCache(this::createPlan);
-    private final Map<String, PtxModule> modules = new ConcurrentHashMap<>();
+    private final KernelModules modules = new KernelModules();
     private final LazyProbe<Availability> availability = new LazyProbe<>(PtxBackend::probe);
+    /** The kernel every plan uses, or null for {@link LaunchPlanner}'s rule. */
+    private final LaunchPlanner.Kernel kernelChoice;
+
+    public PtxBackend() {
+        this(null);
+    }
+
+    /** A backend whose plans all run {@code kernel}, whatever the planner's rule would pick (for tests of every kernel). */
+    PtxBackend(LaunchPlanner.Kernel kernel) {
+        this.kernelChoice = kernel;
+    }
 
     @Override
     public String name() {
@@ -109,8 +119,9 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         if (LaunchPlanner.outputElements(g) == 0) {
             return new PtxPlan(g, device, null, null, null);
         }
-        ConvLaunch launch = LaunchPlanner.plan(g, device.multiprocessorCount());
-        CudaKernel kernel = module(device, launch.ptxResource()).kernel(launch.kernelName());
+        ConvLaunch launch = kernelChoice == null ? LaunchPlanner.plan(g, device.multiprocessorCount())
+                : LaunchPlanner.plan(g, kernelChoice);
+        CudaKernel kernel = modules.kernel(device, launch.ptxResource(), launch.kernelName());
         DeviceBuffer taps = null;
         if (launch.scratchBytes() > 0) {
             taps = device.allocate(launch.scratchBytes());
@@ -122,10 +133,6 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
             }
         }
         return new PtxPlan(g, device, launch, kernel, taps);
-    }
-
-    private PtxModule module(CudaDevice device, String resource) {
-        return modules.computeIfAbsent(resource, r -> device.loadModule(r));
     }
 
     /** Plans cached so far. */
@@ -140,11 +147,6 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     @Override
     public void close() {
         plans.close();
-        for (String resource : List.copyOf(modules.keySet())) {
-            PtxModule m = modules.remove(resource);
-            if (m != null) {
-                m.close();
-            }
-        }
+        modules.close();
     }
 }

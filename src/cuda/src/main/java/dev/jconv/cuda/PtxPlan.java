@@ -2,8 +2,8 @@ package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.PostOp;
+import dev.jconv.cuda.vendor.HostStaging;
 import java.util.concurrent.atomic.AtomicBoolean;
-import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -13,11 +13,6 @@ import jcuda.driver.CUdeviceptr;
  * them at once (each borrows its own stream).
  */
 final class PtxPlan implements DeviceConvPlan {
-    /** Offsets inside the per-stream scratch are aligned for float4 loads and coalescing. */
-    private static final long ALIGN = 256;
-    /** Largest pinned staging buffer; beyond it, host arrays are copied synchronously instead. */
-    private static final long MAX_STAGING_BYTES = Integer.MAX_VALUE;
-
     private final ConvGeometry geometry;
     private final CudaDevice device;
     private final ConvLaunch launch;  // null when the output is empty
@@ -61,55 +56,8 @@ final class PtxPlan implements DeviceConvPlan {
     /** Host arrays in, host array out, with ReLU in the kernels' epilogue when {@code fuseRelu}. */
     private void forward(float[] input, float[] weight, float[] bias, float[] output, boolean fuseRelu) {
         ensureOpen();
-        ConvGeometry g = geometry;
-        checkLength("input", input.length, (long) g.batch() * g.inChannels() * g.inHeight() * g.inWidth());
-        checkLength("weight", weight.length, (long) g.outChannels() * g.inChannelsPerGroup() * g.kernelH() * g.kernelW());
-        if (bias != null) {
-            checkLength("bias", bias.length, g.outChannels());
-        }
-        checkLength("output", output.length, LaunchPlanner.outputElements(g));
-        if (launch == null) {
-            return;
-        }
-        long inOffset = 0;
-        long weightOffset = align(inOffset + bytes(input));
-        long biasOffset = align(weightOffset + bytes(weight));
-        long outOffset = align(biasOffset + (bias == null ? 0 : bytes(bias)));
-        long total = outOffset + bytes(output);
-        try (StreamPool.Lease lease = device.streams().lease()) {
-            CudaStream stream = lease.stream();
-            DeviceBuffer scratch = stream.scratch(total);
-            if (total <= MAX_STAGING_BYTES) {
-                // one pinned upload of input, weight and bias; one pinned download of the output
-                PinnedHostBuffer staging = stream.staging(total);
-                staging.put(inOffset / Sizeof.FLOAT, input);
-                staging.put(weightOffset / Sizeof.FLOAT, weight);
-                if (bias != null) {
-                    staging.put(biasOffset / Sizeof.FLOAT, bias);
-                }
-                scratch.copyFromAsync(staging, 0, 0, outOffset, stream);
-                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream, fuseRelu);
-                scratch.copyToAsync(outOffset, staging, outOffset, bytes(output), stream);
-                stream.synchronize();
-                staging.get(outOffset / Sizeof.FLOAT, output);
-            } else {
-                // too big to stage: synchronous copies, ordered by the legacy default stream
-                scratch.copyFrom(input, 0, inOffset, input.length);
-                scratch.copyFrom(weight, 0, weightOffset, weight.length);
-                if (bias != null) {
-                    scratch.copyFrom(bias, 0, biasOffset, bias.length);
-                }
-                launch(scratch, inOffset, weightOffset, bias == null ? -1 : biasOffset, outOffset, stream, fuseRelu);
-                stream.synchronize();
-                scratch.copyTo(outOffset, output, 0, output.length);
-            }
-        }
-    }
-
-    private void launch(DeviceBuffer scratch, long in, long weight, long bias, long out, CudaStream stream,
-                        boolean fuseRelu) {
-        run(scratch.pointer(in), scratch.pointer(weight), bias < 0 ? null : scratch.pointer(bias), scratch.pointer(out),
-                stream, fuseRelu);
+        HostStaging.forward(PtxBackend.NAME, geometry, device, input, weight, bias, output, 0, "no temporary",
+                (in, w, b, out, temp, stream) -> run(in, w, b, out, stream, fuseRelu));
     }
 
     /**
@@ -193,21 +141,6 @@ final class PtxPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cuda-ptx plan for " + geometry + " is closed and cannot be used any more");
         }
-    }
-
-    private static void checkLength(String role, int actual, long expected) {
-        if (actual != expected) {
-            throw new IllegalArgumentException(role + " array has " + actual + " elements, the plan's geometry needs "
-                    + expected);
-        }
-    }
-
-    private static long bytes(float[] a) {
-        return (long) a.length * Sizeof.FLOAT;
-    }
-
-    private static long align(long offset) {
-        return (offset + ALIGN - 1) / ALIGN * ALIGN;
     }
 
     @Override

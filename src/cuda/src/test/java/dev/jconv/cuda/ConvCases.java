@@ -76,25 +76,38 @@ final class ConvCases {
         return cases;
     }
 
-    /** Named shapes that reach every kernel path: both GEMM tiles, float4 paths, depthwise, resnet/mobilenet-like. */
+    /**
+     * Named shapes that reach every kernel path: both GEMM tiles, float4 paths, depthwise, resnet/mobilenet-like.
+     * On the emulated driver (a CPU, 4 "SMs") the same paths with small sizes, so they run in CI's time.
+     */
     static List<Case> named() {
+        boolean small = GpuTestSupport.emulated();
         List<Case> c = new ArrayList<>();
         ConvParams d = ConvParams.defaults();
-        c.add(make("resnet conv1 7x7/2", 11, new int[] {2, 3, 64, 64}, 64, 7, 7, d.withStride(2).withPadding(3), false));
-        c.add(make("3x3 64->64 (64x64 tile)", 12, new int[] {2, 64, 28, 28}, 64, 3, 3, d.withPadding(1), true));
-        c.add(make("3x3 256->256 (128x128 tile)", 13, new int[] {4, 256, 14, 14}, 256, 3, 3, d.withPadding(1), true));
-        c.add(make("1x1 pointwise float4", 14, new int[] {2, 128, 14, 14}, 160, 1, 1, d, true));
-        c.add(make("1x1 stride 2 downsample", 15, new int[] {2, 64, 28, 28}, 128, 1, 1, d.withStride(2), false));
-        c.add(make("depthwise 3x3", 16, new int[] {2, 96, 56, 56}, 96, 3, 3, d.withPadding(1).withGroups(96), true));
-        c.add(make("depthwise 3x3/2 reflect", 17, new int[] {1, 32, 33, 47}, 32, 3, 3,
-                d.withStride(2).withPadding(1).withGroups(32).withPaddingMode(PaddingMode.REFLECT), true));
+        c.add(make("resnet conv1 7x7/2", 11, small ? new int[] {1, 3, 32, 32} : new int[] {2, 3, 64, 64},
+                small ? 16 : 64, 7, 7, d.withStride(2).withPadding(3), false));
+        c.add(make("3x3 (64x64 tile)", 12, small ? new int[] {1, 16, 14, 14} : new int[] {2, 64, 28, 28},
+                small ? 32 : 64, 3, 3, d.withPadding(1), true));
+        c.add(make("3x3 (128x128 tile)", 13, small ? new int[] {2, 16, 16, 16} : new int[] {4, 256, 14, 14},
+                256, 3, 3, d.withPadding(1), true));
+        c.add(make("1x1 pointwise float4", 14, small ? new int[] {2, 32, 8, 8} : new int[] {2, 128, 14, 14},
+                small ? 40 : 160, 1, 1, d, true));
+        c.add(make("1x1 stride 2 downsample", 15, small ? new int[] {1, 16, 14, 14} : new int[] {2, 64, 28, 28},
+                small ? 32 : 128, 1, 1, d.withStride(2), false));
+        c.add(make("depthwise 3x3", 16, small ? new int[] {1, 16, 20, 20} : new int[] {2, 96, 56, 56},
+                small ? 16 : 96, 3, 3, d.withPadding(1).withGroups(small ? 16 : 96), true));
+        c.add(make("depthwise 3x3/2 reflect", 17, small ? new int[] {1, 8, 17, 23} : new int[] {1, 32, 33, 47},
+                small ? 8 : 32, 3, 3, d.withStride(2).withPadding(1).withGroups(small ? 8 : 32)
+                        .withPaddingMode(PaddingMode.REFLECT), true));
         c.add(make("depthwise x2 5x5 circular", 18, new int[] {1, 8, 20, 20}, 16, 5, 5,
                 d.withPadding(2).withGroups(8).withPaddingMode(PaddingMode.CIRCULAR), true));
-        c.add(make("same 4x4 dilated replicate", 19, new int[] {1, 12, 31, 29}, 20, 4, 4,
-                d.withPadding(Padding.SAME).withDilation(2).withPaddingMode(PaddingMode.REPLICATE), true));
-        c.add(make("grouped 3x3 g=4", 20, new int[] {2, 64, 17, 17}, 128, 3, 3, d.withPadding(1).withGroups(4), false));
-        c.add(make("depthwise 9x9 dilation 10 stride 3 (window too big for direct)", 21, new int[] {1, 4, 96, 96}, 4, 9, 9,
-                d.withStride(3).withDilation(10).withGroups(4), true));
+        c.add(make("same 4x4 dilated replicate", 19, small ? new int[] {1, 6, 15, 13} : new int[] {1, 12, 31, 29},
+                small ? 10 : 20, 4, 4, d.withPadding(Padding.SAME).withDilation(2).withPaddingMode(PaddingMode.REPLICATE), true));
+        c.add(make("grouped 3x3 g=4", 20, small ? new int[] {1, 16, 9, 9} : new int[] {2, 64, 17, 17},
+                small ? 32 : 128, 3, 3, d.withPadding(1).withGroups(4), false));
+        c.add(make("depthwise 9x9 dilation 10 stride 3 (window too big for direct)", 21,
+                small ? new int[] {1, 2, 90, 90} : new int[] {1, 4, 96, 96}, small ? 2 : 4, 9, 9,
+                d.withStride(3).withDilation(10).withGroups(small ? 2 : 4), true));
         c.add(make("1 output channel, many inputs", 22, new int[] {1, 300, 9, 9}, 1, 3, 3, d.withPadding(1), true));
         c.add(make("odd sizes 129 outputs", 23, new int[] {3, 5, 13, 11}, 129, 2, 3, d.withStride(1, 2), true));
         return c;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.Tensor;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream_flags;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,8 @@ class CudaLayerGpuTest {
     void deviceDescribesItself() {
         assertTrue(device.computeCapability() >= 75, device.describe());
         assertTrue(device.multiprocessorCount() > 0 && device.totalMemory() > 0, device.describe());
-        assertTrue(device.describe().startsWith("device " + device.ordinal() + ": "), device.describe());
+        String prefix = (device.isEmulated() ? "EMULATED " : "") + "device " + device.ordinal() + ": ";
+        assertTrue(device.describe().startsWith(prefix), device.describe());
         assertTrue(Cuda.driverVersion() >= 13000, "driver CUDA " + Cuda.versionString(Cuda.driverVersion()));
     }
 
@@ -124,5 +127,37 @@ class CudaLayerGpuTest {
             end.synchronize();
             assertTrue(end.millisSince(start) >= 0);
         }
+    }
+
+    /** The emulated driver never passes for a GPU: the driver's and cuda-ptx's availability lines say EMULATED. */
+    @Test
+    void theEmulatedDriverIsNamedAsAnEmulation() {
+        Assumptions.assumeTrue(device.isEmulated(), "a real GPU: " + device.describe());
+        assertTrue(Cuda.isEmulated());
+        assertTrue(Cuda.availability().reason().startsWith("EMULATED CUDA driver"), Cuda.availability().reason());
+        String ptx = new PtxBackend().availability().reason();
+        assertTrue(ptx.startsWith("EMULATED device 0: jconv emulated driver (CPU) - not a GPU"), ptx);
+    }
+
+    @Test
+    void streamsAreNonBlockingSoTheyNeverSerialiseOnTheLegacyStream() {
+        try (CudaStream s = device.createStream()) {
+            assertEquals(CUstream_flags.CU_STREAM_NON_BLOCKING, s.flags());
+        }
+    }
+
+    @Test
+    void copiesLargerThanOneStagingPieceArriveWhole() {
+        int n = DeviceBuffer.STAGING_PIECE_BYTES / 4 + 1000;  // two pieces each way
+        float[] data = new float[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = i * 0.5f + 1;
+        }
+        float[] back = new float[n];
+        try (DeviceBuffer b = device.allocate(4L * n)) {
+            b.copyFrom(data, 0, 0, n);
+            b.copyTo(0, back, 0, n);
+        }
+        assertArrayEquals(data, back);
     }
 }

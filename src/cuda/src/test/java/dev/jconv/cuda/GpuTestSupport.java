@@ -16,6 +16,12 @@ public final class GpuTestSupport {
     /** The same switch as {@link BackendAssumptions} (the test kit's backend-level helper) uses. */
     public static final String REQUIRE_GPU_ENV = BackendAssumptions.REQUIRE_GPU;
     public static final String GPU_TAG = "gpu";
+    /**
+     * Set by the GPU kit (benchmarks/gpu-kit/run.sh) to the reason when its preflight found the host's
+     * libcudnn.so.9 lacking functions jconv calls: cudnn tests then skip with it even under
+     * {@code JCONV_REQUIRE_GPU=1}, since calling such a function would end the JVM.
+     */
+    public static final String SKIP_CUDNN_ENV = "JCONV_SKIP_CUDNN";
 
     private GpuTestSupport() {}
 
@@ -36,8 +42,19 @@ public final class GpuTestSupport {
 
     /** Skips (or fails) unless {@code backend} is available here; returns it. */
     public static <B extends ConvBackend> B requireBackend(B backend) {
+        String cudnnSkipped = System.getenv(SKIP_CUDNN_ENV);
+        Assumptions.assumeFalse(backend.name().equals("cudnn") && cudnnSkipped != null,
+                () -> "cudnn skipped by the GPU kit's preflight: " + cudnnSkipped);
         require("backend " + backend.name(), backend.availability());
         return backend;
+    }
+
+    /**
+     * Whether CUDA here is jconv's emulated driver (a CPU stand-in, see {@link CudaDevice#EMULATED_NAME_PREFIX}):
+     * GPU tests then keep their shapes and repetitions small, and nothing they measure is a GPU result.
+     */
+    public static boolean emulated() {
+        return Cuda.isAvailable() && Cuda.isEmulated();
     }
 
     /** For tests of the no-GPU behaviour: skips when a GPU is present (there the behaviour cannot be seen). */

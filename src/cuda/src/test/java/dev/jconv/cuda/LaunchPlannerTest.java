@@ -186,4 +186,25 @@ class LaunchPlannerTest {
         assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(1, 1, 1, 32, 1, 1, 48 * 1024 + 4));
         assertEquals(256, new LaunchConfig(5, 1, 1, 32, 8, 1, 0).threadsPerBlock());
     }
+
+    @Test
+    void aChosenKernelIsPlannedWhateverTheRuleWouldPick() {
+        ConvGeometry small = ConvValidator.checkForward(new int[] {1, 16, 14, 14}, new int[] {32, 16, 3, 3}, null,
+                ConvParams.defaults().withPadding(1));
+        assertEquals("conv2d_igemm_64x64", LaunchPlanner.plan(small, 132).kernelName());
+        ConvLaunch big = LaunchPlanner.plan(small, LaunchPlanner.Kernel.GEMM_128X128);
+        assertEquals("conv2d_igemm_128x128", big.kernelName());
+        assertEquals(1, big.config().gridY());  // 32 rows in one 128-row tile
+        assertEquals("conv2d_direct", LaunchPlanner.plan(small, LaunchPlanner.Kernel.DIRECT).kernelName());
+    }
+
+    @Test
+    void aChosenKernelThatCannotRunTheShapeIsRefusedWithTheReason() {
+        ConvGeometry wideWindow = ConvValidator.checkForward(new int[] {1, 4, 96, 96}, new int[] {4, 1, 9, 9}, null,
+                ConvParams.defaults().withStride(3).withDilation(10).withGroups(4));
+        assertFalse(LaunchPlanner.canRun(wideWindow, LaunchPlanner.Kernel.DIRECT));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LaunchPlanner.plan(wideWindow, LaunchPlanner.Kernel.DIRECT));
+        assertTrue(e.getMessage().startsWith("conv2d_direct cannot run it: conv2d_direct's input window"), e.getMessage());
+    }
 }

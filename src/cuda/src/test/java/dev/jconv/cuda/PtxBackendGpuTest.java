@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.Functional;
+import dev.jconv.Shapes;
 import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
 import dev.jconv.cpu.ReferenceBackend;
+import dev.jconv.cuda.cudnn.CudnnBackend;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -142,17 +145,26 @@ class PtxBackendGpuTest {
     void wrongDeviceTensorShapesAreRejectedNamingTheSizes() {
         ConvCases.Case c = ConvCases.named().get(1);
         DeviceConvPlan plan = backend.plan(c.geometry());
-        try (DeviceTensor in = DeviceTensor.allocate(device, 2, 64, 28, 27);
+        int[] expected = c.geometry().inputShape();
+        int[] wrong = expected.clone();
+        wrong[3]--;
+        try (DeviceTensor in = DeviceTensor.allocate(device, wrong);
              DeviceTensor w = DeviceTensor.upload(device, c.weight());
              DeviceTensor out = DeviceTensor.allocate(device, c.geometry().outputShape())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan.forward(in, w, null, out));
-            assertEquals("expected input of size [2, 64, 28, 28], but got one of size [2, 64, 28, 27]", e.getMessage());
+            assertEquals("expected input of size " + Shapes.format(expected) + ", but got one of size "
+                    + Shapes.format(wrong), e.getMessage());
         }
     }
 
+    /**
+     * {@code auto} tries cudnn before cuda-ptx for a dense 3x3 ({@link Backends#autoOrder}): on a GPU
+     * host it picks cudnn where cuDNN loads and cuda-ptx where it does not; never a CPU backend.
+     */
     @Test
-    void autoPicksCudaPtxWhenAGpuIsPresent() {
+    void autoPicksAGpuBackendInItsOrderWhenAGpuIsPresent() {
         ConvCases.Case c = ConvCases.named().get(1);
-        assertEquals(PtxBackend.NAME, dev.jconv.backend.Backends.select("auto", c.geometry()).backend().name());
+        String expected = Backends.byName(CudnnBackend.NAME).availability().available() ? CudnnBackend.NAME : PtxBackend.NAME;
+        assertEquals(expected, Backends.select("auto", c.geometry()).backend().name());
     }
 }

@@ -10,8 +10,18 @@ import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
 import jcuda.jcudnn.cudnnHandle;
 
-/** The cuDNN calls that rank forward algorithms for a set of descriptors: the heuristic and the timed search. */
+/**
+ * The cuDNN calls that rank forward algorithms for a set of descriptors: the heuristic and the timed search.
+ *
+ * <p>JCudnn's natives (11.7 and 12.6.0) copy {@code algo}, {@code status}, {@code time}, {@code memory} and
+ * {@code determinism} back from {@code cudnnConvolutionFwdAlgoPerf_t} but not {@code mathType}: every
+ * candidate would read as {@code CUDNN_DEFAULT_MATH}, and strict fp32 would reject them all. So each
+ * perf struct's {@code mathType} is set to {@link #MATH_TYPE_NOT_RETURNED} before the query; where it
+ * is still that afterwards, the candidate ran with the math type the descriptor had during the query.
+ */
 final class AlgorithmSearch {
+    /** No cudnnMathType_t has this value: it marks a mathType field the natives did not write. */
+    static final int MATH_TYPE_NOT_RETURNED = -1;
     /** Below this, a workspace for the timed search is not worth having: search without one. */
     private static final long MIN_SEARCH_WORKSPACE = 1 << 20;
 
@@ -29,7 +39,7 @@ final class AlgorithmSearch {
         int[] returned = new int[1];
         Cudnn.check(JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, perfs.length, returned, perfs),
                 "cudnnGetConvolutionForwardAlgorithm_v7(" + s.describe() + ")");
-        return candidates(perfs, returned[0]);
+        return candidates(perfs, returned[0], d.mathType());
     }
 
     /**
@@ -60,7 +70,7 @@ final class AlgorithmSearch {
             Cudnn.check(JCudnn.cudnnFindConvolutionForwardAlgorithmEx(h, d.x, x.pointer(), d.w, w.pointer(), d.conv, d.y,
                     y.pointer(), perfs.length, returned, perfs, ws.pointer(), ws.byteSize()),
                     "cudnnFindConvolutionForwardAlgorithmEx(" + s.describe() + ", workspace " + DeviceMemory.bytes(ws.byteSize()) + ")");
-            return candidates(perfs, returned[0]);
+            return candidates(perfs, returned[0], d.mathType());
         } catch (RuntimeException e) {
             if (DeviceMemory.isOutOfMemory(e)) {
                 throw DeviceMemory.outOfMemory("cuDNN benchmark search for " + s.describe(),
@@ -91,19 +101,23 @@ final class AlgorithmSearch {
         return bytes[0];
     }
 
-    private static cudnnConvolutionFwdAlgoPerf[] perfArray(int n) {
+    /** Perf structs for a query, each {@code mathType} marked {@link #MATH_TYPE_NOT_RETURNED}. */
+    static cudnnConvolutionFwdAlgoPerf[] perfArray(int n) {
         cudnnConvolutionFwdAlgoPerf[] perfs = new cudnnConvolutionFwdAlgoPerf[n];
         for (int i = 0; i < n; i++) {
             perfs[i] = new cudnnConvolutionFwdAlgoPerf();
+            perfs[i].mathType = MATH_TYPE_NOT_RETURNED;
         }
         return perfs;
     }
 
-    private static List<Candidate> candidates(cudnnConvolutionFwdAlgoPerf[] perfs, int returned) {
+    /** The first {@code returned} perf structs as candidates; an unwritten math type is the descriptor's during the query. */
+    static List<Candidate> candidates(cudnnConvolutionFwdAlgoPerf[] perfs, int returned, int descriptorMathType) {
         List<Candidate> out = new ArrayList<>();
         for (int i = 0; i < Math.min(returned, perfs.length); i++) {
             cudnnConvolutionFwdAlgoPerf p = perfs[i];
-            out.add(new Candidate(p.algo, p.status, p.time, p.memory, p.determinism, p.mathType));
+            int math = p.mathType == MATH_TYPE_NOT_RETURNED ? descriptorMathType : p.mathType;
+            out.add(new Candidate(p.algo, p.status, p.time, p.memory, p.determinism, math));
         }
         return out;
     }

@@ -1,7 +1,9 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.backend.Availability;
+import dev.jconv.cuda.vendor.ElfSymbols;
 import dev.jconv.cuda.vendor.NativeLibraries;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import jcuda.jcudnn.JCudnn;
@@ -20,12 +22,25 @@ import jcuda.jcudnn.cudnnStatus;
  *
  * <p>Loading never throws and never prints: JCuda reports a missing {@code libcudnn.so.9} as an
  * {@link UnsatisfiedLinkError} with nested stack traces in its message, which is reduced to one line here.
+ * The JNI library binds each cuDNN function at its first call, and one the host's {@code libcudnn.so.9}
+ * lacks would end the JVM ("symbol lookup error"), so once loaded the library's exports are checked
+ * against {@link #FUNCTIONS} and any gap makes cuDNN unavailable, naming the functions.
  */
 public final class Cudnn {
     /** The library the bundled natives are linked against. */
     public static final String LIBRARY = "libcudnn.so.9";
     public static final int REQUIRED_MAJOR = 9;
     public static final int SUCCESS = cudnnStatus.CUDNN_STATUS_SUCCESS;
+    /** Every cuDNN function jconv calls (through JCudnn; a test keeps this list equal to the calls in the sources). */
+    public static final List<String> FUNCTIONS = List.of("cudnnAddTensor", "cudnnConvolutionBiasActivationForward",
+            "cudnnConvolutionForward", "cudnnCreate", "cudnnCreateActivationDescriptor", "cudnnCreateConvolutionDescriptor",
+            "cudnnCreateFilterDescriptor", "cudnnCreateTensorDescriptor", "cudnnDestroyActivationDescriptor",
+            "cudnnDestroyConvolutionDescriptor", "cudnnDestroyFilterDescriptor", "cudnnDestroyTensorDescriptor",
+            "cudnnFindConvolutionForwardAlgorithmEx", "cudnnGetConvolution2dForwardOutputDim",
+            "cudnnGetConvolutionForwardAlgorithmMaxCount", "cudnnGetConvolutionForwardAlgorithm_v7",
+            "cudnnGetConvolutionForwardWorkspaceSize", "cudnnGetErrorString", "cudnnGetVersion",
+            "cudnnSetActivationDescriptor", "cudnnSetConvolution2dDescriptor", "cudnnSetConvolutionGroupCount",
+            "cudnnSetConvolutionMathType", "cudnnSetFilter4dDescriptor", "cudnnSetStream", "cudnnSetTensor4dDescriptor");
 
     private Cudnn() {}
 
@@ -83,12 +98,21 @@ public final class Cudnn {
     }
 
     private static LibraryState load() {
-        long version;
         try {
-            version = JCudnn.cudnnGetVersion();
+            JCudnn.initialize();  // loads JCudnn's JNI library, and with it libcudnn.so.9, calling no cuDNN function
         } catch (LinkageError e) {
             return new LibraryState(explainLoadFailure(e, NativeLibraries.find("libcudnn.so")), 0);
         } catch (RuntimeException e) {
+            return new LibraryState("JCudnn failed to initialise: " + e.getMessage(), 0);
+        }
+        String lacking = missingFunctions(ElfSymbols.mapped(LIBRARY).orElse(null));
+        if (lacking != null) {
+            return new LibraryState(lacking, 0);
+        }
+        long version;
+        try {
+            version = JCudnn.cudnnGetVersion();
+        } catch (LinkageError | RuntimeException e) {
             return new LibraryState("JCudnn failed to initialise: " + e.getMessage(), 0);
         }
         if (version / 10000 != REQUIRED_MAJOR) {
@@ -96,6 +120,24 @@ public final class Cudnn {
                     + ".x, which JCudnn's natives 12.6.0 are built for", version);
         }
         return new LibraryState(null, version);
+    }
+
+    /**
+     * Why {@code library} cannot serve jconv (it lacks some of {@link #FUNCTIONS}), or null when it exports
+     * them all or cannot be inspected (then JNI's own binding is all there is). Checked before the first
+     * cuDNN call: JNI binds each function at its first call, and a missing one ends the JVM.
+     */
+    static String missingFunctions(Path library) {
+        if (library == null) {
+            return null;
+        }
+        try {
+            List<String> missing = ElfSymbols.missing(library, FUNCTIONS);
+            return missing.isEmpty() ? null : library + " lacks " + missing + ", which the cudnn backend calls;"
+                    + " calling one would end the JVM (symbol lookup error); cuDNN " + REQUIRED_MAJOR + ".x exports them all";
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ final class CudnnDescriptors implements AutoCloseable {
     final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
     private final CudnnConvShape shape;
     private boolean xMade, wMade, yMade, biasMade, identityMade, reluMade, convMade, closed;
+    private int mathType;
 
     CudnnDescriptors(CudnnConvShape s, int mathType) {
         this.shape = s;
@@ -75,6 +76,12 @@ final class CudnnDescriptors implements AutoCloseable {
 
     void setMathType(int mathType) {
         Cudnn.check(JCudnn.cudnnSetConvolutionMathType(conv, mathType), "cudnnSetConvolutionMathType(" + mathType + ")");
+        this.mathType = mathType;
+    }
+
+    /** The math type last set on the convolution descriptor. */
+    int mathType() {
+        return mathType;
     }
 
     /** cuDNN must agree with PyTorch's output size; a mismatch is a bug in the shape mapping, caught before any run. */

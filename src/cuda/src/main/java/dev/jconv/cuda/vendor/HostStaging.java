@@ -12,7 +12,9 @@ import jcuda.driver.CUdeviceptr;
  * {@code ConvPlan.forward} on host arrays for a plan that works on device pointers: borrows a stream,
  * uploads input, weight and bias in one pinned copy into the stream's scratch memory (laid out by
  * {@link ScratchLayout}), runs the plan's device work there, downloads the output and waits. Arrays
- * too large to stage (over 2 GiB together) are copied synchronously instead.
+ * too large to stage at once (over 2 GiB together) are copied piece by piece through the stream's
+ * pinned buffer instead ({@link DeviceBuffer#copyFrom(float[], int, long, int, CudaStream)}).
+ * The one host-array path of every CUDA backend (cuda-ptx, cudnn, cublas).
  */
 public final class HostStaging {
     private static final long MAX_STAGING_BYTES = Integer.MAX_VALUE;
@@ -71,15 +73,14 @@ public final class HostStaging {
                 stream.synchronize();
                 staging.get(at.output() / 4, output);
             } else {
-                scratch.copyFrom(input, 0, at.input(), input.length);
-                scratch.copyFrom(weight, 0, at.weight(), weight.length);
+                scratch.copyFrom(input, 0, at.input(), input.length, stream);
+                scratch.copyFrom(weight, 0, at.weight(), weight.length, stream);
                 if (bias != null) {
-                    scratch.copyFrom(bias, 0, at.bias(), bias.length);
+                    scratch.copyFrom(bias, 0, at.bias(), bias.length, stream);
                 }
                 work.run(scratch.pointer(at.input()), scratch.pointer(at.weight()), biasPointer,
                         scratch.pointer(at.output()), scratch.pointer(at.temp()), stream);
-                stream.synchronize();
-                scratch.copyTo(at.output(), output, 0, output.length);
+                scratch.copyTo(at.output(), output, 0, output.length, stream);
             }
         }
     }

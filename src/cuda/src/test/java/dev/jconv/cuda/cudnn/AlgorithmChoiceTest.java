@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import jcuda.driver.CUresult;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgo;
+import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
 import jcuda.jcudnn.cudnnDeterminism;
 import jcuda.jcudnn.cudnnMathType;
 import org.junit.jupiter.api.Test;
@@ -208,5 +209,35 @@ class AlgorithmChoiceTest {
                 candidate(PRECOMP, OK, 0, DET, FMA)), CudnnSettings.DEFAULTS, OK, rejected);
         assertEquals(1, usable.size());
         assertTrue(rejected.isEmpty());
+    }
+
+    /**
+     * JCudnn's natives leave {@code mathType} of the perf structs unwritten: the sentinel set before the
+     * query stays, and the candidate takes the descriptor's math type (FMA in strict fp32), so strict fp32
+     * keeps the fast algorithms instead of falling back to IMPLICIT_GEMM.
+     */
+    @Test
+    void aMathTypeTheNativesDidNotWriteIsTheDescriptorsAndPassesStrictFp32() {
+        cudnnConvolutionFwdAlgoPerf[] perfs = AlgorithmSearch.perfArray(3);
+        perfs[0].algo = WINOGRAD;  // as the natives fill them: algo, status, time, memory, determinism
+        perfs[0].status = OK;
+        perfs[0].determinism = DET;
+        perfs[1].algo = PRECOMP;
+        perfs[1].status = OK;
+        perfs[1].determinism = DET;
+        perfs[1].mathType = TENSOR_OP;  // natives that do copy it back are believed
+        List<Candidate> ranked = AlgorithmSearch.candidates(perfs, 2, FMA);
+        assertEquals(List.of(FMA, TENSOR_OP), ranked.stream().map(Candidate::mathType).toList());
+        List<String> rejected = new ArrayList<>();
+        List<Candidate> usable = AlgorithmChoice.usable(ranked, CudnnSettings.DEFAULTS, OK, rejected);
+        assertEquals(List.of(WINOGRAD), usable.stream().map(Candidate::algo).toList());
+        assertEquals(1, rejected.size(), rejected.toString());
+    }
+
+    @Test
+    void withoutTheSentinelEveryUnwrittenCandidateWouldReadAsDefaultMathAndBeRejected() {
+        cudnnConvolutionFwdAlgoPerf unmarked = new cudnnConvolutionFwdAlgoPerf();  // what the natives leave: 0
+        assertEquals(DEFAULT, unmarked.mathType);
+        assertEquals(FMA, AlgorithmSearch.candidates(AlgorithmSearch.perfArray(1), 1, FMA).get(0).mathType());
     }
 }

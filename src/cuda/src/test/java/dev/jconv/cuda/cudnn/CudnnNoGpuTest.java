@@ -16,6 +16,7 @@ import dev.jconv.backend.Backends;
 import dev.jconv.cpu.ReferenceBackend;
 import dev.jconv.testkit.OutputComparison;
 import dev.jconv.cuda.CudaUnavailableException;
+import dev.jconv.cuda.vendor.ElfSymbols;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -110,5 +111,13 @@ class CudnnNoGpuTest {
     void versionsAreCudnn9Encoded() {
         assertEquals("9.5.0", Cudnn.versionString(90500));
         assertEquals("9.10.2", Cudnn.versionString(91002));
+    }
+
+    /** A libcudnn.so.9 without the functions jconv calls makes cuDNN unavailable, naming them (here: libc stands in). */
+    @Test
+    void aCudnnLibraryLackingFunctionsIsUnavailableNamingThem() {
+        Path libc = ElfSymbols.mapped("libc.so").orElseThrow();
+        String why = Cudnn.missingFunctions(libc);
+        assertTrue(why.startsWith(libc + " lacks [cudnnAddTensor, ") && why.contains("symbol lookup error"), why);
     }
 }
