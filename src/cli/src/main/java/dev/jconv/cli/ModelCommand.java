@@ -69,6 +69,10 @@ final class ModelCommand implements Callable<Integer> {
         if (!Backends.AUTO.equals(backend)) {
             Backends.byName(backend);
         }
+        if (benchSeconds != null && (inputShape == null || benchSeconds <= 0)) {
+            throw new ParameterException(spec.commandLine(), "--bench takes a positive number of seconds and needs"
+                    + " --input-shape (it times the network on random input of that shape)");
+        }
         if (inputShape == null && (weights == null || input == null || output == null)) {
             throw new ParameterException(spec.commandLine(),
                     "give --weights, --input and --output to run the network, or --input-shape for its summary");
@@ -91,6 +95,9 @@ final class ModelCommand implements Callable<Integer> {
         if (inputShape != null) {
             int[] shape = parseShape(inputShape);
             printSummary(model, shape, out);
+            if (explain) {
+                explain(model, shape);
+            }
             if (benchSeconds != null) {
                 printBench(NetworkBench.measure(model, shape, Math.max(1.0, benchSeconds / 2), benchSeconds), out);
             }
@@ -99,9 +106,7 @@ final class ModelCommand implements Callable<Integer> {
         Tensor x = RunCommand.read("--input", input);
         int[] outShape = model.outputShape(x.shape());  // every layer's shape error before any work
         if (explain) {
-            PrintWriter err = spec.commandLine().getErr();
-            model.explain(x.shape()).forEach(line -> err.println("explain: " + line));
-            err.flush();
+            explain(model, x.shape());
         }
         Tensor y = model.forward(x);
         try {
@@ -111,6 +116,12 @@ final class ModelCommand implements Callable<Integer> {
         }
         out.println("wrote " + output + ": float32 " + Shapes.format(outShape));
         return 0;
+    }
+
+    private void explain(Sequential model, int[] shape) {
+        PrintWriter err = spec.commandLine().getErr();
+        model.explain(shape).forEach(line -> err.println("explain: " + line));
+        err.flush();
     }
 
     private static void printSummary(Sequential model, int[] shape, PrintWriter out) {

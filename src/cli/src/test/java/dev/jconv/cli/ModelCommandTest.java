@@ -55,6 +55,16 @@ class ModelCommandTest {
     }
 
     @Test
+    void explainWorksWithTheSummaryToo() {
+        Cli.Result r = Cli.run("model", "--spec", fixture("conv1d_net/spec.txt"), "--input-shape", "1,4,30", "--explain",
+                "--backend", "cpu-reference");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("explain: c1 + r1 -> [1, 8, 28]: Conv1d(4, 8, kernel_size=(3,), stride=(1,)): r1"
+                + " fused into the convolution's output pass; cpu-reference (requested by name): direct loops, double"
+                + " accumulation, then RELU as a separate pass over the output\n"), r.err());
+    }
+
+    @Test
     void inputShapePrintsTheSummary() {
         Cli.Result r = Cli.run("model", "--spec", fixture("simple_cnn/spec.txt"), "--input-shape", "1,3,28,28");
         assertEquals(0, r.exitCode(), r.err());
@@ -102,6 +112,8 @@ class ModelCommandTest {
 
         m = Cli.assertOneLineError(Cli.run("model", "--spec", spec.toString()), 2);
         assertTrue(m.contains("give --weights, --input and --output"), m);
+        m = Cli.assertOneLineError(Cli.run("model", "--spec", spec.toString(), "--bench", "1"), 2);
+        assertTrue(m.contains("--bench takes a positive number of seconds and needs --input-shape"), m);
 
         Path out = dir.resolve("y.npy");
         m = Cli.assertOneLineError(Cli.run("model", "--spec", fixture("simple_cnn/spec.txt"), "--weights",
