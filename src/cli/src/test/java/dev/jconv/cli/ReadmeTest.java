@@ -73,34 +73,42 @@ class ReadmeTest {
 
     @Test
     void apiExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        assertJavaExamplePrintsWhatTheReadmeShows("API example");
+        assertSectionRunsAsShown("API example", "Example");
     }
 
     /** The Networks section's SimpleCNN: built, loaded from PyTorch's state_dict, run, compared with PyTorch. */
     @Test
     void networksExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        assertJavaExamplePrintsWhatTheReadmeShows("Networks");
+        assertSectionRunsAsShown("Networks", "SimpleCnn");
     }
 
-    /** Compiles the section's one Java block (with -Werror), runs its main class, compares with its text block. */
-    private void assertJavaExamplePrintsWhatTheReadmeShows(String section) throws Exception {
+    /** The library section's code needs the engine alone: it is compiled against jconv's own classes only. */
+    @Test
+    void libraryExampleCompilesAgainstTheEngineAloneAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Use as a library", "LibraryExample");
+        List<Block> xml = blocks("Use as a library", "xml");
+        assertEquals(2, xml.size(), "the CPU dependency and the one more for GPU");
+        assertTrue(xml.get(0).text().contains("<artifactId>jconv</artifactId>"), xml.get(0).text());
+        assertTrue(xml.get(1).text().contains("<artifactId>jconv-cuda</artifactId>"), xml.get(1).text());
+    }
+
+    /** Compiles the section's one Java block against the engine's classes, runs it, compares with its text block. */
+    private void assertSectionRunsAsShown(String section, String className) throws Exception {
         List<Block> java = blocks(section, "java");
         assertEquals(1, java.size());
-        Matcher className = Pattern.compile("public class (\\w+)").matcher(java.get(0).text());
-        assertTrue(className.find(), "the example declares a public class");
-        Path src = dir.resolve(className.group(1) + ".java");
+        Path src = dir.resolve(className + ".java");
         Files.writeString(src, java.get(0).text());
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         String classes = Path.of(Conv2d.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-Xlint:all", "-Werror", "-cp", classes,
                 "-d", dir.toString(), src.toString());
-        assertEquals(0, rc, () -> "README's Java example does not compile:\n" + diagnostics);
+        assertEquals(0, rc, () -> "README's Java example in " + section + " does not compile:\n" + diagnostics);
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream original = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass(className.group(1)).getMethod("main", String[].class);
+            Method main = loader.loadClass(className).getMethod("main", String[].class);
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             main.invoke(null, (Object) new String[0]);
         } finally {

@@ -46,8 +46,7 @@ public final class NnValidator {
         if (d[0] <= 0 || d[1] <= 0) {
             throw bad("dilation should be greater than zero, but got dilationH: " + d[0] + " dilationW: " + d[1]);
         }
-        boolean validDims = channels != 0 && height != 0 && width != 0;
-        if (!validDims || (rank == 3 && input[0] == 0)) {
+        if (channels == 0 || height == 0 || width == 0) {  // only the batch may be empty
             throw bad("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:"
                     + Shapes.format(input));
         }
