@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ReLU fused into the {@code cpu} plans' output pass equals {@code relu(cpu-reference)} on fresh random inputs,
  * on every kernel path: packed and in-place GEMM weights, full tiles and ragged tails, partial channel blocks,
  * 1x1 direct input, strided copies, and both depthwise paths (per channel and channel-blocked), on one thread
- * and on the pool.
+ * and on the pool; and the plain-Java fallback plan.
  */
 class FusedReluTest {
 
@@ -63,10 +63,14 @@ class FusedReluTest {
                 assertTrue(negatives > ref.length / 10, "the case must have negative outputs for ReLU to clamp");
                 ConvPlan fused = backend.plan(g, PostOp.RELU);
                 assertTrue(fused.describe().contains("ReLU fused"), fused.describe());
-                float[] out = new float[ref.length];
-                Arrays.fill(out, Float.NaN);
-                fused.forward(in, w, b, out);
-                AgainstReference.assertClose(ref, out, Arrays.toString(input) + " " + fused.describe());
+                // the plain-Java fallback (JVMs without the Vector API) applies it before its stores too
+                ConvPlan plain = new PlainJavaPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU);
+                for (ConvPlan plan : new ConvPlan[] {fused, plain}) {
+                    float[] out = new float[ref.length];
+                    Arrays.fill(out, Float.NaN);
+                    plan.forward(in, w, b, out);
+                    AgainstReference.assertClose(ref, out, Arrays.toString(input) + " " + plan.describe());
+                }
             }
         }
     }
