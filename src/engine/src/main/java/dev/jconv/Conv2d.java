@@ -23,6 +23,9 @@ import java.util.SplittableRandom;
  *
  * <p>Output size per axis: {@code floor((in + 2 * padding - dilation * (k - 1) - 1) / stride) + 1}.
  *
+ * <p>Each forward pass goes through a {@link ConvolutionPlan} for its input shape and this layer's {@link Options}
+ * (plans are cached per shape, see there for memory and interrupts).
+ *
  * <p>A {@link Module}: it goes into a {@link dev.jconv.nn.Sequential} and loads from a {@code state_dict} as
  * {@code weight} and {@code bias}.
  *
@@ -39,7 +42,7 @@ public final class Conv2d implements Module {
     private final boolean hasBias;
     private volatile Tensor weight;
     private volatile Tensor bias;
-    private volatile String backend;
+    private volatile Options options;
 
     private Conv2d(Builder b) {
         ConvValidator.checkLayer(b.inChannels, b.outChannels, b.kernelH, b.kernelW, b.params);
@@ -49,7 +52,9 @@ public final class Conv2d implements Module {
         this.kernelW = b.kernelW;
         this.params = b.params;
         this.hasBias = b.bias;
-        this.backend = requireKnownBackend(b.backend);
+        Options o = b.options != null ? b.options : Options.defaults();
+        this.options = b.backend != null ? o.withBackend(requireKnownBackend(b.backend)) : o;
+        requireKnownBackend(options.backend());
         SplittableRandom rng = b.seed == null ? new SplittableRandom() : new SplittableRandom(b.seed);
         int fanIn = inChannels / params.groups() * kernelH * kernelW;
         float bound = (float) (1.0 / Math.sqrt(fanIn));
@@ -73,7 +78,7 @@ public final class Conv2d implements Module {
     /** Applies the layer to {@code (N, C, H, W)} or unbatched {@code (C, H, W)} input. */
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.conv2d(input, weight, bias, params, backend);
+        return Functional.conv2d(input, weight, bias, params, options);
     }
 
     /** {@code weight} and, with bias, {@code bias}: the live tensors, as {@code state_dict} names them. */
@@ -122,7 +127,7 @@ public final class Conv2d implements Module {
 
     /** Loads a weight (copied), e.g. trained values; its shape must be {@link #weightShape()}. */
     public void setWeight(Tensor w) {
-        requireShape("weight", weightShape(), w.shape());
+        ConvValidator.checkShape("weight", weightShape(), w.shape());
         this.weight = w.copy();
     }
 
@@ -131,14 +136,25 @@ public final class Conv2d implements Module {
         if (!hasBias) {
             throw new IllegalArgumentException("this layer was built with bias=False and has no bias to set");
         }
-        requireShape("bias", new int[] {outChannels}, b.shape());
+        ConvValidator.checkShape("bias", new int[] {outChannels}, b.shape());
         this.bias = b.copy();
     }
 
     /** Runs later forward passes on the named backend ({@code auto} by default). */
     @Override
     public void setBackend(String name) {
-        this.backend = requireKnownBackend(name);
+        this.options = options.withBackend(requireKnownBackend(name));
+    }
+
+    /** Runs later forward passes with {@code o} (its backend included). */
+    public void setOptions(Options o) {
+        requireKnownBackend(o.backend());
+        this.options = o;
+    }
+
+    /** The options forward passes run with ({@link Options#defaults()} unless set). */
+    public Options options() {
+        return options;
     }
 
     /** {@code auto} or a backend this build knows (available or not: that is checked at forward time). */
@@ -150,7 +166,7 @@ public final class Conv2d implements Module {
     }
 
     public String backend() {
-        return backend;
+        return options.backend();
     }
 
     public ConvParams params() {
@@ -193,13 +209,6 @@ public final class Conv2d implements Module {
         return s.append(')').toString();
     }
 
-    private static void requireShape(String what, int[] expected, int[] got) {
-        if (!Arrays.equals(expected, got)) {
-            throw new IllegalArgumentException("expected " + what + " of size " + Shapes.format(expected)
-                    + ", but got " + what + " of size " + Shapes.format(got));
-        }
-    }
-
     private static Tensor uniform(SplittableRandom rng, float bound, int... shape) {
         Tensor t = Tensor.zeros(shape);
         float[] d = t.data();
@@ -218,7 +227,8 @@ public final class Conv2d implements Module {
         private ConvParams params = ConvParams.defaults();
         private boolean bias = true;
         private Long seed;
-        private String backend = Backends.AUTO;
+        private String backend;
+        private Options options;
 
         private Builder(int inChannels, int outChannels, int kernelH, int kernelW) {
             this.inChannels = inChannels;
@@ -301,8 +311,15 @@ public final class Conv2d implements Module {
             return this;
         }
 
+        /** The backend by name, over the {@link #options} (default: theirs, {@code auto} unless set otherwise). */
         public Builder backend(String name) {
             backend = name;
+            return this;
+        }
+
+        /** Threads, device, cuDNN settings and backend in one value; default {@link Options#defaults()}. */
+        public Builder options(Options o) {
+            options = o;
             return this;
         }
 

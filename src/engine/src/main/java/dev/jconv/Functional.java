@@ -1,7 +1,5 @@
 package dev.jconv;
 
-import dev.jconv.backend.Backends;
-import dev.jconv.backend.ConvPlan;
 
 /**
  * The functional form, {@code torch.nn.functional.conv2d}:
@@ -11,6 +9,7 @@ import dev.jconv.backend.ConvPlan;
  * bias {@code (K)} or null. The output is {@code (N, K, Hout, Wout)} (unbatched in, unbatched out) with
  * {@code Hout = floor((H + padTop + padBottom - dilation * (kH - 1) - 1) / stride) + 1}, likewise Wout.
  * Bad arguments throw {@link IllegalArgumentException} with PyTorch's message before any work is done.
+ * Each call goes through a {@link ConvolutionPlan} (see there for threads, caching and interrupts).
  */
 public final class Functional {
     private Functional() {}
@@ -37,38 +36,51 @@ public final class Functional {
                 PaddingMode.ZEROS));
     }
 
+    /** Any {@link ConvParams}, with {@link Options#defaults()} (so {@code auto} unless the environment names a backend). */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params) {
-        return conv2d(input, weight, bias, params, Backends.AUTO);
+        return conv2d(input, weight, bias, params, Options.defaults());
     }
 
     /**
      * The general form: any {@link ConvParams} (padding modes included, which PyTorch offers only on the
-     * module) on a backend picked by name or {@code auto}.
+     * module) on a backend picked by name or {@code auto}, other options from {@link Options#defaults()}.
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, String backend) {
-        return conv2d(input, weight, bias, params, backend, PostOp.NONE);
+        return conv2d(input, weight, bias, params, Options.defaults().withBackend(backend));
+    }
+
+    /**
+     * Every choice explicit: plans (or finds the cached plan) for these shapes with {@code options}, runs it once
+     * into a new output. Code that runs the same shapes many times can hold the {@link ConvolutionPlan} instead.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, Options options) {
+        try (ConvolutionPlan plan = ConvolutionPlan.create(input.shape(), weight.shape(),
+                bias == null ? null : bias.shape(), params, options)) {
+            return plan.forward(input, weight, bias);
+        }
     }
 
     /** {@code relu(conv2d(...))} when {@code postOp} is {@link PostOp#RELU}, fused where the backend can. */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, String backend,
                                 PostOp postOp) {
-        ConvGeometry g = ConvValidator.checkForward(input.shape(), weight.shape(),
-                bias == null ? null : bias.shape(), params);
-        Tensor out = run(g, input, weight, bias, backend, postOp);
-        return input.dim() == 3 ? out.reshape(g.outChannels(), g.outHeight(), g.outWidth()) : out;
+        try (ConvolutionPlan plan = ConvolutionPlan.create(input.shape(), weight.shape(),
+                bias == null ? null : bias.shape(), params, Options.defaults().withBackend(backend), postOp)) {
+            return plan.forward(input, weight, bias);
+        }
     }
 
     /**
      * {@code torch.nn.functional.conv1d}: input {@code (N, C, L)} or unbatched {@code (C, L)}, weight
      * {@code (K, C / groups, k)}, bias {@code (K)} or null; output {@code (N, K, Lout)}. Computed as PyTorch does,
      * as a 2-D convolution of height 1, so it runs on every backend: {@code params} holds the 1-D stride, padding
-     * and dilation on its width axis (see {@link ConvParams#conv1d}).
+     * and dilation on its width axis (see {@link ConvParams#conv1d}). Checked with {@code conv1d}'s messages first.
      */
     public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, ConvParams params, String backend,
                                 PostOp postOp) {
         ConvGeometry g = ConvValidator.checkForward1d(input.shape(), weight.shape(),
                 bias == null ? null : bias.shape(), params);
-        Tensor out = run(g, input, weight, bias, backend, postOp);
+        Tensor out = conv2d(input.reshape(g.inputShape()), weight.reshape(g.weightShape()), bias, params, backend,
+                postOp);
         return input.dim() == 2 ? out.reshape(g.outChannels(), g.outWidth())
                 : out.reshape(g.batch(), g.outChannels(), g.outWidth());
     }
@@ -116,18 +128,10 @@ public final class Functional {
     }
 
     /** The plan that {@link #conv2d}/{@link #conv1d} would run for {@code g}, in words, for {@code --explain}. */
-    public static String describe(ConvGeometry g, String backend, PostOp postOp) {
-        Backends.Selection s = Backends.select(backend, g);
-        return s.backend().name() + " (" + s.reason() + "): " + s.backend().plan(g, postOp).describe();
-    }
-
-    /** Runs a checked geometry on the arrays as they are (the weight of a conv1d is its 2-D weight's data too). */
-    private static Tensor run(ConvGeometry g, Tensor input, Tensor weight, Tensor bias, String backend, PostOp postOp) {
-        Tensor out = Tensor.zeros(g.outputShape());
-        if (out.numel() > 0) {
-            ConvPlan plan = Backends.select(backend, g).backend().plan(g, postOp);
-            plan.forward(input.data(), weight.data(), bias == null ? null : bias.data(), out.data());
+    public static String describe(ConvGeometry g, boolean hasBias, ConvParams params, String backend, PostOp postOp) {
+        try (ConvolutionPlan plan = ConvolutionPlan.create(g.inputShape(), g.weightShape(),
+                hasBias ? new int[] {g.outChannels()} : null, params, Options.defaults().withBackend(backend), postOp)) {
+            return plan.backend() + " (" + plan.selectionReason() + "): " + plan.describe();
         }
-        return out;
     }
 }

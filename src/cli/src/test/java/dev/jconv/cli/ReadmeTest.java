@@ -76,6 +76,12 @@ class ReadmeTest {
         assertSectionRunsAsShown("API example", "Example");
     }
 
+    /** The plan section's code (plans, options, wrapped buffers) needs the engine alone, like the library section's. */
+    @Test
+    void planExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Plans, options, memory and interrupts", "PlanExample");
+    }
+
     /** The Networks section's SimpleCNN: built, loaded from PyTorch's state_dict, run, compared with PyTorch. */
     @Test
     void networksExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {

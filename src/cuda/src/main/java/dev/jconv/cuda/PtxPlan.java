@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.PostOp;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,7 +63,7 @@ final class PtxPlan implements DeviceConvPlan {
 
     /**
      * This plan with {@code postOp} in the kernels' epilogue (their {@code fuse_relu} flag): a view sharing the
-     * launch and tap table; closing it closes nothing (the backend's cache owns the plan).
+     * launch and tap table; closing it closes nothing (the backend's lease owns the plan).
      */
     DeviceConvPlan withPostOp(PostOp postOp) {
         if (postOp == PostOp.NONE) {
@@ -78,6 +79,11 @@ final class PtxPlan implements DeviceConvPlan {
             @Override
             public ConvGeometry geometry() {
                 return geometry;
+            }
+
+            @Override
+            public long retainedBytes() {
+                return plan.retainedBytes();
             }
 
             @Override
@@ -133,6 +139,7 @@ final class PtxPlan implements DeviceConvPlan {
 
     private void run(CUdeviceptr in, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr out, CudaStream stream,
                      boolean fuseRelu) {
+        ConvolutionInterruptedException.throwIfInterrupted();
         kernel.launch(launch.config(), stream,
                 launch.arguments(in, weight, bias, out, taps == null ? null : taps.pointer(), fuseRelu));
     }
@@ -141,6 +148,12 @@ final class PtxPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cuda-ptx plan for " + geometry + " is closed and cannot be used any more");
         }
+    }
+
+    /** The tap table (input, weight and output staging live in the stream's scratch, not the plan). */
+    @Override
+    public long retainedBytes() {
+        return taps == null ? 0 : taps.byteSize();
     }
 
     @Override

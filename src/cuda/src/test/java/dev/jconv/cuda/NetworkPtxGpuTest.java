@@ -7,6 +7,7 @@ import dev.jconv.ConvParams;
 import dev.jconv.PostOp;
 import dev.jconv.Tensor;
 import dev.jconv.backend.ConvPlan;
+import dev.jconv.backend.PlanLease;
 import dev.jconv.io.Npy;
 import dev.jconv.nn.ModelSpec;
 import dev.jconv.nn.Sequential;
@@ -57,11 +58,16 @@ class NetworkPtxGpuTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void fusedReluEqualsReluOfTheReference(ConvCases.Case c) {
+        try (PlanLease lease = backend.lease(c.geometry(), PostOp.RELU)) {
+            checkFusedRelu(c, lease.plan());
+        }
+    }
+
+    private static void checkFusedRelu(ConvCases.Case c, ConvPlan plan) {
         float[] ref = c.reference();
         for (int i = 0; i < ref.length; i++) {
             ref[i] = Math.max(ref[i], 0f);
         }
-        ConvPlan plan = backend.plan(c.geometry(), PostOp.RELU);
         assertTrue(plan.describe().endsWith("ReLU fused into the kernel's epilogue"), plan.describe());
         ConvCases.assertClose(c + " host", ref, ConvCases.run(plan, c));
         try (DeviceTensor x = DeviceTensor.upload(device, c.input());

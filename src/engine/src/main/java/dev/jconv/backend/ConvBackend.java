@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.PostOp;
 
 /**
@@ -21,16 +22,32 @@ public interface ConvBackend {
         return true;
     }
 
-    /** The prepared plan for this geometry, made once and cached. */
+    /** The prepared plan for this geometry, made once and cached (see {@link PlanCache#get} for how long it lives). */
     ConvPlan plan(ConvGeometry geometry);
 
     /**
-     * The plan for this geometry followed by {@code postOp}. Backends that fuse the post-op into the pass that
-     * writes the output override this (and cache per geometry and post-op); the default runs it as a separate
-     * pass over the output after {@link #plan(ConvGeometry)}'s plan.
+     * The plan for this geometry, held until the lease is closed (a cached plan is not closed while leased).
+     * Backends without a cache make a plan for the caller alone.
      */
-    default ConvPlan plan(ConvGeometry geometry, PostOp postOp) {
-        ConvPlan plan = plan(geometry);
-        return postOp == PostOp.NONE ? plan : new SeparatePostOpPlan(plan, postOp);
+    default PlanLease lease(ConvGeometry geometry) {
+        return PlanLease.owning(plan(geometry));
+    }
+
+    /**
+     * {@link #lease(ConvGeometry)}'s plan followed by {@code postOp}. Backends that fuse the post-op into the pass
+     * that writes the output override this (and cache plans per geometry and post-op); the default runs it as a
+     * separate pass over the output.
+     */
+    default PlanLease lease(ConvGeometry geometry, PostOp postOp) {
+        PlanLease lease = lease(geometry);
+        return postOp == PostOp.NONE ? lease : PlanLease.viewing(lease, plan -> new SeparatePostOpPlan(plan, postOp));
+    }
+
+    /**
+     * This backend as {@code options} configure it (threads, device, math settings): this instance when they
+     * change nothing it uses, else a shared instance for those settings.
+     */
+    default ConvBackend configured(Options options) {
+        return this;
     }
 }

@@ -6,7 +6,7 @@ import dev.jconv.PostOp;
 /**
  * A backend's plan followed by its post-op as a separate pass over the output: what {@link ConvBackend#plan(
  * ConvGeometry, PostOp)} gives on backends that do not fuse post-ops (the reference among them, which stays the
- * obvious definition). The wrapped plan belongs to the backend's cache, so closing this view closes nothing.
+ * obvious definition). The wrapped plan belongs to the backend's lease, so closing this view closes nothing.
  */
 record SeparatePostOpPlan(ConvPlan plan, PostOp postOp) implements ConvPlan {
 
@@ -19,6 +19,12 @@ record SeparatePostOpPlan(ConvPlan plan, PostOp postOp) implements ConvPlan {
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
         plan.forward(input, weight, bias, output);
         postOp.applyInPlace(output, 0, output.length);
+    }
+
+    /** What the wrapped plan retains (it is the one the backend's cache accounts). */
+    @Override
+    public long retainedBytes() {
+        return plan.retainedBytes();
     }
 
     @Override

@@ -478,6 +478,16 @@ final class DepthwisePlan implements ConvPlan {
         return postOp == PostOp.RELU ? ", ReLU fused per task on the planes it just wrote" : "";
     }
 
+    /**
+     * The index tables only: the per-thread planes are shared by every depthwise plan (one per thread, as large as
+     * the largest plane it ran), not kept by this plan.
+     */
+    @Override
+    public long retainedBytes() {
+        return layout.tableBytes() + (long) Integer.BYTES * (rowSource.length + colSource.length
+                + fullBlockOffsets.length + lastBlockOffsets.length);
+    }
+
     @Override
     public void close() {
         closed = true;

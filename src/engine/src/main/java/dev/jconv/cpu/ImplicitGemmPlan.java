@@ -55,8 +55,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final FlatLayout layout;
     private final VectorStores stores;
     private final WorkerPool pool;
-    private final ScratchPool buffers = new ScratchPool();
-    private final ScratchPool packs = new ScratchPool();
+    /** Layout copies and packed weights, at most one idle per thread once a burst of concurrent calls ends. */
+    private final ScratchPool buffers;
+    private final ScratchPool packs;
     private final boolean packWeights;
     private final int packedLength;
     private final int packChunk;
@@ -89,6 +90,8 @@ final class ImplicitGemmPlan implements ConvPlan {
         this.postOp = postOp;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
+        this.buffers = new ScratchPool(pool.threads());
+        this.packs = new ScratchPool(pool.threads());
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
@@ -137,6 +140,20 @@ final class ImplicitGemmPlan implements ConvPlan {
         CpuPlans.checkLengths(g, input, weight, bias, output);
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
+        try {
+            run(input, weight, bias, output, src, packed);
+        } finally {
+            // also when interrupted or failed: the next call reuses them
+            if (!layout.direct) {
+                buffers.give(src);
+            }
+            if (packWeights) {
+                packs.give(packed);
+            }
+        }
+    }
+
+    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed) {
         if (packWeights) {
             int blocks = g.groups() * blocksPerGroup;
             pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
@@ -158,12 +175,6 @@ final class ImplicitGemmPlan implements ConvPlan {
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
             pool.forEach(tasks, task -> runTask(task, first, input, src, weight, packed, bias, output));
-        }
-        if (!layout.direct) {
-            buffers.give(src);
-        }
-        if (packWeights) {
-            packs.give(packed);
         }
     }
 
@@ -232,6 +243,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int tile = firstTile; tile < lastTile; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
             for (int block = firstBlock; block < lastBlock; block++) {
                 multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
             }
@@ -242,6 +256,9 @@ final class ImplicitGemmPlan implements ConvPlan {
     private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
                             int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int block = firstBlock; block < lastBlock; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
             for (int tile = firstTile; tile < lastTile; tile++) {
                 multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
             }
@@ -341,6 +358,12 @@ final class ImplicitGemmPlan implements ConvPlan {
         return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, weights %s, %d thread%s",
                 GemmKernel.ROWS, packWeights ? "packed per call" : "read in place", pool.threads(),
                 pool.threads() == 1 ? "" : "s") + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
+    }
+
+    /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */
+    @Override
+    public long retainedBytes() {
+        return buffers.idleBytes() + packs.idleBytes() + layout.tableBytes() + stores.tableBytes();
     }
 
     @Override

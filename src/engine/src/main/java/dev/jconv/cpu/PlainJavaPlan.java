@@ -53,7 +53,7 @@ final class PlainJavaPlan implements ConvPlan {
     private final int tasksPerImage;
     /** Per task: {@link #CHANNELS_PER_BLOCK} accumulator runs and one gathered run, reused across calls. */
     private final ConcurrentLinkedQueue<float[][]> workspaces = new ConcurrentLinkedQueue<>();
-    private final ScratchPool paddedInputs = new ScratchPool();
+    private final ScratchPool paddedInputs;
 
     private final PostOp postOp;
 
@@ -63,9 +63,10 @@ final class PlainJavaPlan implements ConvPlan {
 
     /** {@code postOp} is applied to each run of accumulators just before {@link #store} copies it out. */
     PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this.postOp = postOp;
         this.g = g;
         this.pool = pool;
-        this.postOp = postOp;
+        this.paddedInputs = new ScratchPool(pool.threads());
         paddedH = g.inHeight() + g.padTop() + g.padBottom();
         paddedW = g.inWidth() + g.padLeft() + g.padRight();
         plane = paddedH * paddedW;
@@ -218,6 +219,12 @@ final class PlainJavaPlan implements ConvPlan {
             }
             f = rowEnd;
         }
+    }
+
+    /** The idle padded input copies and task workspaces. */
+    @Override
+    public long retainedBytes() {
+        return paddedInputs.idleBytes() + (long) workspaces.size() * (CHANNELS_PER_BLOCK + 1) * RUN * Float.BYTES;
     }
 
     @Override

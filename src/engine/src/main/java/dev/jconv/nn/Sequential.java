@@ -2,6 +2,7 @@ package dev.jconv.nn;
 
 import dev.jconv.Conv2d;
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
 import dev.jconv.Functional;
 import dev.jconv.PostOp;
@@ -366,7 +367,8 @@ public final class Sequential implements Module {
             String fused = (foldedNorm == null ? "" : foldedNorm + " folded into the weights and bias at load"
                     + " (fuse_conv_bn_weights); ") + (postOp == PostOp.NONE ? "" : names.get(names.size() - 1)
                     + " fused into the convolution's output pass; ");
-            return conv + ": " + fused + Functional.describe(g, backend, postOp);
+            ConvParams params = conv instanceof Conv2d c2 ? c2.params() : ((Conv1d) conv).params();
+            return conv + ": " + fused + Functional.describe(g, b != null, params, backend, postOp);
         }
     }
 }

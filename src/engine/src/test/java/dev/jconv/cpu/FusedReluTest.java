@@ -12,6 +12,7 @@ import dev.jconv.PaddingMode;
 import dev.jconv.PostOp;
 import dev.jconv.Tensor;
 import dev.jconv.backend.ConvPlan;
+import dev.jconv.backend.PlanLease;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,8 @@ class FusedReluTest {
                     ref[i] = Math.max(ref[i], 0f);
                 }
                 assertTrue(negatives > ref.length / 10, "the case must have negative outputs for ReLU to clamp");
-                ConvPlan fused = backend.plan(g, PostOp.RELU);
+                PlanLease lease = backend.lease(g, PostOp.RELU);
+                ConvPlan fused = lease.plan();
                 assertTrue(fused.describe().contains("ReLU fused"), fused.describe());
                 // the plain-Java fallback (JVMs without the Vector API) applies it before its stores too
                 ConvPlan plain = new PlainJavaPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU);
@@ -71,6 +73,7 @@ class FusedReluTest {
                     plan.forward(in, w, b, out);
                     AgainstReference.assertClose(ref, out, Arrays.toString(input) + " " + plan.describe());
                 }
+                lease.close();
             }
         }
     }
@@ -80,9 +83,12 @@ class FusedReluTest {
         CpuBackend cpu = new CpuBackend(1);
         ConvGeometry g = dev.jconv.ConvValidator.checkForward(new int[] {1, 2, 5, 5}, new int[] {3, 2, 3, 3}, null,
                 ConvParams.defaults());
-        assertSame(cpu.plan(g, PostOp.RELU), cpu.plan(g, PostOp.RELU));
-        assertSame(cpu.plan(g), cpu.plan(g, PostOp.NONE));
-        assertNotSame(cpu.plan(g), cpu.plan(g, PostOp.RELU));
+        try (PlanLease relu = cpu.lease(g, PostOp.RELU); PlanLease relu2 = cpu.lease(g, PostOp.RELU);
+             PlanLease none = cpu.lease(g, PostOp.NONE); PlanLease plain = cpu.lease(g)) {
+            assertSame(relu.plan(), relu2.plan());
+            assertSame(plain.plan(), none.plan());
+            assertNotSame(plain.plan(), relu.plan());
+        }
     }
 
     /** torch.relu(NaN) is NaN: the fused ReLU must not turn a NaN into 0 (fmaxf-style max would). */
@@ -96,7 +102,9 @@ class FusedReluTest {
             in[5] = Float.NaN;
             float[] w = Tensor.uniform(2, 0.5f, 1f, weight).data();
             float[] out = new float[g.outChannels() * 16];
-            cpu.plan(g, PostOp.RELU).forward(in, w, null, out);
+            try (PlanLease lease = cpu.lease(g, PostOp.RELU)) {
+                lease.plan().forward(in, w, null, out);
+            }
             assertTrue(Float.isNaN(out[5]), "NaN input at a 1x1 or in the window stays NaN: " + out[5]);
             long nan = 0;
             for (float v : out) {

@@ -1,6 +1,7 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.PostOp;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
@@ -134,7 +135,7 @@ final class CudnnPlan implements DeviceConvPlan {
 
     /**
      * This plan with {@code postOp} applied by cuDNN as it writes the output: a view sharing the descriptors,
-     * algorithm and workspace (closing it closes nothing; the backend's cache owns the plan).
+     * algorithm and workspace (closing it closes nothing; the backend's lease owns the plan).
      */
     DeviceConvPlan withPostOp(PostOp postOp) {
         if (postOp == PostOp.NONE) {
@@ -150,6 +151,11 @@ final class CudnnPlan implements DeviceConvPlan {
             @Override
             public ConvGeometry geometry() {
                 return geometry;
+            }
+
+            @Override
+            public long retainedBytes() {
+                return plan.retainedBytes();
             }
 
             @Override
@@ -183,10 +189,12 @@ final class CudnnPlan implements DeviceConvPlan {
     /** Queues the pad pass (if any), the convolution, the bias and the post-op on {@code stream}. */
     private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
                      CudaStream stream, PostOp postOp) {
+        ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
         CUdeviceptr x = input;
         if (padPass != null) {
             padPass.launch(padKernel, input, temp, stream);
             x = temp;
+            ConvolutionInterruptedException.throwIfInterrupted(); // between launches
         }
         CudnnDescriptors d = descriptors;
         int algo = algorithm.algo();
@@ -222,6 +230,12 @@ final class CudnnPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cudnn plan for " + geometry + " is closed and cannot be used any more");
         }
+    }
+
+    /** The workspace buffers (one per stream that has used this plan). */
+    @Override
+    public long retainedBytes() {
+        return workspace.bytes() * workspace.bufferCount();
     }
 
     @Override
