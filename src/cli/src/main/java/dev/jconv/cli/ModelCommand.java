@@ -4,6 +4,7 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.bench.NetworkBench;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.io.Npy;
 import dev.jconv.io.NpyFormatException;
 import dev.jconv.io.StateDictFormatException;
@@ -78,7 +79,7 @@ final class ModelCommand implements Callable<Integer> {
                     "give --weights, --input and --output to run the network, or --input-shape for its summary");
         }
         if (inputShape == null) {
-            RunCommand.checkOutputPath(output);
+            AtomicWrite.checkWritable("--output", output);
         }
         Sequential model = ModelSpec.read(readable("--spec", specFile));
         model.setBackend(backend);
@@ -103,7 +104,7 @@ final class ModelCommand implements Callable<Integer> {
             }
             return 0;
         }
-        Tensor x = RunCommand.read("--input", input);
+        Tensor x = RunCommand.readFile("--input", input);
         int[] outShape = model.outputShape(x.shape());  // every layer's shape error before any work
         if (explain) {
             explain(model, x.shape());

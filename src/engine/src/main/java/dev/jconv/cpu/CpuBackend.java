@@ -18,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
- *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout}.</li>
+ *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
+ *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
+ *       {@link GatherPlan} (its memory does not grow with the stride).</li>
  * </ul>
  * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
  * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
@@ -26,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
- * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
+ * else every available processor (capped at {@value Options#MAX_THREADS}); or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
@@ -63,7 +65,7 @@ public final class CpuBackend implements ConvBackend {
         this(defaultThreads());
     }
 
-    /** A backend computing on {@code threads} threads (at least 1). */
+    /** A backend computing on {@code threads} threads, 1 to {@value Options#MAX_THREADS}. */
     public CpuBackend(int threads) {
         this(threads, PARALLEL_FLOPS);
     }
@@ -75,9 +77,7 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
-        }
+        Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
@@ -123,17 +123,27 @@ public final class CpuBackend implements ConvBackend {
     }
 
     /**
-     * Everything the reference runs, except inputs whose padded, phase-split copy would not fit one Java array
-     * ({@code auto} then falls back to {@code cpu-reference}, which needs no copy).
+     * Everything the reference runs, except inputs whose padded, phase-split copy (or, for {@link GatherPlan}, the
+     * gathered matrix) would not fit one Java array ({@code auto} then falls back to {@code cpu-reference}, which
+     * needs no copy).
      */
     @Override
     public boolean supports(ConvGeometry g) {
         return copyLength(g) <= MAX_ARRAY;
     }
 
-    /** Floats of the input copy the plan makes: the vector kernels' layout, or the plain loops' padded input. */
+    /** Floats of the input copy the plan makes: the gathered matrix, or the layout {@link #layoutCopyLength}. */
     private static long copyLength(ConvGeometry g) {
+        return gathers(g) ? GatherPlan.matrixLength(g) : layoutCopyLength(g);
+    }
+
+    /** The vector kernels' stride-phase layout, or the plain loops' padded input. */
+    private static long layoutCopyLength(ConvGeometry g) {
         return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
+    }
+
+    private static boolean gathers(ConvGeometry g) {
+        return GatherPlan.isNeededFor(g, layoutCopyLength(g));
     }
 
     @Override
@@ -181,6 +191,9 @@ public final class CpuBackend implements ConvBackend {
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        if (gathers(g)) {
+            return new GatherPlan(g, pool, packMinColumns, postOp);
+        }
         if (!VectorModule.present()) {
             return new PlainJavaPlan(g, pool, postOp);
         }

@@ -41,7 +41,9 @@ class FusedReluTest {
                 Arguments.of(new int[] {1, 32, 6, 6}, new int[] {32, 1, 3, 3}, ConvParams.defaults().withGroups(32)
                         .withStride(2).withPadding(1)),
                 Arguments.of(new int[] {1, 4, 19, 23}, new int[] {8, 1, 5, 5}, ConvParams.defaults().withGroups(4)
-                        .withPadding(Padding.SAME).withDilation(2)));
+                        .withPadding(Padding.SAME).withDilation(2)),
+                // 65x65 stride phases, beyond the stride-phase layout: the gathered im2col plan
+                Arguments.of(new int[] {1, 2, 600, 600}, new int[] {4, 2, 3, 3}, ConvParams.defaults().withStride(65)));
     }
 
     @ParameterizedTest
@@ -65,6 +67,7 @@ class FusedReluTest {
                 PlanLease lease = backend.lease(g, PostOp.RELU);
                 ConvPlan fused = lease.plan();
                 assertTrue(fused.describe().contains("ReLU fused"), fused.describe());
+                assertTrue(params.strideH() < 65 || fused.describe().startsWith("gathered im2col"), fused.describe());
                 // the plain-Java fallback (JVMs without the Vector API) applies it before its stores too
                 ConvPlan plain = new PlainJavaPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU);
                 for (ConvPlan plan : new ConvPlan[] {fused, plain}) {
