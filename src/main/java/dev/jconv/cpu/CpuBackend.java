@@ -13,7 +13,8 @@ import dev.jconv.backend.PlanCache;
  * <ul>
  *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
- *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout}.</li>
+ *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
+ *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
  * </ul>
  * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
  * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
@@ -33,6 +34,7 @@ public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
+    static final String WINOGRAD_PROPERTY = "jconv.cpu.winograd";
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -47,6 +49,7 @@ public final class CpuBackend implements ConvBackend {
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
+    private final Winograd winograd;
     private final PlanCache plans = new PlanCache(this::newPlan);
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
@@ -66,12 +69,46 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
+        this(threads, parallelFlops, packMinColumns, Winograd.fromProperty());
+    }
+
+    /** Tests also force Winograd on every shape it can run, or off. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
+        this.winograd = winograd;
+    }
+
+    /**
+     * When 3x3 stride-1 layers run by Winograd ({@link WinogradPlan}): where it measured faster ({@code auto}, the
+     * default), on every shape it can run, or never; the {@value #WINOGRAD_PROPERTY} system property sets it
+     * (for A/B measurements).
+     */
+    enum Winograd {
+        AUTO, ALWAYS, NEVER;
+
+        static Winograd fromProperty() {
+            String value = System.getProperty(WINOGRAD_PROPERTY, "auto");
+            for (Winograd w : values()) {
+                if (w.name().equalsIgnoreCase(value.trim())) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("system property " + WINOGRAD_PROPERTY
+                    + " must be auto, always or never, got '" + value + "'");
+        }
+
+        boolean runs(ConvGeometry g) {
+            return switch (this) {
+                case AUTO -> WinogradPlan.suits(g);
+                case ALWAYS -> WinogradPlan.eligible(g);
+                case NEVER -> false;
+            };
+        }
     }
 
     /**
@@ -148,6 +185,9 @@ public final class CpuBackend implements ConvBackend {
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
-        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
+        if (g.isDepthwise()) {
+            return new DepthwisePlan(g, pool);
+        }
+        return winograd.runs(g) ? new WinogradPlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }
 }

@@ -63,6 +63,23 @@ final class VectorStores {
         first[vectors] = i;
     }
 
+    /** Rows of {@code vectors} whole vectors each, vector {@code q} at {@code q * LANES}: every store plain. */
+    private VectorStores(int vectors) {
+        whole = new int[vectors];
+        for (int q = 0; q < vectors; q++) {
+            whole[q] = q * GemmKernel.LANES;
+        }
+        first = new int[vectors + 1];
+        runDest = new int[0];
+        runLane = new int[0];
+        runLength = new int[0];
+    }
+
+    /** Stores for plain rows of {@code vectors} vectors (a GEMM writing a matrix, not an NCHW output). */
+    static VectorStores contiguous(int vectors) {
+        return new VectorStores(vectors);
+    }
+
     /** Whether some vector is one plain store ({@link KernelPath#WHOLE_STORE}). */
     boolean anyWhole() {
         for (int d : whole) {

@@ -45,7 +45,11 @@ class CpuBackendTest {
                 Arguments.of(layer(2, 24, 30, 33, 20, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 16, 17, 45, 13, 5, 1, 2, 1, 1, true, PaddingMode.CIRCULAR)),
                 Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
-                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)));
+                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)),
+                // Winograd summing over many channels (its rounding grows with the sum), ragged tiles, groups
+                Arguments.of(layer(2, 512, 14, 14, 40, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS)),
+                Arguments.of(layer(1, 96, 45, 71, 50, 3, 1, 1, 1, 1, true, PaddingMode.REPLICATE)),
+                Arguments.of(layer(2, 64, 30, 30, 64, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS)));
     }
 
     @ParameterizedTest
@@ -56,7 +60,7 @@ class CpuBackendTest {
 
     @Test
     void weightsArePackedOnlyWhereTheyAreReusedEnough() {
-        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
                 .contains("weights packed per call"));
         assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .contains("weights read in place"));
@@ -154,7 +158,13 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("pointwise 1x1 as a plain GEMM"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("implicit GEMM on a copy of the input padded (zeros)"));
+                .startsWith("Winograd F(4x4,3x3) on the input padded (zeros): 14 x 14 tiles per image"));
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM on a copy of the input padded (zeros)"), "dilated: no Winograd");
+        assertTrue(describe(layer(1, 8, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM"), "too few input channels for Winograd to pay");
+        assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM"), "too few tiles for Winograd to fill the kernel");
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
                 .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))
