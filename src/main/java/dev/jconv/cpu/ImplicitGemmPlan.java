@@ -254,7 +254,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < fullTiles) {
-            GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
+            GemmKernel.fullTilePacked(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
             return;
         }
         for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
@@ -275,7 +275,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < fullTiles) {
-            GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
+            GemmKernel.fullTile(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
                     planeStride, j0, sink);
             return;
         }
@@ -332,8 +332,8 @@ final class ImplicitGemmPlan implements ConvPlan {
                     + "columns discarded)", input, sizes, layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
         }
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
-        return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, weights %s, %d thread%s",
-                GemmKernel.ROWS, packWeights ? "packed per call" : "read in place", pool.threads(),
+        return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %d thread%s",
+                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", pool.threads(),
                 pool.threads() == 1 ? "" : "s");
     }
 

@@ -188,7 +188,7 @@ final class WinogradPlan implements ConvPlan {
                 int plane0 = (xi * g.outChannels() + group * kpg + block * GemmKernel.ROWS) * rowStride;
                 int wp0 = ((xi * g.groups() + group) * blocksPerGroup + block) * cpg * GemmKernel.ROWS;
                 if (tile < fullTiles) {
-                    GemmKernel.tile8x3Packed(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j0,
+                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j0,
                             sink);
                 } else {
                     // The columns past the pass's tiles are slack: whole vectors, their results never read.
@@ -245,11 +245,11 @@ final class WinogradPlan implements ConvPlan {
     public String describe() {
         boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
         return String.format(Locale.ROOT, "Winograd F(4x4,3x3) on %s: %d x %d tiles per image, 36 GEMMs of %d x %d x %d"
-                        + " per group and pass of %d image%s, register tiles of %d channels x 3 vectors, weights "
+                        + " per group and pass of %d image%s, register tiles of %s, weights "
                         + "transformed once per weight version, %d thread%s",
                 padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
                 kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
-                GemmKernel.ROWS, pool.threads(), pool.threads() == 1 ? "" : "s");
+                GemmKernel.tileShape(), pool.threads(), pool.threads() == 1 ? "" : "s");
     }
 
     @Override
