@@ -25,10 +25,6 @@ import dev.jconv.backend.PlanCache;
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
- *
- * <p>The first plan per thread count starts {@link KernelWarmup} in the background, so that the JIT compiles
- * every kernel path once with a complete profile and a process running many shapes in turn gets the same speed
- * on each as on a shape run alone.
  */
 public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
@@ -172,8 +168,6 @@ public final class CpuBackend implements ConvBackend {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
-        // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
-        KernelWarmup.startOnce(threads);
         return plans.get(geometry);
     }
 

@@ -2,9 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.backend.ConvPlan;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -402,37 +400,6 @@ final class DepthwisePlan implements ConvPlan {
             v.intoArray(spill, 0);
             System.arraycopy(spill, 0, out, dst, lanes);
         }
-    }
-
-    /** The kernel branches a forward pass of this plan takes. */
-    Set<KernelPath> paths() {
-        Set<KernelPath> paths = EnumSet.noneOf(KernelPath.class);
-        if (channelBlocked) {
-            if (g.inChannels() >= LANES) {
-                paths.add(KernelPath.DEPTHWISE_CHANNEL_BLOCK);
-            }
-            if (g.inChannels() % LANES != 0) {
-                paths.add(KernelPath.DEPTHWISE_PARTIAL_CHANNEL_BLOCK);
-            }
-            return paths;
-        }
-        if (layout.deinterleaves()) {
-            paths.add(KernelPath.DEINTERLEAVED_COPY);
-        }
-        int outH = g.outHeight();
-        if (threeByThreeRows && outH >= 4) {
-            paths.add(KernelPath.DEPTHWISE_FOUR_ROWS);
-        }
-        if (!threeByThreeRows || outH % 4 != 0) {
-            paths.add(threeByThree ? KernelPath.DEPTHWISE_ONE_ROW_3X3 : KernelPath.DEPTHWISE_ONE_ROW);
-        }
-        if (g.outWidth() >= LANES) {
-            paths.add(KernelPath.DEPTHWISE_FULL_VECTOR);
-        }
-        if (g.outWidth() < LANES) {
-            paths.add(KernelPath.DEPTHWISE_PARTIAL_VECTOR);
-        }
-        return paths;
     }
 
     @Override

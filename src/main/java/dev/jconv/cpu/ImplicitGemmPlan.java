@@ -2,9 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.backend.ConvPlan;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Convolution as a GEMM per image and group, {@code out[K/G x flat] = w[K/G x (C/G)RS] * taps[(C/G)RS x flat]},
@@ -284,34 +282,6 @@ final class ImplicitGemmPlan implements ConvPlan {
             GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
                     planeStride, j, lanes, sink);
         }
-    }
-
-    /** The kernel branches a forward pass of this plan takes (with or without bias, as called). */
-    Set<KernelPath> paths() {
-        Set<KernelPath> paths = EnumSet.noneOf(KernelPath.class);
-        if (fullTiles > 0) {
-            paths.add(packWeights ? KernelPath.PACKED_FULL_TILE : KernelPath.IN_PLACE_FULL_TILE);
-        }
-        if (tileCount > fullTiles) {
-            paths.add(packWeights ? KernelPath.PACKED_TAIL : KernelPath.IN_PLACE_TAIL);
-        }
-        if (rowsPerGroup >= GemmKernel.ROWS) {
-            paths.add(KernelPath.FULL_BLOCK);
-        }
-        if (rowsPerGroup % GemmKernel.ROWS != 0) {
-            paths.add(KernelPath.PARTIAL_BLOCK);
-        }
-        paths.add(layout.direct ? KernelPath.DIRECT_INPUT : fusedFill ? KernelPath.FUSED_COPY : KernelPath.SEPARATE_COPY);
-        if (layout.deinterleaves()) {
-            paths.add(KernelPath.DEINTERLEAVED_COPY);
-        }
-        if (stores.anyWhole()) {
-            paths.add(KernelPath.WHOLE_STORE);
-        }
-        if (stores.anySpilled()) {
-            paths.add(KernelPath.SPILLED_STORE);
-        }
-        return paths;
     }
 
     @Override

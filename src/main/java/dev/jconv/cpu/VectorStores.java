@@ -80,21 +80,6 @@ final class VectorStores {
         return new VectorStores(vectors);
     }
 
-    /** Whether some vector is one plain store ({@link KernelPath#WHOLE_STORE}). */
-    boolean anyWhole() {
-        for (int d : whole) {
-            if (d >= 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether some vector is spilled ({@link KernelPath#SPILLED_STORE}). */
-    boolean anySpilled() {
-        return runDest.length > 0;
-    }
-
     /** Where one task's tiles store their vectors: the output array and the task's own scratch. */
     Sink sink(float[] out) {
         return new Sink(this, out);
