@@ -21,7 +21,7 @@ import java.util.Locale;
  * next (tasks own whole channels, tile rows in order); {@code V} and {@code M} rows end with a vector of slack.
  *
  * <p>Worth it (measured, see {@link #suits}) when both channel counts are large enough for the GEMMs to
- * dominate the transforms, and the pass has enough tiles to fill the kernel's columns.
+ * dominate the transforms, and the call has enough tiles to reuse the transformed filters.
  */
 final class WinogradPlan implements ConvPlan {
     private static final int LANES = GemmKernel.LANES;
@@ -29,7 +29,9 @@ final class WinogradPlan implements ConvPlan {
     /** Bytes of {@code V} and {@code M} one pass of images may fill. */
     private static final long PASS_BYTES = 8L << 20;
     /** Channels per group, in and out, from which {@link #suits} picks Winograd. */
-    static final int MIN_CHANNELS = 16;
+    static final int MIN_CHANNELS = 64;
+    /** Tiles per call from which {@link #suits} picks Winograd. */
+    static final int MIN_TILES = 16;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final ConvGeometry g;
@@ -66,14 +68,19 @@ final class WinogradPlan implements ConvPlan {
     }
 
     /**
-     * Whether Winograd beats the implicit GEMM: at least {@value #MIN_CHANNELS} channels per group in and out
-     * (the transforms cost per channel what the GEMM saves per channel pair) and at least a full register tile of
-     * tile columns per pass.
+     * Whether Winograd beats the implicit GEMM, as measured (2-core AMD EPYC, AVX-512, 2 threads, in-process
+     * interleaved A/B, fastest of 400 calls, implicit GEMM against Winograd in ms): 64 channels on 56x56 1.66 / 1.37
+     * (one thread 2.28 / 1.37), 256 on 14x14 3.03 / 2.30, 512 on 7x7 at batch 4 11.8 / 7.9; but 32 channels on
+     * 28x28 0.19 / 0.25, 16 on 56x56 0.19 / 0.24, 32 to 64 on 14x14 0.13 / 0.28 (the transforms cost per channel
+     * what the GEMM saves per channel pair), and 512 on 7x7 at batch 1 2.2 / 7.7, batch 2 6.9 / 8.4 (4 and 8 tiles
+     * per call: the transformed filters, 4x the weights, 38 MB at 512x512, are read for too few tiles; batch 4, 16
+     * tiles, is the win above). So: at least {@value #MIN_CHANNELS} channels per group in and out and
+     * {@value #MIN_TILES} tiles per call.
      */
     static boolean suits(ConvGeometry g) {
         long tiles = (long) g.batch() * ceilDiv(g.outHeight(), 4) * ceilDiv(g.outWidth(), 4);
         return eligible(g) && g.inChannelsPerGroup() >= MIN_CHANNELS && g.outChannelsPerGroup() >= MIN_CHANNELS
-                && tiles >= GemmKernel.WIDTH;
+                && tiles >= MIN_TILES;
     }
 
     WinogradPlan(ConvGeometry g, WorkerPool pool) {

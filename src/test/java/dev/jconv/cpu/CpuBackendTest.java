@@ -47,9 +47,30 @@ class CpuBackendTest {
                 Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
                 Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)),
                 // Winograd summing over many channels (its rounding grows with the sum), ragged tiles, groups
-                Arguments.of(layer(2, 512, 14, 14, 40, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS)),
-                Arguments.of(layer(1, 96, 45, 71, 50, 3, 1, 1, 1, 1, true, PaddingMode.REPLICATE)),
-                Arguments.of(layer(2, 64, 30, 30, 64, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS)));
+                Arguments.of(WINOGRAD_LAYERS[0]), Arguments.of(WINOGRAD_LAYERS[1]), Arguments.of(WINOGRAD_LAYERS[2]));
+    }
+
+    /**
+     * Layers the auto choice runs by Winograd: a sum over 512 channels (its rounding grows with it), ragged tiles
+     * and replicate padding, groups.
+     */
+    private static final AgainstReference.Case[] WINOGRAD_LAYERS = {
+        layer(2, 512, 14, 14, 64, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
+        layer(1, 96, 45, 71, 72, 3, 1, 1, 1, 1, true, PaddingMode.REPLICATE),
+        layer(2, 128, 30, 30, 128, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS),
+    };
+
+    @Test
+    void winogradRunsWhereItMeasuredFaster() {
+        for (AgainstReference.Case c : WINOGRAD_LAYERS) {
+            assertTrue(describe(c).startsWith("Winograd F(4x4,3x3)"), c.toString());
+        }
+        assertTrue(describe(layer(1, 32, 28, 28, 32, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "32 channels: the transforms cost more than the GEMM saves");
+        assertTrue(describe(layer(4, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("Winograd"),
+                "16 tiles reuse the 38 MB of transformed filters enough");
+        assertTrue(describe(layer(2, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "8 tiles do not");
     }
 
     @ParameterizedTest
