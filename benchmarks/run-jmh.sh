@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the JMH benchmarks in one go: installs jconv into the local Maven repository (tests
+# Builds and runs the JMH benchmarks in one go: installs jconv's modules into the local Maven repository (tests
 # skipped), builds benchmarks/target/benchmarks.jar, and runs it with the arguments given, from the
 # repository root. Results: jmh-result.json (JMH's JSON) unless -rff says otherwise. Examples:
 #   benchmarks/run-jmh.sh --suites resnet50 -p backend=cpu,cpu-reference

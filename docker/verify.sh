@@ -158,7 +158,7 @@ base_size=$($podman_cmd image inspect docker.io/library/debian:bookworm-slim --f
 # ---------------------------------------------------------------- rebuild after a one-line change
 say "rebuild after a one-line source change (in a temporary copy)"
 tar -C "$repo" --exclude=./target --exclude=./.git -cf - . | tar -C "$work" -xf - --one-top-level=ctx
-probe_file=$(cd "$work/ctx" && find src/main/java -name '*.java' | sort | sed -n 1p)
+probe_file=$(cd "$work/ctx" && find src/engine/src/main/java -name '*.java' | sort | sed -n 1p)
 echo "// rebuild probe $(date +%s)" >>"$work/ctx/$probe_file"
 echo "  appended one line to $probe_file"
 start=$(date +%s)

@@ -8,7 +8,7 @@
 # compiler version, so another toolkit shows up as a diff: regenerate with that one deliberately).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-committed="$here/../src/main/resources/dev/jconv/cuda"
+committed="$here/../src/cuda/src/main/resources/dev/jconv/cuda"
 fresh="$(mktemp -d)"
 trap 'rm -rf "$fresh"' EXIT
 status=0
@@ -20,7 +20,7 @@ fi
 for ptx in "$fresh"/*.ptx; do
     name="$(basename "$ptx")"
     if [ ! -f "$committed/$name" ]; then
-        echo "check-ptx: $name is not committed under src/main/resources/dev/jconv/cuda (run native-kernels/build-ptx.sh)" >&2
+        echo "check-ptx: $name is not committed under src/cuda/src/main/resources/dev/jconv/cuda (run native-kernels/build-ptx.sh)" >&2
         status=1
     elif ! diff -u "$committed/$name" "$ptx" > "$fresh/$name.diff"; then
         echo "check-ptx: $name is stale: it differs from what native-kernels/${name%.ptx}.cu produces (run native-kernels/build-ptx.sh):" >&2

@@ -7,12 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# the one CUDA construct the shim cannot express: the dynamic shared-memory array becomes a parameter
-sed -e 's/extern __shared__ float window\[\];//' \
-    -e 's/int tiles_x, int tiles_y, int in_tile_h, int in_tile_w) {/int tiles_x, int tiles_y, int in_tile_h, int in_tile_w, float* window) {/' \
-    "$here/conv2d_direct.cu" > "$work/conv2d_direct.host.cu"
-grep -q 'float\* window) {' "$work/conv2d_direct.host.cu" || { echo "emulate-kernels: conv2d_direct signature changed; update the sed in $0" >&2; exit 1; }
-cp "$here/conv2d_implicit_gemm.cu" "$work/conv2d_implicit_gemm.host.cu"
+"$here/emulator/host-sources.sh" "$work"
 g++ -std=c++20 -O1 -g -pthread -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
     -I"$here" -I"$here/emulator" -I"$work" -include cuda_host_shim.h \
     "$here/emulator/emulate_kernels.cpp" -o "$work/emulate_kernels"

@@ -4,10 +4,13 @@
 #   runtime/   a jlink'ed Java 17 (java.base, java.logging, java.management, java.xml for JUnit's XML
 #              reports, jdk.management, jdk.unsupported, jdk.zipfs so JUnit can scan the test jar,
 #              jdk.incubator.vector), stripped
-#   lib/       jconv.jar (main classes), jconv-tests.jar (test classes + golden fixtures), dependencies;
+#   lib/       jconv.jar (engine and cuda main classes), jconv-tests.jar (their test classes + golden fixtures),
+#              dependencies;
 #              JCuda's natives jar without libJNvPTXCompiler (24 MB unpacked; jconv never uses it)
 #   junit/     junit-platform-console-standalone (the JUnit runner)
 #   run.sh, layers.csv, pytorch_cuda_peer.py
+#   cudnn-functions.txt  every cuDNN function jconv calls (from the sources, the same rule as
+#              ElfSymbolsTest checks Cudnn.FUNCTIONS by), for run.sh's preflight before Java starts
 # Must stay under 60 MB so it travels with the device tool (64 MiB per call); the script checks.
 # Usage: benchmarks/gpu-kit/build.sh [output-dir]      (default: target/gpu-kit)
 #        MVN_ARGS=-o benchmarks/gpu-kit/build.sh       (offline, once dependencies are downloaded)
@@ -25,12 +28,13 @@ platform="1.${jupiter#5.}"   # JUnit Jupiter 5.x.y ships with Platform 1.x.y
 rm -rf "$kit"
 mkdir -p "$kit/lib" "$kit/junit"
 kit="$(cd "$kit" && pwd)"
-mvn "${mvn_args[@]}" -DskipTests test-compile
-jar --create --file "$kit/lib/jconv.jar" -C target/classes .
-jar --create --file "$kit/lib/jconv-tests.jar" -C target/test-classes .
-# JUnit itself comes as the console-standalone jar, so its separate jars are left out
-mvn "${mvn_args[@]}" dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$kit/lib" \
-    -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
+# The GPU tests live in src/cuda and use the engine's test kit: both modules' classes go into the two jars.
+# JUnit itself comes as the console-standalone jar, so its separate jars are left out; jconv's own modules
+# come from the two jars.
+mvn "${mvn_args[@]}" -pl src/cuda -am -DskipTests test-compile dependency:copy-dependencies -DincludeScope=test \
+    -DoutputDirectory="$kit/lib" -DexcludeGroupIds=dev.jconv,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
+jar --create --file "$kit/lib/jconv.jar" -C src/engine/target/classes . -C src/cuda/target/classes .
+jar --create --file "$kit/lib/jconv-tests.jar" -C src/engine/target/test-classes . -C src/cuda/target/test-classes .
 natives="$(ls "$kit"/lib/jcuda-natives-*.jar)"
 repack="$(mktemp -d)"
 (cd "$repack" && jar xf "$natives" && rm -f lib/libJNvPTXCompiler-* && jar --create --no-manifest --file "$natives" .)
@@ -44,6 +48,9 @@ jlink --add-modules java.base,java.logging,java.management,java.xml,jdk.manageme
 
 cp benchmarks/gpu-kit/run.sh benchmarks/gpu-kit/layers.csv benchmarks/gpu-kit/pytorch_cuda_peer.py "$kit/"
 chmod +x "$kit/run.sh" "$kit/pytorch_cuda_peer.py"
+git ls-files '*.java' | grep '/main/java/dev/jconv/cuda/' | xargs grep -hoE 'JCudnn\.cudnn\w+\(' \
+    | sed -e 's/^JCudnn\.//' -e 's/($//' | sort -u > "$kit/cudnn-functions.txt"
+[ -s "$kit/cudnn-functions.txt" ] || { echo "gpu-kit: found no cuDNN calls in the sources" >&2; exit 1; }
 git rev-parse HEAD > "$kit/COMMIT" 2>/dev/null || echo unknown > "$kit/COMMIT"
 
 size="$(du -sb "$kit" | cut -f1)"

@@ -36,8 +36,17 @@ inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
 inline std::barrier<>* jconv_block_barrier = nullptr;
 inline std::vector<float> jconv_dynamic_shared;
+// Set by a launcher that runs a block's threads as fibers on one OS thread (emulated_driver.cpp):
+// __syncthreads() then yields to the next fiber instead of waiting at the barrier.
+inline void (*jconv_syncthreads_hook)() = nullptr;
 
-inline void __syncthreads() { jconv_block_barrier->arrive_and_wait(); }
+inline void __syncthreads() {
+    if (jconv_syncthreads_hook != nullptr) {
+        jconv_syncthreads_hook();
+    } else {
+        jconv_block_barrier->arrive_and_wait();
+    }
+}
 
 // Runs body() once per thread of every block of the grid. One std::thread per GPU thread of a
 // block; they walk the blocks together, meeting at a barrier between blocks.
