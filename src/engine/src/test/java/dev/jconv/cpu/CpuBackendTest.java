@@ -60,6 +60,22 @@ class CpuBackendTest {
         layer(2, 128, 30, 30, 128, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS),
     };
 
+    /** The transformed filters are reused only while the weights are equal: a change in place is seen. */
+    @Test
+    void winogradSeesWeightsChangedInPlace() {
+        AgainstReference.Case c = WINOGRAD_LAYERS[2];
+        ConvPlan plan = TWO_THREADS.plan(c.geometry());
+        float[] in = Tensor.uniform(5, -1f, 1f, c.inputShape()).data();
+        float[] w = Tensor.uniform(6, -1f, 1f, c.weightShape()).data();
+        AgainstReference.check(plan, in, w, null, "first weights");
+        AgainstReference.check(plan, in, w, null, "same weights again");
+        w[w.length / 2] += 0.75f;
+        AgainstReference.check(plan, in, w, null, "one weight changed in place");
+        w = w.clone();
+        w[0] = -w[0];
+        AgainstReference.check(plan, in, w, null, "a new array with another change");
+    }
+
     @Test
     void winogradRunsWhereItMeasuredFaster() {
         for (AgainstReference.Case c : WINOGRAD_LAYERS) {
