@@ -11,7 +11,8 @@ import dev.jconv.backend.PlanCache;
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
  * chosen per shape when the plan is made (and named by {@link ConvPlan#describe()}):
  * <ul>
- *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
+ *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, across channels for narrow or
+ *       strided 3x3 layers ({@link DepthwiseChannelBlockPlan}), else along output rows ({@link DepthwiseRowsPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
@@ -180,7 +181,8 @@ public final class CpuBackend implements ConvBackend {
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
         if (g.isDepthwise()) {
-            return new DepthwisePlan(g, pool);
+            return DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
+                    : new DepthwiseRowsPlan(g, pool);
         }
         return winograd.runs(g) ? new WinogradPlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
     }

@@ -1,7 +1,6 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.backend.ConvPlan;
 import java.util.Locale;
 
 /**
@@ -25,7 +24,7 @@ import java.util.Locale;
  * tile loop is outside the channel loop, so the input a tile reads stays in L1/L2 while every channel block
  * uses it; the channel blocks of one task are sized so their weight rows (read in place) fit in L2.
  */
-final class ImplicitGemmPlan implements ConvPlan {
+final class ImplicitGemmPlan extends CpuPlan {
     /** Weight bytes one task's channel blocks may keep in L2 (half of a 2 MB L2, the rest is the input). */
     private static final int WEIGHT_BYTES_PER_TASK = 1 << 20;
     /** Aim for this many copy or packing tasks per thread so dynamic scheduling can even them out. */
@@ -48,10 +47,8 @@ final class ImplicitGemmPlan implements ConvPlan {
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
 
-    private final ConvGeometry g;
     private final FlatLayout layout;
     private final VectorStores stores;
-    private final WorkerPool pool;
     private final ScratchPool buffers = new ScratchPool();
     private final ScratchPool packs = new ScratchPool();
     private final boolean packWeights;
@@ -69,7 +66,6 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final int fillChunk;
     private final int imagesPerPass;
     private final boolean fusedFill;
-    private volatile boolean closed;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, PACK_MIN_COLUMNS);
@@ -77,8 +73,7 @@ final class ImplicitGemmPlan implements ConvPlan {
 
     /** Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout. */
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
-        this.g = g;
-        this.pool = pool;
+        super(g, pool);
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
         rowsPerGroup = g.outChannelsPerGroup();
@@ -119,14 +114,7 @@ final class ImplicitGemmPlan implements ConvPlan {
     }
 
     @Override
-    public ConvGeometry geometry() {
-        return g;
-    }
-
-    @Override
-    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
-        CpuPlans.checkOpen(closed);
-        CpuPlans.checkLengths(g, input, weight, bias, output);
+    void compute(float[] input, float[] weight, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
         if (packWeights) {
@@ -302,14 +290,13 @@ final class ImplicitGemmPlan implements ConvPlan {
                     + "columns discarded)", input, sizes, layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
         }
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
-        return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %d thread%s",
-                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", pool.threads(),
-                pool.threads() == 1 ? "" : "s");
+        return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
+                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount());
     }
 
     @Override
     public void close() {
-        closed = true;
+        super.close();
         buffers.clear();
         packs.clear();
     }

@@ -1,7 +1,6 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.backend.ConvPlan;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -23,7 +22,7 @@ import java.util.Locale;
  * <p>Worth it (measured, see {@link #suits}) when both channel counts are large enough for the GEMMs to
  * dominate the transforms, and the call has enough tiles to reuse the transformed filters.
  */
-final class WinogradPlan implements ConvPlan {
+final class WinogradPlan extends CpuPlan {
     private static final int LANES = GemmKernel.LANES;
     private static final int XI = WinogradTransforms.T * WinogradTransforms.T;
     /** Bytes of {@code V} and {@code M} one pass of images may fill. */
@@ -34,8 +33,6 @@ final class WinogradPlan implements ConvPlan {
     static final int MIN_TILES = 16;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
-    private final ConvGeometry g;
-    private final WorkerPool pool;
     private final int tileRows;
     private final int tileCols;
     private final int tilesPerImage;
@@ -54,7 +51,6 @@ final class WinogradPlan implements ConvPlan {
     private final WeightCache filters;
     private final ScratchPool transformed = new ScratchPool();
     private final ScratchPool products = new ScratchPool();
-    private volatile boolean closed;
 
     /** 3x3, stride 1, undilated, not depthwise: what F(4x4, 3x3) computes, if its buffers fit Java arrays. */
     static boolean eligible(ConvGeometry g) {
@@ -84,8 +80,7 @@ final class WinogradPlan implements ConvPlan {
     }
 
     WinogradPlan(ConvGeometry g, WorkerPool pool) {
-        this.g = g;
-        this.pool = pool;
+        super(g, pool);
         tileRows = ceilDiv(g.outHeight(), 4);
         tileCols = ceilDiv(g.outWidth(), 4);
         tilesPerImage = tileRows * tileCols;
@@ -115,14 +110,7 @@ final class WinogradPlan implements ConvPlan {
     }
 
     @Override
-    public ConvGeometry geometry() {
-        return g;
-    }
-
-    @Override
-    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
-        CpuPlans.checkOpen(closed);
-        CpuPlans.checkLengths(g, input, weight, bias, output);
+    void compute(float[] input, float[] weight, float[] bias, float[] output) {
         float[] u = filters.get(weight);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
@@ -253,15 +241,15 @@ final class WinogradPlan implements ConvPlan {
         boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
         return String.format(Locale.ROOT, "Winograd F(4x4,3x3) on %s: %d x %d tiles per image, 36 GEMMs of %d x %d x %d"
                         + " per group and pass of %d image%s, register tiles of %s, weights "
-                        + "transformed once per weight version, %d thread%s",
+                        + "transformed once per weight version, %s",
                 padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
                 kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
-                GemmKernel.tileShape(), pool.threads(), pool.threads() == 1 ? "" : "s");
+                GemmKernel.tileShape(), threadCount());
     }
 
     @Override
     public void close() {
-        closed = true;
+        super.close();
         transformed.clear();
         products.clear();
         filters.clear();
