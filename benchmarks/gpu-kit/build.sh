@@ -4,8 +4,8 @@
 #   runtime/   a jlink'ed Java 17 (java.base, java.logging, java.management, java.xml for JUnit's XML
 #              reports, jdk.management, jdk.unsupported, jdk.zipfs so JUnit can scan the test jar,
 #              jdk.incubator.vector), stripped
-#   lib/       jconv.jar (engine and cuda main classes), jconv-tests.jar (their test classes + golden fixtures),
-#              dependencies;
+#   lib/       jconv.jar and jconv-cuda.jar (the two modules' classes, each with its backend providers),
+#              jconv-tests.jar (both modules' test classes + golden fixtures), dependencies;
 #              JCuda's natives jar without libJNvPTXCompiler (24 MB unpacked; jconv never uses it)
 #   junit/     junit-platform-console-standalone (the JUnit runner)
 #   run.sh, layers.csv, pytorch_cuda_peer.py
@@ -33,7 +33,8 @@ kit="$(cd "$kit" && pwd)"
 # come from the two jars.
 mvn "${mvn_args[@]}" -pl src/cuda -am -DskipTests test-compile dependency:copy-dependencies -DincludeScope=test \
     -DoutputDirectory="$kit/lib" -DexcludeGroupIds=dev.jconv,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian
-jar --create --file "$kit/lib/jconv.jar" -C src/engine/target/classes . -C src/cuda/target/classes .
+jar --create --file "$kit/lib/jconv.jar" -C src/engine/target/classes .
+jar --create --file "$kit/lib/jconv-cuda.jar" -C src/cuda/target/classes .
 jar --create --file "$kit/lib/jconv-tests.jar" -C src/engine/target/test-classes . -C src/cuda/target/test-classes .
 natives="$(ls "$kit"/lib/jcuda-natives-*.jar)"
 repack="$(mktemp -d)"

@@ -73,27 +73,42 @@ class ReadmeTest {
 
     @Test
     void apiExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
-        List<Block> java = blocks("API example", "java");
+        assertSectionRunsAsShown("API example", "Example");
+    }
+
+    /** The library section's code needs the engine alone: it is compiled against jconv's own classes only. */
+    @Test
+    void libraryExampleCompilesAgainstTheEngineAloneAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Use as a library", "LibraryExample");
+        List<Block> xml = blocks("Use as a library", "xml");
+        assertEquals(2, xml.size(), "the CPU dependency and the one more for GPU");
+        assertTrue(xml.get(0).text().contains("<artifactId>jconv</artifactId>"), xml.get(0).text());
+        assertTrue(xml.get(1).text().contains("<artifactId>jconv-cuda</artifactId>"), xml.get(1).text());
+    }
+
+    /** Compiles the section's one Java block against the engine's classes, runs it, compares with its text block. */
+    private void assertSectionRunsAsShown(String section, String className) throws Exception {
+        List<Block> java = blocks(section, "java");
         assertEquals(1, java.size());
-        Path src = dir.resolve("Example.java");
+        Path src = dir.resolve(className + ".java");
         Files.writeString(src, java.get(0).text());
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         String classes = Path.of(Conv2d.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-Xlint:all", "-Werror", "-cp", classes,
                 "-d", dir.toString(), src.toString());
-        assertEquals(0, rc, () -> "README's Java example does not compile:\n" + diagnostics);
+        assertEquals(0, rc, () -> "README's Java example in " + section + " does not compile:\n" + diagnostics);
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream original = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass("Example").getMethod("main", String[].class);
+            Method main = loader.loadClass(className).getMethod("main", String[].class);
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             main.invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        String expected = blocks("API example", "text").get(0).text();
+        String expected = blocks(section, "text").get(0).text();
         assertEquals(expected, printed.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
     }
 

@@ -21,6 +21,16 @@ class AutoRuleTest {
         return Backends.autoOrder(g).stream().map(ConvBackend::name).toList();
     }
 
+    /** jconv-cuda's providers are found beside the engine's (META-INF/services), so none is reported absent. */
+    @Test
+    void theCudaProvidersAreDiscoveredBesideTheEngines() {
+        assertEquals(List.of("cudnn", "cuda-ptx", "cublas", "cpu", "cpu-reference"),
+                Backends.all().stream().map(ConvBackend::name).toList());
+        for (ConvBackend b : Backends.all()) {
+            assertTrue(!b.availability().reason().contains("not on the class path"), b.name() + ": " + b.availability());
+        }
+    }
+
     @Test
     void cudnnComesFirstForOrdinaryConvolutionsAndCublasNeverComes() {
         List<String> order = order(geometry(16, 32, 1));

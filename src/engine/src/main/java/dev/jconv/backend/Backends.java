@@ -2,66 +2,108 @@ package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
- * The backends this build knows, in {@code auto}'s order of preference, and the one selector that
- * picks among them and can say why. Adding a backend is one line in {@link #KNOWN} (plus its
- * availability probe and its {@link ConvBackend#supports} rule).
+ * The backends on the class path (or module path), found through {@link BackendProvider}s, in {@code auto}'s order
+ * of preference, and the one selector that picks among them and can say why. This package imports no backend:
+ * a backend joins by shipping a provider.
  *
- * <p>{@code auto}'s rule, per convolution ({@link #autoOrder}): the {@link #KNOWN} order (cuDNN first, as
- * PyTorch does on a GPU), except that grouped convolutions with at most
- * {@value #PTX_FIRST_MAX_OUTPUTS_PER_GROUP} output channels per group (depthwise and near-depthwise) try
- * {@code cuda-ptx} before {@code cudnn}: its direct kernel reads each input element about once for those
- * shapes, where cuDNN's general kernels are known to be weak. That exception is a hypothesis until a GPU
- * run measures it (benchmarks/gpu-kit). Backends in {@link #NAMED_ONLY} are never picked by {@code auto}.
+ * <p>{@code auto}'s rule, per convolution ({@link #autoOrder}): every provider not {@link BackendProvider#namedOnly()
+ * named-only}, in ascending {@link BackendProvider#rank(ConvGeometry) rank} for that geometry. With jconv's own
+ * backends: {@code cudnn} (as PyTorch does on a GPU), {@code cuda-ptx}, {@code cpu}, {@code cpu-reference}; grouped
+ * convolutions with few output channels per group try {@code cuda-ptx} before {@code cudnn} (its provider's rule);
+ * {@code cublas} only when named.
+ *
+ * <p>The CUDA backends ship in {@value #CUDA_ARTIFACT}. Without that jar they are still known by name
+ * ({@link #SHIPPED_SEPARATELY}) and reported unavailable with what to add, rather than as unknown names.
  */
 public final class Backends {
     public static final String AUTO = "auto";
+    static final String CUDA_ARTIFACT = "dev.jconv:jconv-cuda";
 
-    /** Preference order for {@code auto}: GPU families first, then the fast CPU, then the reference. */
-    private static final List<String> KNOWN = List.of(
-            "dev.jconv.cuda.cudnn.CudnnBackend",
-            "dev.jconv.cuda.PtxBackend",
-            "dev.jconv.cuda.cublas.CublasBackend",
-            "dev.jconv.cpu.CpuBackend",
-            "dev.jconv.cpu.ReferenceBackend");
-    private static final String CUDNN = "cudnn";
-    private static final String PTX = "cuda-ptx";
+    /** Backends jconv ships in other artifacts, by name: the artifact that brings each one. */
+    static final Map<String, String> SHIPPED_SEPARATELY = Map.of(
+            "cudnn", CUDA_ARTIFACT,
+            "cuda-ptx", CUDA_ARTIFACT,
+            "cublas", CUDA_ARTIFACT);
 
-    /** Run only when asked for by name: cublas is a baseline (im2col + GEMM moves far more memory than cuDNN). */
-    private static final Set<String> NAMED_ONLY = Set.of("cublas");
+    /** A found provider and the backend it made. */
+    record Entry(BackendProvider provider, ConvBackend backend) {}
 
-    /** Grouped convolutions with at most this many output channels per group try cuda-ptx before cudnn (LaunchPlanner's direct-kernel rule). */
-    public static final int PTX_FIRST_MAX_OUTPUTS_PER_GROUP = 4;
-
-    private static volatile List<ConvBackend> all;
+    /** Discovered backends by ascending rank, then those known but absent. */
+    private static volatile List<Entry> entries;
 
     private Backends() {}
 
-    /** Every known backend, available or not, in {@code auto}'s order of preference. */
-    public static List<ConvBackend> all() {
-        List<ConvBackend> a = all;
-        if (a == null) {
+    private static List<Entry> entries() {
+        List<Entry> e = entries;
+        if (e == null) {
             synchronized (Backends.class) {
-                if (all == null) {
-                    List<ConvBackend> made = new ArrayList<>();
-                    for (String className : KNOWN) {
-                        try {
-                            made.add((ConvBackend) Class.forName(className).getConstructor().newInstance());
-                        } catch (ClassNotFoundException absent) {
-                            // its module (jconv-cuda) is not on the class path
-                        } catch (ReflectiveOperationException e) {
-                            throw new IllegalStateException("cannot make backend " + className, e);
-                        }
-                    }
-                    all = List.copyOf(made);
+                if (entries == null) {
+                    entries = discover(ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()));
                 }
-                a = all;
+                e = entries;
             }
         }
-        return a;
+        return e;
+    }
+
+    /**
+     * Makes the backends of these providers, by ascending rank (ties by name), and adds the ones
+     * {@link #SHIPPED_SEPARATELY} that none provided. A provider that cannot be loaded or cannot make its backend
+     * (its jar is there but a library it needs is not) is listed as unavailable with the error, not dropped.
+     */
+    static List<Entry> discover(Iterable<BackendProvider> providers) {
+        List<BackendProvider> found = new ArrayList<>();
+        List<String> broken = new ArrayList<>();
+        var it = providers.iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                broken.add(e.getMessage());
+            }
+        }
+        found.sort(Comparator.comparingInt((BackendProvider p) -> p.rank()).thenComparing(BackendProvider::name));
+        List<Entry> made = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        for (BackendProvider p : found) {
+            if (!names.add(p.name())) {
+                throw new IllegalStateException("two backend providers named " + p.name() + " on the class path");
+            }
+            ConvBackend backend;
+            try {
+                backend = p.create();
+            } catch (RuntimeException | LinkageError e) {
+                backend = new AbsentBackend(p.name(), "cannot be loaded: " + e);
+            }
+            made.add(new Entry(p, backend));
+        }
+        SHIPPED_SEPARATELY.keySet().stream().sorted().filter(n -> !names.contains(n)).forEach(n -> made.add(new Entry(
+                null, new AbsentBackend(n, notOnClassPath(n) + (broken.isEmpty() ? "" : " (providers that failed to load: "
+                        + String.join("; ", broken) + ")")))));
+        return List.copyOf(made);
+    }
+
+    private static String notOnClassPath(String name) {
+        return "not on the class path: add " + SHIPPED_SEPARATELY.get(name) + " (it brings the " + name + " backend)";
+    }
+
+    /** Every known backend, available or not: the discovered ones in {@code auto}'s usual order, then absent ones. */
+    public static List<ConvBackend> all() {
+        return entries().stream().map(Entry::backend).toList();
     }
 
     /** The names users can pass to {@code --backend}, {@code auto} first. */
@@ -103,60 +145,61 @@ public final class Backends {
             return new Selection(b, "requested by name");
         }
         StringBuilder passed = new StringBuilder();
-        List<ConvBackend> order = autoOrder(geometry);
-        for (ConvBackend b : order) {
+        List<Entry> order = autoEntries(geometry);
+        for (Entry e : order) {
+            ConvBackend b = e.backend();
             Availability a = b.availability();
             if (!a.available()) {
                 passed.append(b.name()).append(" unavailable (").append(a.reason()).append("); ");
             } else if (!b.supports(geometry)) {
                 passed.append(b.name()).append(" does not support this shape; ");
             } else {
+                List<String> why = order.stream().flatMap(o -> o.provider().whyRanked(geometry).stream()).toList();
                 return new Selection(b, "auto: first available backend in order "
-                        + order.stream().map(ConvBackend::name).toList()
-                        + (ptxFirst(geometry) ? " (depthwise-like, " + geometry.outChannelsPerGroup()
-                        + " output channel(s) per group: cuda-ptx before cudnn, expected faster there, not yet measured)" : "")
-                        + (passed.length() == 0 ? "" : "; passed over: " + passed.substring(0, passed.length() - 2)));
+                        + order.stream().map(o -> o.backend().name()).toList()
+                        + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")")
+                        + (passed.length() == 0 ? "" : "; passed over: " + passed.substring(0, passed.length() - 2))
+                        + absentNote());
             }
         }
-        throw new BackendUnavailableException("no backend can run this convolution: " + passed);
+        throw new BackendUnavailableException("no backend can run this convolution: " + passed + absentNote());
     }
 
-    /**
-     * The backends {@code auto} tries for {@code geometry}, in order: {@link #KNOWN}'s order without the
-     * named-only ones, with cuda-ptx moved before cudnn for depthwise-like convolutions.
-     */
+    /** The known backends whose jar is absent, with what to add; empty when every one is there. */
+    private static String absentNote() {
+        Map<String, List<String>> byArtifact = entries().stream().filter(e -> e.provider() == null)
+                .map(e -> e.backend().name())
+                .collect(Collectors.groupingBy(SHIPPED_SEPARATELY::get, TreeMap::new, Collectors.toList()));
+        return byArtifact.entrySet().stream().map(a -> "; not on the class path: " + String.join(", ", a.getValue())
+                + " (add " + a.getKey() + ")").collect(Collectors.joining());
+    }
+
+    /** The backends {@code auto} tries for {@code geometry}, in order: the named-only ones left out, by rank for it. */
     public static List<ConvBackend> autoOrder(ConvGeometry geometry) {
-        List<ConvBackend> order = new ArrayList<>(all().stream().filter(b -> !NAMED_ONLY.contains(b.name())).toList());
-        if (ptxFirst(geometry)) {
-            int cudnn = indexOf(order, CUDNN);
-            int ptx = indexOf(order, PTX);
-            if (cudnn >= 0 && ptx > cudnn) {
-                order.add(cudnn, order.remove(ptx));
-            }
-        }
-        return order;
+        return autoEntries(geometry).stream().map(Entry::backend).toList();
     }
 
-    private static boolean ptxFirst(ConvGeometry g) {
-        return g.groups() > 1 && g.outChannelsPerGroup() <= PTX_FIRST_MAX_OUTPUTS_PER_GROUP;
+    private static List<Entry> autoEntries(ConvGeometry geometry) {
+        return autoEntries(entries(), geometry);
     }
 
-    private static int indexOf(List<ConvBackend> backends, String name) {
-        for (int i = 0; i < backends.size(); i++) {
-            if (backends.get(i).name().equals(name)) {
-                return i;
-            }
-        }
-        return -1;
+    static List<Entry> autoEntries(List<Entry> entries, ConvGeometry geometry) {
+        return entries.stream().filter(e -> e.provider() != null && !e.provider().namedOnly())
+                .sorted(Comparator.comparingInt(e -> e.provider().rank(geometry))).toList();
     }
 
     /** {@code auto}'s rule in one line, for {@code jconv info}. */
     public static String autoRule() {
-        List<String> order = all().stream().map(ConvBackend::name).filter(n -> !NAMED_ONLY.contains(n)).toList();
-        return "auto picks the first available backend that supports the convolution, in this order: "
-                + String.join(", ", order) + "; grouped convolutions with at most " + PTX_FIRST_MAX_OUTPUTS_PER_GROUP
-                + " output channels per group (depthwise) try " + PTX + " before " + CUDNN
-                + " (expected faster there, not yet measured on a GPU); " + String.join(", ", NAMED_ONLY.stream().sorted().toList())
-                + " only when named";
+        List<BackendProvider> providers = entries().stream().map(Entry::provider).filter(p -> p != null).toList();
+        List<String> order = providers.stream().filter(p -> !p.namedOnly()).map(BackendProvider::name).toList();
+        List<String> namedOnly = providers.stream().filter(BackendProvider::namedOnly).map(BackendProvider::name)
+                .sorted().toList();
+        StringBuilder rule = new StringBuilder("auto picks the first available backend that supports the convolution,"
+                + " in this order: " + String.join(", ", order));
+        providers.forEach(p -> p.rankRule().ifPresent(r -> rule.append("; ").append(r)));
+        if (!namedOnly.isEmpty()) {
+            rule.append("; ").append(String.join(", ", namedOnly)).append(" only when named");
+        }
+        return rule.toString();
     }
 }

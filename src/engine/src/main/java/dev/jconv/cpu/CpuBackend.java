@@ -17,8 +17,9 @@ import dev.jconv.backend.PlanCache;
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
  * </ul>
- * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector};
- * without it this backend reports itself unavailable (and {@code auto} falls back to {@code cpu-reference}).
+ * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
+ * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
+ * plain Java loops, several times slower, and says so once in the log ({@link VectorModule}).
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
@@ -40,7 +41,6 @@ public final class CpuBackend implements ConvBackend {
      * (0.14 MFLOP) 0.010 on one and 0.038 on two.
      */
     static final double DEPTHWISE_WORK_PER_FLOP = 4;
-    private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final int threads;
@@ -147,12 +147,12 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public Availability availability() {
-        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
-            return Availability.no("the JVM was started without --add-modules " + VECTOR_MODULE
-                    + " (the vector kernels need it)");
+        String threadCount = threads + " thread" + (threads == 1 ? "" : "s");
+        if (!VectorModule.present()) {
+            return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
+                    + " (the vector kernels need it; about 3x faster)");
         }
-        return Availability.yes(threads + " thread" + (threads == 1 ? "" : "s") + ", "
-                + VectorInfo.describe());
+        return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }
 
     /**
@@ -161,7 +161,12 @@ public final class CpuBackend implements ConvBackend {
      */
     @Override
     public boolean supports(ConvGeometry g) {
-        return FlatLayout.copyLength(g) <= MAX_ARRAY;
+        return copyLength(g) <= MAX_ARRAY;
+    }
+
+    /** Floats of the input copy the plan makes: the vector kernels' layout, or the plain loops' padded input. */
+    private static long copyLength(ConvGeometry g) {
+        return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
     }
 
     @Override
@@ -169,17 +174,23 @@ public final class CpuBackend implements ConvBackend {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
+        if (!VectorModule.present()) {
+            VectorModule.warnOnce();
+        }
         return plans.get(geometry);
     }
 
     private ConvPlan newPlan(ConvGeometry g) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
-                    + " is too large for the cpu backend: its padded copy would need " + FlatLayout.copyLength(g)
+                    + " is too large for the cpu backend: its padded copy would need " + copyLength(g)
                     + " floats, more than one Java array holds; use cpu-reference");
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        if (!VectorModule.present()) {
+            return new PlainJavaPlan(g, pool);
+        }
         if (g.isDepthwise()) {
             return DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
                     : new DepthwiseRowsPlan(g, pool);

@@ -8,6 +8,7 @@ import dev.jconv.ConvValidator;
 import dev.jconv.Tensor;
 import dev.jconv.backend.ConvPlan;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * Runs one convolution on a {@code cpu} plan and on {@code cpu-reference} with fresh random inputs and
@@ -34,11 +35,15 @@ final class AgainstReference {
     }
 
     static void check(CpuBackend cpu, Case c) {
+        check(cpu::plan, c);
+    }
+
+    static void check(Function<ConvGeometry, ConvPlan> planner, Case c) {
         ConvGeometry g = c.geometry();
         float[] in = Tensor.uniform(c.seed(), -1f, 1f, c.inputShape()).data();
         float[] w = Tensor.uniform(c.seed() + 1, -1f, 1f, c.weightShape()).data();
         float[] b = c.bias() ? Tensor.uniform(c.seed() + 2, -1f, 1f, c.weightShape()[0]).data() : null;
-        check(cpu.plan(g), in, w, b, c.toString());
+        check(planner.apply(g), in, w, b, c.toString());
     }
 
     static void check(ConvPlan plan, float[] in, float[] w, float[] b, String what) {

@@ -1,0 +1,19 @@
+/**
+ * jconv's engine: tensors, {@code Conv2d}/{@code Functional}, the backend selector and the CPU backends.
+ * On the module path, requiring {@code jdk.incubator.vector} here resolves the Vector API for the {@code cpu}
+ * backend without {@code --add-modules}; backends in other modules (jconv-cuda) are found as
+ * {@link dev.jconv.backend.BackendProvider} services.
+ */
+module dev.jconv {
+    requires jdk.incubator.vector;
+
+    exports dev.jconv;
+    exports dev.jconv.backend;
+    exports dev.jconv.cpu;
+    exports dev.jconv.io;
+
+    uses dev.jconv.backend.BackendProvider;
+
+    provides dev.jconv.backend.BackendProvider
+            with dev.jconv.cpu.CpuBackendProvider, dev.jconv.cpu.ReferenceBackendProvider;
+}
