@@ -24,6 +24,8 @@ benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector IS
 Usage (from anywhere; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
   benchmarks/pytorch_side_by_side.py                       # the issue-3 target layers, 2 threads
   benchmarks/pytorch_side_by_side.py --suite resnet50 --threads 1
+  ONEDNN_MAX_CPU_ISA=AVX2 JAVA_OPTS=-XX:UseAVX=2 benchmarks/pytorch_side_by_side.py --suite resnet50
+                                                           # both sides at AVX2's vector width on an AVX-512 CPU
   benchmarks/pytorch_side_by_side.py --threads 2 --rounds 3 --markdown benchmarks/results/out.md
   benchmarks/pytorch_side_by_side.py --csv pytorch.csv && ./jconv report --bench bench.json --peer pytorch.csv
   benchmarks/pytorch_side_by_side.py --threads 1
@@ -148,6 +150,10 @@ def cpu_description():
     except OSError:
         pass
     isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else platform.machine()
+    limit = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    if limit:
+        # An emulation of a narrower machine: oneDNN limited by ONEDNN_MAX_CPU_ISA, jconv by JAVA_OPTS=-XX:UseAVX=N.
+        isa = f"{isa}-as-{limit.lower()}"
     return model, isa
 
 
@@ -239,7 +245,9 @@ def main():
         f"date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine: {model}, {os.cpu_count()} logical CPUs, vector ISA {isa}; load average {load_before[0]:.1f} "
         f"before, {load_after[0]:.1f} after; {minutes:.1f} minutes",
-        f"jconv cpu backend: {width}",
+        f"jconv cpu backend, as `jconv info` reports it (thread count: its default): {width}" + (f" (JAVA_OPTS={os.environ['JAVA_OPTS']})" if os.environ.get("JAVA_OPTS")
+                                          else ""),
+        "oneDNN ISA limit: " + os.environ.get("ONEDNN_MAX_CPU_ISA", "none (its best for this CPU)"),
         f"threads: {args.threads} (torch.set_num_threads and jconv bench --threads)",
         f"PyTorch {torch.__version__} ({malloc}); {java[0] if java else 'java ?'}",
         f"suite: {args.suite or ('target' if not args.layer else 'layers given')}",
