@@ -20,6 +20,9 @@ import java.util.SplittableRandom;
  *
  * <p>Output size per axis: {@code floor((in + 2 * padding - dilation * (k - 1) - 1) / stride) + 1}.
  *
+ * <p>Each forward pass goes through a {@link ConvolutionPlan} for its input shape and this layer's {@link Options}
+ * (plans are cached per shape, see there for memory and interrupts).
+ *
  * <p>Thread safety: {@link #forward} keeps no state between calls and may run on many threads at once.
  * Replacing the weight or bias with the setters is atomic per tensor; a forward running at that moment
  * sees either the old or the new tensor.
@@ -33,7 +36,7 @@ public final class Conv2d {
     private final boolean hasBias;
     private volatile Tensor weight;
     private volatile Tensor bias;
-    private volatile String backend;
+    private volatile Options options;
 
     private Conv2d(Builder b) {
         ConvValidator.checkLayer(b.inChannels, b.outChannels, b.kernelH, b.kernelW, b.params);
@@ -43,7 +46,9 @@ public final class Conv2d {
         this.kernelW = b.kernelW;
         this.params = b.params;
         this.hasBias = b.bias;
-        this.backend = requireKnownBackend(b.backend);
+        Options o = b.options != null ? b.options : Options.defaults();
+        this.options = b.backend != null ? o.withBackend(requireKnownBackend(b.backend)) : o;
+        requireKnownBackend(options.backend());
         SplittableRandom rng = b.seed == null ? new SplittableRandom() : new SplittableRandom(b.seed);
         int fanIn = inChannels / params.groups() * kernelH * kernelW;
         float bound = (float) (1.0 / Math.sqrt(fanIn));
@@ -66,7 +71,7 @@ public final class Conv2d {
 
     /** Applies the layer to {@code (N, C, H, W)} or unbatched {@code (C, H, W)} input. */
     public Tensor forward(Tensor input) {
-        return Functional.conv2d(input, weight, bias, params, backend);
+        return Functional.conv2d(input, weight, bias, params, options);
     }
 
     /** The output shape for an input shape, checked exactly as {@link #forward} checks it. */
@@ -102,7 +107,7 @@ public final class Conv2d {
 
     /** Loads a weight (copied), e.g. trained values; its shape must be {@link #weightShape()}. */
     public void setWeight(Tensor w) {
-        requireShape("weight", weightShape(), w.shape());
+        ConvValidator.checkShape("weight", weightShape(), w.shape());
         this.weight = w.copy();
     }
 
@@ -111,13 +116,24 @@ public final class Conv2d {
         if (!hasBias) {
             throw new IllegalArgumentException("this layer was built with bias=False and has no bias to set");
         }
-        requireShape("bias", new int[] {outChannels}, b.shape());
+        ConvValidator.checkShape("bias", new int[] {outChannels}, b.shape());
         this.bias = b.copy();
     }
 
     /** Runs later forward passes on the named backend ({@code auto} by default). */
     public void setBackend(String name) {
-        this.backend = requireKnownBackend(name);
+        this.options = options.withBackend(requireKnownBackend(name));
+    }
+
+    /** Runs later forward passes with {@code o} (its backend included). */
+    public void setOptions(Options o) {
+        requireKnownBackend(o.backend());
+        this.options = o;
+    }
+
+    /** The options forward passes run with ({@link Options#defaults()} unless set). */
+    public Options options() {
+        return options;
     }
 
     /** {@code auto} or a backend this build knows (available or not: that is checked at forward time). */
@@ -129,7 +145,7 @@ public final class Conv2d {
     }
 
     public String backend() {
-        return backend;
+        return options.backend();
     }
 
     public ConvParams params() {
@@ -172,13 +188,6 @@ public final class Conv2d {
         return s.append(')').toString();
     }
 
-    private static void requireShape(String what, int[] expected, int[] got) {
-        if (!Arrays.equals(expected, got)) {
-            throw new IllegalArgumentException("expected " + what + " of size " + Shapes.format(expected)
-                    + ", but got " + what + " of size " + Shapes.format(got));
-        }
-    }
-
     private static Tensor uniform(SplittableRandom rng, float bound, int... shape) {
         Tensor t = Tensor.zeros(shape);
         float[] d = t.data();
@@ -197,7 +206,8 @@ public final class Conv2d {
         private ConvParams params = ConvParams.defaults();
         private boolean bias = true;
         private Long seed;
-        private String backend = Backends.AUTO;
+        private String backend;
+        private Options options;
 
         private Builder(int inChannels, int outChannels, int kernelH, int kernelW) {
             this.inChannels = inChannels;
@@ -280,8 +290,15 @@ public final class Conv2d {
             return this;
         }
 
+        /** The backend by name, over the {@link #options} (default: theirs, {@code auto} unless set otherwise). */
         public Builder backend(String name) {
             backend = name;
+            return this;
+        }
+
+        /** Threads, device, cuDNN settings and backend in one value; default {@link Options#defaults()}. */
+        public Builder options(Options o) {
+            options = o;
             return this;
         }
 

@@ -109,6 +109,14 @@ public final class ConvValidator {
         }
     }
 
+    /** Checks one operand of a planned call, e.g. {@code expected input of size [1, 3, 8, 8], but got input of size [...]}. */
+    public static void checkShape(String role, int[] expected, int[] actual) {
+        if (!java.util.Arrays.equals(expected, actual)) {
+            throw bad("expected " + role + " of size " + Shapes.format(expected) + ", but got " + role + " of size "
+                    + Shapes.format(actual));
+        }
+    }
+
     private static void checkParams(ConvParams p) {
         Padding pad = p.padding();
         if (pad.kind() == Padding.Kind.SAME && p.isStrided()) {

@@ -1,7 +1,5 @@
 package dev.jconv;
 
-import dev.jconv.backend.Backends;
-import dev.jconv.backend.ConvPlan;
 
 /**
  * The functional form, {@code torch.nn.functional.conv2d}:
@@ -11,6 +9,7 @@ import dev.jconv.backend.ConvPlan;
  * bias {@code (K)} or null. The output is {@code (N, K, Hout, Wout)} (unbatched in, unbatched out) with
  * {@code Hout = floor((H + padTop + padBottom - dilation * (kH - 1) - 1) / stride) + 1}, likewise Wout.
  * Bad arguments throw {@link IllegalArgumentException} with PyTorch's message before any work is done.
+ * Each call goes through a {@link ConvolutionPlan} (see there for threads, caching and interrupts).
  */
 public final class Functional {
     private Functional() {}
@@ -37,22 +36,27 @@ public final class Functional {
                 PaddingMode.ZEROS));
     }
 
+    /** Any {@link ConvParams}, with {@link Options#defaults()} (so {@code auto} unless the environment names a backend). */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params) {
-        return conv2d(input, weight, bias, params, Backends.AUTO);
+        return conv2d(input, weight, bias, params, Options.defaults());
     }
 
     /**
      * The general form: any {@link ConvParams} (padding modes included, which PyTorch offers only on the
-     * module) on a backend picked by name or {@code auto}.
+     * module) on a backend picked by name or {@code auto}, other options from {@link Options#defaults()}.
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, String backend) {
-        ConvGeometry g = ConvValidator.checkForward(input.shape(), weight.shape(),
-                bias == null ? null : bias.shape(), params);
-        Tensor out = Tensor.zeros(g.outputShape());
-        if (out.numel() > 0) {
-            ConvPlan plan = Backends.select(backend, g).backend().plan(g);
-            plan.forward(input.data(), weight.data(), bias == null ? null : bias.data(), out.data());
+        return conv2d(input, weight, bias, params, Options.defaults().withBackend(backend));
+    }
+
+    /**
+     * Every choice explicit: plans (or finds the cached plan) for these shapes with {@code options}, runs it once
+     * into a new output. Code that runs the same shapes many times can hold the {@link ConvolutionPlan} instead.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, ConvParams params, Options options) {
+        try (ConvolutionPlan plan = ConvolutionPlan.create(input.shape(), weight.shape(),
+                bias == null ? null : bias.shape(), params, options)) {
+            return plan.forward(input, weight, bias);
         }
-        return input.dim() == 3 ? out.reshape(g.outChannels(), g.outHeight(), g.outWidth()) : out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.jconv;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -8,16 +9,39 @@ import java.util.SplittableRandom;
  * Convolution inputs are NCHW {@code (N, C, H, W)} or unbatched CHW {@code (C, H, W)}; weights are
  * {@code (out_channels, in_channels / groups, kH, kW)}; biases are {@code (out_channels)}.
  *
- * <p>The shape is fixed; the elements are mutable through {@link #set} and {@link #data()}. A tensor
- * is not synchronized: share it between threads only for reading.
+ * <p>Storage: a tensor is a view of {@code numel} consecutive floats of one of
+ * <ul>
+ *   <li>a whole {@code float[]} ({@link #zeros}, {@link #of}): the usual case, used by every backend in place;</li>
+ *   <li>part of a {@code float[]} from an offset ({@link #wrap(float[], int, int...)}), or a heap
+ *       {@link FloatBuffer} (which is such a part of its array): not copied when wrapped;</li>
+ *   <li>a direct (off-heap) {@link FloatBuffer} ({@link #wrap(FloatBuffer, int...)}): not copied when wrapped.</li>
+ * </ul>
+ * Wrapping never copies: writes through the tensor show in the caller's array or buffer and the other way round;
+ * the caller keeps owning that memory and must keep it alive and unchanged in size while the tensor is used.
+ * Kernels work on whole arrays, so a forward pass given a tensor that is not a whole array copies it once into
+ * (and an output once back from) a staging array its plan keeps for reuse ({@link ConvolutionPlan}): exactly
+ * one copy each way, no allocation once warm. {@link #isWholeArray()} says which case a tensor is.
+ *
+ * <p>The shape is fixed; the elements are mutable through {@link #set}, {@link #copyFrom} and {@link #data()}.
+ * A tensor is not synchronized: share it between threads only for reading.
  */
 public final class Tensor {
     private final int[] shape;
-    private final float[] data;
+    private final int numel;
+    private final float[] array;      // null for a direct buffer
+    private final int offset;         // of element 0 in array
+    private final FloatBuffer direct; // element 0 at index 0; null for an array
+
+    private Tensor(int[] shape, float[] array, int offset, FloatBuffer direct) {
+        this.shape = shape;
+        this.numel = (int) numel(shape);
+        this.array = array;
+        this.offset = offset;
+        this.direct = direct;
+    }
 
     private Tensor(int[] shape, float[] data) {
-        this.shape = shape;
-        this.data = data;
+        this(shape, data, 0, null);
     }
 
     /** A tensor of zeros. */
@@ -35,12 +59,44 @@ public final class Tensor {
         return new Tensor(s, data);
     }
 
+    /**
+     * A view (not a copy) of {@code array[offset .. offset + numel)} with the given shape; the array may be longer,
+     * so one array can hold several tensors (a batch arena, say).
+     */
+    public static Tensor wrap(float[] array, int offset, int... shape) {
+        int[] s = checkedShape(shape);
+        long n = numel(s);
+        if (offset < 0 || offset + n > array.length) {
+            throw new IllegalArgumentException("shape " + Shapes.format(s) + " from offset " + offset
+                    + " does not fit an array of size " + array.length);
+        }
+        return new Tensor(s, array, offset, null);
+    }
+
+    /**
+     * A view (not a copy) of the buffer's floats from its position on, with the given shape; the buffer needs
+     * at least {@code numel} floats remaining. Its position, limit and mark are not used afterwards and not
+     * changed. A heap buffer is viewed through its array; a direct buffer is read and written in place.
+     */
+    public static Tensor wrap(FloatBuffer buffer, int... shape) {
+        int[] s = checkedShape(shape);
+        long n = numel(s);
+        if (n > buffer.remaining()) {
+            throw new IllegalArgumentException("shape " + Shapes.format(s) + " needs " + n + " floats, the buffer has "
+                    + buffer.remaining() + " remaining");
+        }
+        if (buffer.hasArray()) {
+            return new Tensor(s, buffer.array(), buffer.arrayOffset() + buffer.position(), null);
+        }
+        return new Tensor(s, null, 0, buffer.slice());
+    }
+
     /** Uniform random values in [lo, hi), reproducible from {@code seed}. */
     public static Tensor uniform(long seed, float lo, float hi, int... shape) {
         Tensor t = zeros(shape);
         SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = 0; i < t.data.length; i++) {
-            t.data[i] = lo + (float) rng.nextDouble() * (hi - lo);
+        for (int i = 0; i < t.array.length; i++) {
+            t.array[i] = lo + (float) rng.nextDouble() * (hi - lo);
         }
         return t;
     }
@@ -49,14 +105,14 @@ public final class Tensor {
     public static Tensor randn(long seed, int... shape) {
         Tensor t = zeros(shape);
         SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = 0; i < t.data.length; i += 2) {
+        for (int i = 0; i < t.array.length; i += 2) {
             // Box-Muller: two normals from two uniforms.
             double u1 = 1.0 - rng.nextDouble();
             double u2 = rng.nextDouble();
             double r = Math.sqrt(-2.0 * Math.log(u1));
-            t.data[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < t.data.length) {
-                t.data[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
+            t.array[i] = (float) (r * Math.cos(2 * Math.PI * u2));
+            if (i + 1 < t.array.length) {
+                t.array[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
             }
         }
         return t;
@@ -77,32 +133,82 @@ public final class Tensor {
     }
 
     public long numel() {
-        return data.length;
+        return numel;
     }
 
-    /** The backing array, row-major; writes are visible in the tensor. */
+    /** Whether this tensor is a whole {@code float[]} (offset 0, same length), which {@link #data()} returns. */
+    public boolean isWholeArray() {
+        return array != null && offset == 0 && array.length == numel;
+    }
+
+    /**
+     * The backing array, row-major; writes are visible in the tensor. Only for a tensor that is a whole array
+     * ({@link #isWholeArray()}); a view throws {@link IllegalStateException} (use {@link #copyTo} or
+     * {@link #toArray()}).
+     */
     public float[] data() {
-        return data;
+        if (!isWholeArray()) {
+            throw new IllegalStateException("tensor " + Shapes.format(shape) + " is a view of "
+                    + (array == null ? "a direct buffer" : "an array of " + array.length + " floats from offset " + offset)
+                    + ", not a whole array: use copyTo or toArray");
+        }
+        return array;
+    }
+
+    /** The elements, row-major, in a new array. */
+    public float[] toArray() {
+        float[] out = new float[numel];
+        copyTo(out, 0);
+        return out;
+    }
+
+    /** Copies the elements, row-major, into {@code dst[dstOffset ..]}. */
+    public void copyTo(float[] dst, int dstOffset) {
+        if (array != null) {
+            System.arraycopy(array, offset, dst, dstOffset, numel);
+        } else {
+            direct.get(0, dst, dstOffset, numel);
+        }
+    }
+
+    /** Overwrites the elements with {@code src[srcOffset .. srcOffset + numel)}. */
+    public void copyFrom(float[] src, int srcOffset) {
+        if (array != null) {
+            System.arraycopy(src, srcOffset, array, offset, numel);
+        } else {
+            direct.put(0, src, srcOffset, numel);
+        }
     }
 
     public float get(int... index) {
-        return data[offset(index)];
+        int i = index(index);
+        return array != null ? array[offset + i] : direct.get(i);
     }
 
     public void set(float value, int... index) {
-        data[offset(index)] = value;
+        int i = index(index);
+        if (array != null) {
+            array[offset + i] = value;
+        } else {
+            direct.put(i, value);
+        }
     }
 
-    /** A tensor sharing this one's data under another shape with the same number of elements. */
+    /** A tensor sharing this one's storage under another shape with the same number of elements. */
     public Tensor reshape(int... newShape) {
-        return of(data, newShape);
+        int[] s = checkedShape(newShape);
+        if (numel(s) != numel) {
+            throw new IllegalArgumentException("shape " + Shapes.format(s) + " is invalid for input of size " + numel);
+        }
+        return new Tensor(s, array, offset, direct);
     }
 
+    /** A copy that is a whole array of its own. */
     public Tensor copy() {
-        return new Tensor(shape.clone(), data.clone());
+        return new Tensor(shape.clone(), toArray());
     }
 
-    private int offset(int[] index) {
+    private int index(int[] index) {
         if (index.length != shape.length) {
             throw new IllegalArgumentException("expected " + shape.length + " indices for a tensor of size "
                     + Shapes.format(shape) + ", got " + index.length);
@@ -155,11 +261,11 @@ public final class Tensor {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+        return o instanceof Tensor t && Arrays.equals(shape, t.shape) && Arrays.equals(toArray(), t.toArray());
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(shape) + Arrays.hashCode(data);
+        return 31 * Arrays.hashCode(shape) + Arrays.hashCode(toArray());
     }
 }

@@ -3,6 +3,7 @@ package dev.jconv.cli;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.PlanCache;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jconv info}: the machine as jconv sees it, and for every backend this build knows whether it can run
- * here and, if not, exactly why (the same reasons {@code run --explain} and {@code auto} use).
+ * here and, if not, exactly why (the same reasons {@code run --explain} and {@code auto} use), and how much the
+ * plan caches hold against their budget.
  */
 @Command(name = "info", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Prints the Java runtime, the machine, and every backend with its availability.")
@@ -33,6 +35,7 @@ final class InfoCommand implements Callable<Integer> {
                 + System.getProperty("os.arch") + ")");
         out.println("CPUs: " + rt.availableProcessors());
         out.println(String.format(Locale.ROOT, "Max heap: %.1f GiB", rt.maxMemory() / (double) (1L << 30)));
+        out.println("Plan cache: " + PlanCache.describe());
         List<ConvBackend> all = Backends.all();
         int width = all.stream().mapToInt(b -> b.name().length()).max().orElse(0);
         out.println("Backends:");

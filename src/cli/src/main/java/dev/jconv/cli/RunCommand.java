@@ -2,12 +2,12 @@ package dev.jconv.cli;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
-import dev.jconv.ConvValidator;
+import dev.jconv.ConvolutionPlan;
+import dev.jconv.Options;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.Backends.Selection;
-import dev.jconv.backend.ConvPlan;
 import dev.jconv.io.Npy;
 import dev.jconv.io.NpyFormatException;
 import java.io.IOException;
@@ -61,14 +61,14 @@ final class RunCommand implements Callable<Integer> {
             description = "where to write the float32 result (written atomically; replaced if it exists)")
     Path output;
 
-    private final BiFunction<String, ConvGeometry, Selection> selector;
+    private final BiFunction<Options, ConvGeometry, Selection> selector;
 
     RunCommand() {
         this(Backends::select);
     }
 
     /** With another backend selector: tests use it to make a backend fail part-way. */
-    RunCommand(BiFunction<String, ConvGeometry, Selection> selector) {
+    RunCommand(BiFunction<Options, ConvGeometry, Selection> selector) {
         this.selector = selector;
     }
 
@@ -83,18 +83,14 @@ final class RunCommand implements Callable<Integer> {
         Tensor w = read("--weight", weight);
         Tensor b = bias == null ? null : read("--bias", bias);
 
-        ConvGeometry g = ConvValidator.checkForward(x.shape(), w.shape(), b == null ? null : b.shape(), params);
-        Selection selection = selector.apply(backend, g);
-        Tensor y = Tensor.zeros(g.outputShape());
-        ConvPlan plan = y.numel() == 0 ? null : selection.backend().plan(g);
-        if (explain) {
-            explain(g, b != null, selection, plan);
-        }
-        if (plan != null) {
-            plan.forward(x.data(), w.data(), b == null ? null : b.data(), y.data());
-        }
-        if (x.dim() == 3) {
-            y = y.reshape(g.outChannels(), g.outHeight(), g.outWidth());
+        Options options = Options.defaults().withBackend(backend);
+        Tensor y;
+        try (ConvolutionPlan plan = ConvolutionPlan.create(x.shape(), w.shape(), b == null ? null : b.shape(), params,
+                options, g -> selector.apply(options, g))) {
+            if (explain) {
+                explain(plan);
+            }
+            y = plan.forward(x, w, b);
         }
         try {
             Npy.write(output, y);
@@ -105,18 +101,19 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void explain(ConvGeometry g, boolean hasBias, Selection selection, ConvPlan plan) {
+    private void explain(ConvolutionPlan plan) {
         var err = spec.commandLine().getErr();
+        ConvGeometry g = plan.geometry();
         err.println("explain: conv2d input " + Shapes.format(g.inputShape()) + " * weight "
-                + Shapes.format(g.weightShape()) + (hasBias ? " + bias [" + g.outChannels() + "]" : "")
+                + Shapes.format(g.weightShape()) + (plan.hasBias() ? " + bias [" + g.outChannels() + "]" : "")
                 + " -> output " + Shapes.format(g.outputShape()));
         err.println("explain: stride " + Shapes.tuple(g.strideH(), g.strideW())
                 + ", padding top/bottom/left/right " + g.padTop() + "/" + g.padBottom() + "/" + g.padLeft() + "/"
                 + g.padRight() + ", dilation " + Shapes.tuple(g.dilationH(), g.dilationW()) + ", groups " + g.groups()
                 + ", padding_mode " + g.paddingMode().pytorchName()
                 + String.format(Locale.ROOT, ", %.4g MFLOP", g.flops() / 1e6));
-        err.println("explain: backend " + selection.backend().name() + ": " + selection.reason());
-        err.println("explain: plan: " + (plan == null ? "none, the output is empty" : plan.describe()));
+        err.println("explain: backend " + plan.backend() + ": " + plan.selectionReason());
+        err.println("explain: plan: " + plan.describe());
         err.flush();
     }
 

@@ -20,6 +20,16 @@ class InfoCommandTest {
     }
 
     @Test
+    void printsThePlanCacheAgainstItsBudget() {
+        String out = Cli.run("info").out();
+        String line = out.lines().filter(l -> l.startsWith("Plan cache: ")).findFirst().orElseThrow(() ->
+                new AssertionError("no plan cache line in:\n" + out));
+        assertTrue(line.matches("Plan cache: \\d+ plans? keeps? \\d+\\.\\d MiB of a "
+                + String.format(java.util.Locale.ROOT, "%.1f", dev.jconv.backend.PlanCache.budgetBytes() / 1048576.0)
+                + " MiB budget .*"), line);
+    }
+
+    @Test
     void listsEveryKnownBackendWithItsExactAvailability() {
         String out = Cli.run("info").out();
         List<String> lines = out.lines().toList();

@@ -76,6 +76,12 @@ class ReadmeTest {
         assertSectionRunsAsShown("API example", "Example");
     }
 
+    /** The plan section's code (plans, options, wrapped buffers) needs the engine alone, like the library section's. */
+    @Test
+    void planExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Plans, options, memory and interrupts", "PlanExample");
+    }
+
     /** The library section's code needs the engine alone: it is compiled against jconv's own classes only. */
     @Test
     void libraryExampleCompilesAgainstTheEngineAloneAndPrintsWhatTheReadmeShows() throws Exception {

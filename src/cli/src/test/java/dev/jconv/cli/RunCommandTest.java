@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
+import dev.jconv.Options;
 import dev.jconv.Functional;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
@@ -304,7 +305,7 @@ class RunCommandTest {
     // ---- a backend that fails part-way ----
 
     /** A backend whose plan writes half the output, then fails the way {@code failure} says. */
-    private static BiFunction<String, ConvGeometry, Selection> failingBackend(RuntimeException failure) {
+    private static BiFunction<Options, ConvGeometry, Selection> failingBackend(RuntimeException failure) {
         ConvBackend backend = new ConvBackend() {
             @Override
             public String name() {
@@ -333,6 +334,11 @@ class RunCommandTest {
                     @Override
                     public String describe() {
                         return "fails half-way";
+                    }
+
+                    @Override
+                    public long retainedBytes() {
+                        return 0;
                     }
 
                     @Override

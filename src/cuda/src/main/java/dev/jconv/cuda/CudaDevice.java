@@ -1,5 +1,6 @@
 package dev.jconv.cuda;
 
+import dev.jconv.Options;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,6 @@ import jcuda.driver.JCudaDriver;
  * {@code JCONV_CUDA_DEVICE}, else 0 (see {@link #selected()}).
  */
 public final class CudaDevice {
-    public static final String DEVICE_PROPERTY = "jconv.cuda.device";
-    public static final String DEVICE_ENV = "JCONV_CUDA_DEVICE";
     /**
      * How the device of jconv's emulated CUDA driver (native-kernels/emulator, a CPU stand-in for
      * {@code libcuda.so.1} used by the build's tests) names itself. Nothing run on it is a GPU result.
@@ -87,22 +86,9 @@ public final class CudaDevice {
         return d.get(ordinal);
     }
 
-    /** The device jconv uses: {@code -Djconv.cuda.device=N}, else {@code JCONV_CUDA_DEVICE=N}, else 0. */
+    /** The device jconv uses by default: {@code -Djconv.cuda.device=N}, else {@code JCONV_CUDA_DEVICE=N}, else 0 ({@link Options#defaultDeviceIndex()}). */
     public static CudaDevice selected() {
-        String setting = System.getProperty(DEVICE_PROPERTY);
-        String source = "-D" + DEVICE_PROPERTY;
-        if (setting == null) {
-            setting = System.getenv(DEVICE_ENV);
-            source = DEVICE_ENV;
-        }
-        if (setting == null || setting.isBlank()) {
-            return get(0);
-        }
-        try {
-            return get(Integer.parseInt(setting.trim()));
-        } catch (NumberFormatException e) {
-            throw new CudaUnavailableException(source + "='" + setting + "' is not a device number");
-        }
+        return get(Options.defaultDeviceIndex());
     }
 
     public int ordinal() {

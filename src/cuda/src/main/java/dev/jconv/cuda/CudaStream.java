@@ -1,5 +1,8 @@
 package dev.jconv.cuda;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
@@ -15,21 +18,49 @@ import jcuda.driver.JCudaDriver;
  * of {@link DeviceBuffer} is staged through a stream's pinned buffer.
  */
 public final class CudaStream extends NativeResource {
+    /** Streams of other libraries jconv has queued work on, by device and raw handle (never destroyed by jconv). */
+    private static final Map<List<Long>, CudaStream> EXTERNAL = new ConcurrentHashMap<>();
+
     private final CudaDevice device;
-    private final CUstream stream = new CUstream();
+    private final CUstream stream;
+    private final boolean owned;
     private DeviceBuffer scratch;
     private PinnedHostBuffer staging;
 
     CudaStream(CudaDevice device) {
         this.device = device;
+        this.stream = new CUstream();
+        this.owned = true;
         device.makeCurrent();
         Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    }
+
+    private CudaStream(CudaDevice device, long handle) {
+        this.device = device;
+        this.stream = RawHandles.stream(handle);
+        this.owned = false;
+    }
+
+    /**
+     * Another library's stream ({@code handle}: its raw {@code CUstream}, 0 for the legacy default stream) on
+     * {@code device}, for queuing jconv's work on it. jconv never destroys it; the wrapper (and the scratch memory
+     * it keeps for jconv's work) lives for the process, one per device and handle.
+     */
+    public static CudaStream external(CudaDevice device, long handle) {
+        return EXTERNAL.computeIfAbsent(List.of((long) device.ordinal(), handle), k -> new CudaStream(device, handle));
     }
 
     public CudaDevice device() {
         return device;
     }
 
+    /** The raw {@code CUstream} handle, to pass to another library. */
+    public long rawHandle() {
+        ensureOpen();
+        return RawHandles.handle(stream);
+    }
+
+    /** The JCuda stream, for jconv's own driver and library calls. */
     public CUstream handle() {
         ensureOpen();
         return stream;
@@ -99,7 +130,9 @@ public final class CudaStream extends NativeResource {
             if (staging != null) {
                 staging.close();
             }
-            Cuda.check(JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy");
+            if (owned) {
+                Cuda.check(JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy");
+            }
         }
     }
 }

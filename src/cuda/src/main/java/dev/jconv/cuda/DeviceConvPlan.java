@@ -1,7 +1,10 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.backend.ConvPlan;
+import dev.jconv.DeviceTensorRef;
+import dev.jconv.StreamRef;
+import dev.jconv.backend.DevicePlan;
+import java.util.List;
 
 /**
  * A convolution plan that also runs on {@link DeviceTensor}s, so a chain of layers stays on the GPU.
@@ -9,9 +12,45 @@ import dev.jconv.backend.ConvPlan;
  * Shapes must be the plan's geometry: input {@code (N, C, H, W)}, weight {@code (K, C/groups, kH, kW)},
  * bias {@code (K)} or null, output {@code (N, K, Hout, Wout)}, all on {@link #device()}.
  */
-public interface DeviceConvPlan extends ConvPlan {
+public interface DeviceConvPlan extends DevicePlan {
 
     CudaDevice device();
+
+    @Override
+    default int deviceIndex() {
+        return device().ordinal();
+    }
+
+    /**
+     * Runs on memory and a stream described as plain values (see {@link DevicePlan}): the memory is wrapped, not
+     * copied, and the stream is the caller's ({@link CudaStream#external}); with a null stream, as
+     * {@link #forward(DeviceTensor, DeviceTensor, DeviceTensor, DeviceTensor)}.
+     */
+    @Override
+    default void forward(DeviceTensorRef input, DeviceTensorRef weight, DeviceTensorRef bias, DeviceTensorRef output,
+                         StreamRef stream) {
+        CudaDevice device = device();
+        for (DeviceTensorRef t : bias == null ? List.of(input, weight, output) : List.of(input, weight, bias, output)) {
+            if (t.deviceIndex() != device.ordinal()) {
+                throw new IllegalArgumentException(t + " is not on the plan's " + device.describe());
+            }
+        }
+        DeviceTensor in = DeviceTensor.wrap(device, input.address(), input.shape());
+        DeviceTensor w = DeviceTensor.wrap(device, weight.address(), weight.shape());
+        DeviceTensor b = bias == null ? null : DeviceTensor.wrap(device, bias.address(), bias.shape());
+        DeviceTensor out = DeviceTensor.wrap(device, output.address(), output.shape());
+        if (stream == null) {
+            forward(in, w, b, out);
+            return;
+        }
+        if (stream.deviceIndex() != device.ordinal()) {
+            throw new IllegalArgumentException(stream + " is not on the plan's " + device.describe());
+        }
+        CudaStream s = CudaStream.external(device, stream.handle());
+        synchronized (s) { // its scratch serves one queuing thread at a time; the GPU orders the work itself
+            forwardAsync(in, w, b, out, s);
+        }
+    }
 
     /** Runs on a stream borrowed from the device's pool and returns when the output is written. */
     default void forward(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output) {

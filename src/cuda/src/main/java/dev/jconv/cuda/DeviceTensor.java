@@ -16,9 +16,11 @@ import jcuda.driver.CUdeviceptr;
 public final class DeviceTensor extends NativeResource {
     private final int[] shape;
     private final long numel;
-    private final DeviceBuffer buffer;
+    private final CudaDevice device;
+    private final DeviceBuffer buffer;   // null for memory another library owns
+    private final CUdeviceptr external;  // that memory, else null
 
-    private DeviceTensor(CudaDevice device, int[] shape) {
+    private DeviceTensor(CudaDevice device, int[] shape, long externalAddress) {
         this.shape = shape.clone();
         long n = 1;
         for (int s : shape) {
@@ -28,17 +30,32 @@ public final class DeviceTensor extends NativeResource {
             n = Math.multiplyExact(n, s);
         }
         this.numel = n;
-        this.buffer = device.allocate(n * Sizeof.FLOAT);
+        this.device = device;
+        this.buffer = externalAddress == 0 ? device.allocate(n * Sizeof.FLOAT) : null;
+        this.external = externalAddress == 0 ? null : RawHandles.pointer(externalAddress);
     }
 
     /** An uninitialised tensor of that shape on {@code device}. */
     public static DeviceTensor allocate(CudaDevice device, int... shape) {
-        return new DeviceTensor(device, shape);
+        return new DeviceTensor(device, shape, 0);
+    }
+
+    /**
+     * A view of memory another library allocated ({@code address}: the raw device address of element 0, at least
+     * {@code numel * 4} bytes on {@code device}). Not copied and not owned: closing the view frees nothing. Plans
+     * run on it; {@link #copyFrom}, {@link #copyTo}, {@link #download} and {@link #fill} need a tensor jconv
+     * allocated.
+     */
+    public static DeviceTensor wrap(CudaDevice device, long address, int... shape) {
+        if (address == 0) {
+            throw new IllegalArgumentException("device address must not be null (0)");
+        }
+        return new DeviceTensor(device, shape, address);
     }
 
     /** A device copy of {@code host}. */
     public static DeviceTensor upload(CudaDevice device, Tensor host) {
-        DeviceTensor t = new DeviceTensor(device, host.shape());
+        DeviceTensor t = new DeviceTensor(device, host.shape(), 0);
         try {
             t.copyFrom(host.data());
         } catch (RuntimeException e) {
@@ -51,6 +68,7 @@ public final class DeviceTensor extends NativeResource {
     /** Overwrites the contents with {@code data} (row-major, exactly {@link #numel()} floats). */
     public void copyFrom(float[] data) {
         ensureOpen();
+        requireOwned();
         checkLength(data.length);
         buffer.copyFrom(data, 0, 0, data.length);
     }
@@ -58,6 +76,7 @@ public final class DeviceTensor extends NativeResource {
     /** Copies the contents into {@code data} (exactly {@link #numel()} floats). */
     public void copyTo(float[] data) {
         ensureOpen();
+        requireOwned();
         checkLength(data.length);
         buffer.copyTo(0, data, 0, data.length);
     }
@@ -65,6 +84,7 @@ public final class DeviceTensor extends NativeResource {
     /** A host copy. */
     public Tensor download() {
         ensureOpen();
+        requireOwned();
         float[] data = new float[Math.toIntExact(numel)];
         buffer.copyTo(0, data, 0, data.length);
         return Tensor.of(data, shape);
@@ -73,6 +93,7 @@ public final class DeviceTensor extends NativeResource {
     /** Sets every element to {@code value} (NaN poisons a buffer so unwritten elements show). */
     public void fill(float value) {
         ensureOpen();
+        requireOwned();
         buffer.fill(value);
     }
 
@@ -93,13 +114,24 @@ public final class DeviceTensor extends NativeResource {
     }
 
     public CudaDevice device() {
-        return buffer.device();
+        return device;
     }
 
-    /** The device address of element 0, for kernel arguments and library calls. */
+    /** The raw device address of element 0, to pass to another library. */
+    public long address() {
+        return RawHandles.address(pointer());
+    }
+
+    /** The JCuda pointer to element 0, for jconv's kernel arguments and library calls. */
     public CUdeviceptr pointer() {
         ensureOpen();
-        return buffer.pointer();
+        return buffer != null ? buffer.pointer() : external;
+    }
+
+    private void requireOwned() {
+        if (buffer == null) {
+            throw new UnsupportedOperationException(describe() + " wraps memory another library owns: copy with that library");
+        }
     }
 
     /** Throws unless this tensor has exactly {@code expected} shape; {@code role} names it in the message. */
@@ -120,11 +152,14 @@ public final class DeviceTensor extends NativeResource {
 
     @Override
     protected String describe() {
-        return "DeviceTensor(" + Shapes.format(shape) + " on device " + buffer.device().ordinal() + ")";
+        return "DeviceTensor(" + Shapes.format(shape) + " on device " + device.ordinal()
+                + (buffer == null ? ", wrapped" : "") + ")";
     }
 
     @Override
     protected void release() {
-        buffer.close();
+        if (buffer != null) {
+            buffer.close();
+        }
     }
 }

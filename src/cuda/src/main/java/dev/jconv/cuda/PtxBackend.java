@@ -3,12 +3,16 @@ package dev.jconv.cuda;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.Options;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
 import dev.jconv.cuda.vendor.KernelModules;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cuda-ptx}: jconv's own CUDA kernels ({@code native-kernels/*.cu}, shipped as PTX and
@@ -22,18 +26,27 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     static final int MIN_COMPUTE_CAPABILITY = 75;
     static final List<String> PTX_RESOURCES = List.of(LaunchPlanner.DIRECT_PTX, LaunchPlanner.IMPLICIT_GEMM_PTX);
 
+    /** Instances {@link #configured} made for devices other than the default one. */
+    private static final Map<Integer, PtxBackend> CONFIGURED = new ConcurrentHashMap<>();
+
+    private final Integer deviceIndex;  // null: the default device (Options.defaultDeviceIndex)
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
-    private final LazyProbe<Availability> availability = new LazyProbe<>(PtxBackend::probe);
+    private final LazyProbe<Availability> availability = new LazyProbe<>(this::probe);
     /** The kernel every plan uses, or null for {@link LaunchPlanner}'s rule. */
     private final LaunchPlanner.Kernel kernelChoice;
 
     public PtxBackend() {
-        this(null);
+        this(null, null);
     }
 
     /** A backend whose plans all run {@code kernel}, whatever the planner's rule would pick (for tests of every kernel). */
     PtxBackend(LaunchPlanner.Kernel kernel) {
+        this(null, kernel);
+    }
+
+    private PtxBackend(Integer deviceIndex, LaunchPlanner.Kernel kernel) {
+        this.deviceIndex = deviceIndex;
         this.kernelChoice = kernel;
     }
 
@@ -47,13 +60,13 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         return availability.get();
     }
 
-    private static Availability probe() {
+    private Availability probe() {
         Availability driver = Cuda.availability();
         if (!driver.available()) {
             return driver;
         }
         try {
-            CudaDevice device = CudaDevice.selected();
+            CudaDevice device = device();
             if (device.computeCapability() < MIN_COMPUTE_CAPABILITY) {
                 return Availability.no(device.describe() + " is older than Turing (sm_75), the oldest GPU that CUDA 13"
                         + " PTX runs on");
@@ -81,10 +94,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     /** The plan for {@code geometry}, made once and cached; throws {@link CudaUnavailableException} without a GPU. */
     @Override
     public DeviceConvPlan plan(ConvGeometry geometry) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(geometry);
     }
 
@@ -98,9 +108,28 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         plan(g).forward(input, weight, bias, output);
     }
 
-    /** The device plans run on (the selected one). */
+    @Override
+    public PlanLease lease(ConvGeometry geometry) {
+        CudaUnavailableException.requireAvailable(NAME, availability());
+        return plans.lease(geometry);
+    }
+
+    /** This backend if {@code options} ask for its device, else the shared instance for that device. */
+    @Override
+    public ConvBackend configured(Options options) {
+        if (options.deviceIndex() == deviceIndex()) {
+            return this;
+        }
+        return CONFIGURED.computeIfAbsent(options.deviceIndex(), index -> new PtxBackend(index, kernelChoice));
+    }
+
+    private int deviceIndex() {
+        return deviceIndex != null ? deviceIndex : Options.defaultDeviceIndex();
+    }
+
+    /** The device plans run on ({@link Options#deviceIndex()}; the default one unless configured). */
     public CudaDevice device() {
-        return CudaDevice.selected();
+        return CudaDevice.get(deviceIndex());
     }
 
     private ConvPlan createPlan(ConvGeometry g) {

@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.driver.CUdeviceptr;
@@ -84,6 +85,7 @@ final class PtxPlan implements DeviceConvPlan {
 
     private void run(CUdeviceptr in, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr out, CudaStream stream,
                      boolean fuseRelu) {
+        ConvolutionInterruptedException.throwIfInterrupted();
         kernel.launch(launch.config(), stream,
                 launch.arguments(in, weight, bias, out, taps == null ? null : taps.pointer(), fuseRelu));
     }
@@ -92,6 +94,12 @@ final class PtxPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cuda-ptx plan for " + geometry + " is closed and cannot be used any more");
         }
+    }
+
+    /** The tap table (input, weight and output staging live in the stream's scratch, not the plan). */
+    @Override
+    public long retainedBytes() {
+        return taps == null ? 0 : taps.byteSize();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -10,6 +11,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -27,7 +29,7 @@ import java.util.stream.Collectors;
  * ({@link #SHIPPED_SEPARATELY}) and reported unavailable with what to add, rather than as unknown names.
  */
 public final class Backends {
-    public static final String AUTO = "auto";
+    public static final String AUTO = Options.AUTO;
     static final String CUDA_ARTIFACT = "dev.jconv:jconv-cuda";
 
     /** Backends jconv ships in other artifacts, by name: the artifact that brings each one. */
@@ -133,8 +135,17 @@ public final class Backends {
      * first available backend that supports it and says which ones it passed over and why.
      */
     public static Selection select(String requested, ConvGeometry geometry) {
+        return select(requested, geometry, UnaryOperator.identity());
+    }
+
+    /** {@link #select(String, ConvGeometry)} for {@code options.backend()}, each backend configured by {@code options}. */
+    public static Selection select(Options options, ConvGeometry geometry) {
+        return select(options.backend(), geometry, b -> b.configured(options));
+    }
+
+    private static Selection select(String requested, ConvGeometry geometry, UnaryOperator<ConvBackend> configure) {
         if (!AUTO.equals(requested)) {
-            ConvBackend b = byName(requested);
+            ConvBackend b = configure.apply(byName(requested));
             Availability a = b.availability();
             if (!a.available()) {
                 throw new BackendUnavailableException("backend " + b.name() + " is unavailable: " + a.reason());
@@ -147,7 +158,7 @@ public final class Backends {
         StringBuilder passed = new StringBuilder();
         List<Entry> order = autoEntries(geometry);
         for (Entry e : order) {
-            ConvBackend b = e.backend();
+            ConvBackend b = configure.apply(e.backend());
             Availability a = b.availability();
             if (!a.available()) {
                 passed.append(b.name()).append(" unavailable (").append(a.reason()).append("); ");

@@ -1,6 +1,7 @@
 package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 
 /**
  * A way to run a convolution forward pass. A backend turns a {@link ConvGeometry} into a
@@ -20,6 +21,22 @@ public interface ConvBackend {
         return true;
     }
 
-    /** The prepared plan for this geometry, made once and cached. */
+    /** The prepared plan for this geometry, made once and cached (see {@link PlanCache#get} for how long it lives). */
     ConvPlan plan(ConvGeometry geometry);
+
+    /**
+     * The plan for this geometry, held until the lease is closed (a cached plan is not closed while leased).
+     * Backends without a cache make a plan for the caller alone.
+     */
+    default PlanLease lease(ConvGeometry geometry) {
+        return PlanLease.owning(plan(geometry));
+    }
+
+    /**
+     * This backend as {@code options} configure it (threads, device, math settings): this instance when they
+     * change nothing it uses, else a shared instance for those settings.
+     */
+    default ConvBackend configured(Options options) {
+        return this;
+    }
 }

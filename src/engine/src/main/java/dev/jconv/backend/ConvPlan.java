@@ -14,8 +14,16 @@ public interface ConvPlan extends AutoCloseable {
     /**
      * {@code output = conv(input, weight) + bias}, all row-major float32 host arrays of the geometry's
      * sizes (input NCHW, weight KCRS, output NKPQ); {@code bias} is null for none. Writes every output element.
+     * Allocates nothing once warm. An interrupted thread makes it stop at its next task boundary and throw
+     * {@link dev.jconv.ConvolutionInterruptedException} with the interrupt flag still set.
      */
     void forward(float[] input, float[] weight, float[] bias, float[] output);
+
+    /**
+     * Bytes this plan keeps between calls (scratch buffers, packed weights, descriptors' and GPU workspace), as
+     * held now; what {@link PlanCache} budgets. Cheap and non-blocking: the cache asks after every call.
+     */
+    long retainedBytes();
 
     /** One line saying how it computes, e.g. the algorithm chosen, for {@code --explain}. */
     String describe();

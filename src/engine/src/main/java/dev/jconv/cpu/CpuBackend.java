@@ -1,11 +1,15 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
@@ -47,6 +51,8 @@ public final class CpuBackend implements ConvBackend {
     private final double parallelFlops;
     private final int packMinColumns;
     private final Winograd winograd;
+    private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
+
     private final PlanCache plans = new PlanCache(this::newPlan);
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
@@ -110,30 +116,22 @@ public final class CpuBackend implements ConvBackend {
 
     /**
      * The {@value #THREADS_PROPERTY} system property, else {@value #THREADS_ENV}, else the number of available
-     * processors. A value that is not a positive integer is an error naming where it came from.
+     * processors ({@link Options#defaultThreads()}). A value that is not a positive integer is an error naming
+     * where it came from.
      */
     public static int defaultThreads() {
-        String property = System.getProperty(THREADS_PROPERTY);
-        if (property != null && !property.isBlank()) {
-            return parseThreads(property, "system property " + THREADS_PROPERTY);
-        }
-        String env = System.getenv(THREADS_ENV);
-        if (env != null && !env.isBlank()) {
-            return parseThreads(env, "environment variable " + THREADS_ENV);
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return Options.defaultThreads();
     }
 
-    private static int parseThreads(String value, String source) {
-        try {
-            int t = Integer.parseInt(value.trim());
-            if (t >= 1) {
-                return t;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(source + " must be a positive thread count, got '" + value + "'");
+    /** The shared backend on {@code threads} threads (plans are cached per backend, so per thread count). */
+    static CpuBackend shared(int threads) {
+        return SHARED.computeIfAbsent(threads, CpuBackend::new);
+    }
+
+    /** This backend if it has {@code options.threads()} threads, else the shared one that does. */
+    @Override
+    public ConvBackend configured(Options options) {
+        return options.threads() == threads ? this : shared(options.threads());
     }
 
     public int threads() {
@@ -171,13 +169,28 @@ public final class CpuBackend implements ConvBackend {
 
     @Override
     public ConvPlan plan(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.get(geometry);
+    }
+
+    @Override
+    public PlanLease lease(ConvGeometry geometry) {
+        checkAvailable();
+        return plans.lease(geometry);
+    }
+
+    /** Drops this backend's cached plans (see {@link PlanCache#clear()}). */
+    public void clearPlans() {
+        plans.clear();
+    }
+
+    private void checkAvailable() {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
         if (!VectorModule.present()) {
             VectorModule.warnOnce();
         }
-        return plans.get(geometry);
     }
 
     private ConvPlan newPlan(ConvGeometry g) {

@@ -216,6 +216,13 @@ final class DepthwiseChannelBlockPlan extends CpuPlan {
         }
     }
 
+    /** The index tables only: the per-thread blocks are shared by every plan, not kept by this one. */
+    @Override
+    public long retainedBytes() {
+        return (long) Integer.BYTES * (rowSource.length + colSource.length + fullBlockOffsets.length
+                + lastBlockOffsets.length);
+    }
+
     @Override
     public String describe() {
         return String.format(Locale.ROOT,

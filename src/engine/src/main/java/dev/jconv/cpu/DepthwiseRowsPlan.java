@@ -186,6 +186,12 @@ final class DepthwiseRowsPlan extends CpuPlan {
         }
     }
 
+    /** The layout's index tables only: the per-thread planes are shared by every plan, not kept by this one. */
+    @Override
+    public long retainedBytes() {
+        return layout.tableBytes();
+    }
+
     @Override
     public String describe() {
         return String.format(Locale.ROOT,

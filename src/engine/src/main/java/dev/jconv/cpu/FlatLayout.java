@@ -301,4 +301,13 @@ final class FlatLayout {
     static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
+
+    /** Bytes of this layout's index tables, for a plan's {@code retainedBytes}. */
+    long tableBytes() {
+        long ints = tapOffset.length + phaseRowSource.length + phaseColSource.length;
+        for (int[] p : usedPhases) {
+            ints += p == null ? 0 : p.length;
+        }
+        return ints * Integer.BYTES;
+    }
 }

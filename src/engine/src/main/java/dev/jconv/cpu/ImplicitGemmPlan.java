@@ -49,8 +49,9 @@ final class ImplicitGemmPlan extends CpuPlan {
 
     private final FlatLayout layout;
     private final VectorStores stores;
-    private final ScratchPool buffers = new ScratchPool();
-    private final ScratchPool packs = new ScratchPool();
+    /** Layout copies and packed weights, at most one idle per thread once a burst of concurrent calls ends. */
+    private final ScratchPool buffers;
+    private final ScratchPool packs;
     private final boolean packWeights;
     private final int packedLength;
     private final int packChunk;
@@ -76,6 +77,8 @@ final class ImplicitGemmPlan extends CpuPlan {
         super(g, pool);
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
+        this.buffers = new ScratchPool(pool.threads());
+        this.packs = new ScratchPool(pool.threads());
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
@@ -117,6 +120,20 @@ final class ImplicitGemmPlan extends CpuPlan {
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
+        try {
+            run(input, weight, bias, output, src, packed);
+        } finally {
+            // also when interrupted or failed: the next call reuses them
+            if (!layout.direct) {
+                buffers.give(src);
+            }
+            if (packWeights) {
+                packs.give(packed);
+            }
+        }
+    }
+
+    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed) {
         if (packWeights) {
             int blocks = g.groups() * blocksPerGroup;
             pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
@@ -138,12 +155,6 @@ final class ImplicitGemmPlan extends CpuPlan {
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
             pool.forEach(tasks, task -> runTask(task, first, input, src, weight, packed, bias, output));
-        }
-        if (!layout.direct) {
-            buffers.give(src);
-        }
-        if (packWeights) {
-            packs.give(packed);
         }
     }
 
@@ -212,6 +223,9 @@ final class ImplicitGemmPlan extends CpuPlan {
     private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int tile = firstTile; tile < lastTile; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
             for (int block = firstBlock; block < lastBlock; block++) {
                 multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
             }
@@ -222,6 +236,9 @@ final class ImplicitGemmPlan extends CpuPlan {
     private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
                             int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
         for (int block = firstBlock; block < lastBlock; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
             for (int tile = firstTile; tile < lastTile; tile++) {
                 multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
             }
@@ -292,6 +309,12 @@ final class ImplicitGemmPlan extends CpuPlan {
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
         return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
                 GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount());
+    }
+
+    /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */
+    @Override
+    public long retainedBytes() {
+        return buffers.idleBytes() + packs.idleBytes() + layout.tableBytes() + stores.tableBytes();
     }
 
     @Override

@@ -52,11 +52,12 @@ final class PlainJavaPlan implements ConvPlan {
     private final int tasksPerImage;
     /** Per task: {@link #CHANNELS_PER_BLOCK} accumulator runs and one gathered run, reused across calls. */
     private final ConcurrentLinkedQueue<float[][]> workspaces = new ConcurrentLinkedQueue<>();
-    private final ScratchPool paddedInputs = new ScratchPool();
+    private final ScratchPool paddedInputs;
 
     PlainJavaPlan(ConvGeometry g, WorkerPool pool) {
         this.g = g;
         this.pool = pool;
+        this.paddedInputs = new ScratchPool(pool.threads());
         paddedH = g.inHeight() + g.padTop() + g.padBottom();
         paddedW = g.inWidth() + g.padLeft() + g.padRight();
         plane = paddedH * paddedW;
@@ -208,6 +209,12 @@ final class PlainJavaPlan implements ConvPlan {
             }
             f = rowEnd;
         }
+    }
+
+    /** The idle padded input copies and task workspaces. */
+    @Override
+    public long retainedBytes() {
+        return paddedInputs.idleBytes() + (long) workspaces.size() * (CHANNELS_PER_BLOCK + 1) * RUN * Float.BYTES;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.PaddingMode;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
@@ -9,7 +10,8 @@ import dev.jconv.backend.ConvPlan;
 /**
  * {@code cpu-reference}: the oracle every other backend is tested against. Plain loops straight from
  * the definition in {@link ConvGeometry}, accumulation in double, one thread, no caching. Keep it
- * obviously right rather than fast.
+ * obviously right rather than fast. An interrupted thread stops it between output rows
+ * ({@link ConvolutionInterruptedException}).
  */
 public final class ReferenceBackend implements ConvBackend {
     public static final String NAME = "cpu-reference";
@@ -41,6 +43,11 @@ public final class ReferenceBackend implements ConvBackend {
         }
 
         @Override
+        public long retainedBytes() {
+            return 0;
+        }
+
+        @Override
         public void close() {
             // holds nothing
         }
@@ -57,6 +64,7 @@ public final class ReferenceBackend implements ConvBackend {
             for (int k = 0; k < g.outChannels(); k++) {
                 int firstChannel = (k / kpg) * cpg;
                 for (int oy = 0; oy < g.outHeight(); oy++) {
+                    ConvolutionInterruptedException.throwIfInterrupted(); // between output rows
                     for (int ox = 0; ox < g.outWidth(); ox++) {
                         double acc = bias == null ? 0.0 : bias[k];
                         for (int c = 0; c < cpg; c++) {

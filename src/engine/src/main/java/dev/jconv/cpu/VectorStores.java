@@ -135,4 +135,9 @@ final class VectorStores {
             }
         }
     }
+
+    /** Bytes of the store tables, for a plan's {@code retainedBytes}. */
+    long tableBytes() {
+        return (long) Integer.BYTES * (whole.length + first.length + runDest.length + runLane.length + runLength.length);
+    }
 }

@@ -34,6 +34,12 @@ final class WeightCache {
         return transformed;
     }
 
+    /** Bytes held: the snapshot and the transformed weights. */
+    long bytes() {
+        Entry e = last;
+        return e == null ? 0 : (long) Float.BYTES * (e.weights.length + e.transformed.length);
+    }
+
     void clear() {
         last = null;
     }

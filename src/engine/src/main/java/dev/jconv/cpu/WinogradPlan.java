@@ -49,8 +49,9 @@ final class WinogradPlan extends CpuPlan {
     private final int[] colSource;
     private final VectorStores stores;
     private final WeightCache filters;
-    private final ScratchPool transformed = new ScratchPool();
-    private final ScratchPool products = new ScratchPool();
+    /** {@code V} and {@code M}, at most one idle per thread once a burst of concurrent calls ends. */
+    private final ScratchPool transformed;
+    private final ScratchPool products;
 
     /** 3x3, stride 1, undilated, not depthwise: what F(4x4, 3x3) computes, if its buffers fit Java arrays. */
     static boolean eligible(ConvGeometry g) {
@@ -81,6 +82,8 @@ final class WinogradPlan extends CpuPlan {
 
     WinogradPlan(ConvGeometry g, WorkerPool pool) {
         super(g, pool);
+        transformed = new ScratchPool(pool.threads());
+        products = new ScratchPool(pool.threads());
         tileRows = ceilDiv(g.outHeight(), 4);
         tileCols = ceilDiv(g.outWidth(), 4);
         tilesPerImage = tileRows * tileCols;
@@ -114,6 +117,16 @@ final class WinogradPlan extends CpuPlan {
         float[] u = filters.get(weight);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
+        try {
+            run(input, u, bias, output, v, m);
+        } finally {
+            // also when interrupted or failed: the next call reuses them
+            transformed.give(v);
+            products.give(m);
+        }
+    }
+
+    private void run(float[] input, float[] u, float[] bias, float[] output, float[] v, float[] m) {
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
@@ -123,8 +136,6 @@ final class WinogradPlan extends CpuPlan {
             pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
                     task % g.outChannels(), bias, output));
         }
-        transformed.give(v);
-        products.give(m);
     }
 
     /** Step 1 for channel {@code c} of the pass's images, tile rows in order (see the class comment for why). */
@@ -135,6 +146,9 @@ final class WinogradPlan extends CpuPlan {
         float[] scratch = new float[XI * LANES];
         int xiStride = g.inChannels() * rowStride;
         for (int i = 0; i < images; i++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
             int plane = ((first + i) * g.inChannels() + c) * g.inHeight() * g.inWidth();
             for (int y = 0; y < rowSource.length; y++) {
                 padRow(input, plane, rowSource[y], row);
@@ -177,6 +191,9 @@ final class WinogradPlan extends CpuPlan {
         int tiles = ceilDiv(columns, GemmKernel.WIDTH);
         VectorStores.Sink sink = stores.sink(m);
         for (int tile = 0; tile < tiles; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
             int j0 = tile * GemmKernel.WIDTH;
             for (int block = 0; block < blocksPerGroup; block++) {
                 int rows = Math.min(GemmKernel.ROWS, kpg - block * GemmKernel.ROWS);
@@ -245,6 +262,13 @@ final class WinogradPlan extends CpuPlan {
                 padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
                 kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
                 GemmKernel.tileShape(), threadCount());
+    }
+
+    /** The idle {@code V} and {@code M}, the transformed filters with their weight snapshot, the index tables. */
+    @Override
+    public long retainedBytes() {
+        return transformed.idleBytes() + products.idleBytes() + filters.bytes()
+                + (long) Integer.BYTES * (channelTaps.length + rowSource.length + colSource.length);
     }
 
     @Override

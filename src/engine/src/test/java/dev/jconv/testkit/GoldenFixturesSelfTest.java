@@ -113,6 +113,11 @@ class GoldenFixturesSelfTest {
                     }
 
                     @Override
+                    public long retainedBytes() {
+                        return 0;
+                    }
+
+                    @Override
                     public void close() {
                         real.close();
                     }

@@ -5,6 +5,11 @@ import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import dev.jconv.Options;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.jconv.cuda.Cuda;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
@@ -29,7 +34,11 @@ import dev.jconv.cuda.vendor.NativeLibraries;
 public final class CublasBackend implements ConvBackend, AutoCloseable {
     public static final String NAME = "cublas";
 
+    /** Instances {@link #configured} made for settings or a device other than the default ones. */
+    private static final Map<List<Object>, CublasBackend> CONFIGURED = new ConcurrentHashMap<>();
+
     private final CublasSettings fixedSettings;
+    private final Integer deviceIndex;  // null: the default device (Options.defaultDeviceIndex)
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
     private final LazyProbe<State> state = new LazyProbe<>(this::probe);
@@ -41,7 +50,12 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
     }
 
     public CublasBackend(CublasSettings settings) {
+        this(settings, null);
+    }
+
+    private CublasBackend(CublasSettings settings, Integer deviceIndex) {
         this.fixedSettings = settings;
+        this.deviceIndex = deviceIndex;
     }
 
     @Override
@@ -71,7 +85,7 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
             return new State(missing, settings, null);
         }
         try {
-            CudaDevice device = CudaDevice.selected();
+            CudaDevice device = device();
             int version = CublasHandles.of(device).warmUp();
             String im2colProblem = PtxIsa.of(PtxModule.readResource(Im2colKernel.PTX)).unsupportedReason(Cuda.driverVersion());
             return new State(Availability.yes("cuBLAS " + version / 10000 + "." + (version % 10000) / 100 + "." + version % 100
@@ -91,11 +105,33 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
 
     @Override
     public DeviceConvPlan plan(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(g);
+    }
+
+    @Override
+    public PlanLease lease(ConvGeometry g) {
+        CudaUnavailableException.requireAvailable(NAME, availability());
+        return plans.lease(g);
+    }
+
+    /** This backend if {@code options} ask for its TF32 setting and device, else the shared instance that has them. */
+    @Override
+    public ConvBackend configured(Options options) {
+        CublasSettings wanted = CublasSettings.of(options);
+        if (wanted.equals(state().settings()) && options.deviceIndex() == deviceIndex()) {
+            return this;
+        }
+        return CONFIGURED.computeIfAbsent(List.of(wanted, options.deviceIndex()),
+                k -> new CublasBackend(wanted, options.deviceIndex()));
+    }
+
+    private int deviceIndex() {
+        return deviceIndex != null ? deviceIndex : Options.defaultDeviceIndex();
+    }
+
+    private CudaDevice device() {
+        return CudaDevice.get(deviceIndex());
     }
 
     public int planCount() {
@@ -103,7 +139,7 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
     }
 
     private ConvPlan createPlan(ConvGeometry g) {
-        CudaDevice device = CudaDevice.selected();
+        CudaDevice device = device();
         if (EmptyOutputPlan.applies(g)) {
             return new EmptyOutputPlan(g, device, NAME);
         }

@@ -1,6 +1,7 @@
 package dev.jconv.cuda.cublas;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaStream;
@@ -111,6 +112,7 @@ final class CublasPlan implements DeviceConvPlan {
         int mathMode = settings.allowTf32() ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
         try (var h = handles.lease(stream, mathMode)) {
             for (int n0 : gemm.chunkStarts()) {
+                ConvolutionInterruptedException.throwIfInterrupted(); // between chunks of launches
                 int images = Math.min(gemm.imagesPerChunk(), g.batch() - n0);
                 if (im2col != null) {
                     im2col.launch(im2colKernel, input.withByteOffset(4 * n0 * imageFloats), columns, images, stream);
@@ -135,6 +137,12 @@ final class CublasPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cublas plan for " + geometry + " is closed and cannot be used any more");
         }
+    }
+
+    /** The column of ones the bias GEMM reads (the im2col columns live in the stream's scratch). */
+    @Override
+    public long retainedBytes() {
+        return ones.byteSize();
     }
 
     @Override

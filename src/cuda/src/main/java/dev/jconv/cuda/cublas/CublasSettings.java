@@ -1,5 +1,6 @@
 package dev.jconv.cuda.cublas;
 
+import dev.jconv.Options;
 import dev.jconv.cuda.vendor.Setting;
 
 /**
@@ -12,8 +13,14 @@ public record CublasSettings(boolean allowTf32) {
     public static final Setting TF32 = new Setting("jconv.cublas.tf32", "JCONV_CUBLAS_TF32", false, "TF32 math in cuBLAS");
     public static final CublasSettings DEFAULTS = new CublasSettings(false);
 
+    /** From the system properties and the environment, as {@link Options#defaults()} reads them. */
     public static CublasSettings fromEnvironment() {
-        return new CublasSettings(TF32.value());
+        return of(Options.defaults());
+    }
+
+    /** The cuBLAS part of {@code options}. */
+    public static CublasSettings of(Options options) {
+        return new CublasSettings(options.cublasTf32());
     }
 
     public String describe() {

@@ -5,6 +5,10 @@ import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
+import dev.jconv.backend.PlanLease;
+import dev.jconv.Options;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.jconv.cuda.Cuda;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
@@ -35,7 +39,11 @@ import java.util.function.UnaryOperator;
 public final class CudnnBackend implements ConvBackend, AutoCloseable {
     public static final String NAME = "cudnn";
 
+    /** Instances {@link #configured} made for settings or a device other than the default ones. */
+    private static final Map<List<Object>, CudnnBackend> CONFIGURED = new ConcurrentHashMap<>();
+
     private final CudnnSettings fixedSettings;  // null: read from the environment when first needed
+    private final Integer deviceIndex;          // null: the default device (Options.defaultDeviceIndex)
     private final UnaryOperator<List<Candidate>> rankingFilter;  // tests: restrict cuDNN's candidates
     private final PlanCache plans = new PlanCache(this::createPlan);
     private final KernelModules modules = new KernelModules();
@@ -56,7 +64,12 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
 
     /** Tests: {@code rankingFilter} edits cuDNN's ranked candidates before the choice (to force an algorithm). */
     CudnnBackend(CudnnSettings settings, UnaryOperator<List<Candidate>> rankingFilter) {
+        this(settings, null, rankingFilter);
+    }
+
+    private CudnnBackend(CudnnSettings settings, Integer deviceIndex, UnaryOperator<List<Candidate>> rankingFilter) {
         this.fixedSettings = settings;
+        this.deviceIndex = deviceIndex;
         this.rankingFilter = rankingFilter;
     }
 
@@ -96,7 +109,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
             return new State(missing, settings, null);
         }
         try {
-            CudaDevice device = CudaDevice.selected();
+            CudaDevice device = device();
             CudnnHandles.of(device).ensureOne();
             String padPassProblem = PtxIsa.of(PtxModule.readResource(Pad2dKernel.PTX)).unsupportedReason(Cuda.driverVersion());
             return new State(Availability.yes(library.reason() + " (" + Cudnn.LIBRARY + ") on " + device.describe() + "; "
@@ -124,11 +137,34 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     /** The plan for {@code g}, made once and cached; throws {@link CudaUnavailableException} when cuDNN cannot run here. */
     @Override
     public DeviceConvPlan plan(ConvGeometry g) {
-        Availability a = availability();
-        if (!a.available()) {
-            throw new CudaUnavailableException("backend " + NAME + " is unavailable: " + a.reason());
-        }
+        CudaUnavailableException.requireAvailable(NAME, availability());
         return (DeviceConvPlan) plans.get(g);
+    }
+
+    @Override
+    public PlanLease lease(ConvGeometry g) {
+        CudaUnavailableException.requireAvailable(NAME, availability());
+        return plans.lease(g);
+    }
+
+    /** This backend if {@code options} ask for its settings and device, else the shared instance that has them. */
+    @Override
+    public ConvBackend configured(Options options) {
+        CudnnSettings wanted = CudnnSettings.of(options);
+        State s = state();
+        if (wanted.equals(s.settings()) && options.deviceIndex() == deviceIndex()) {
+            return this;
+        }
+        return CONFIGURED.computeIfAbsent(List.of(wanted, options.deviceIndex()),
+                k -> new CudnnBackend(wanted, options.deviceIndex(), UnaryOperator.identity()));
+    }
+
+    private int deviceIndex() {
+        return deviceIndex != null ? deviceIndex : Options.defaultDeviceIndex();
+    }
+
+    private CudaDevice device() {
+        return CudaDevice.get(deviceIndex());
     }
 
     /** Plans cached so far. */
@@ -137,7 +173,7 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     }
 
     private ConvPlan createPlan(ConvGeometry g) {
-        CudaDevice device = CudaDevice.selected();
+        CudaDevice device = device();
         if (EmptyOutputPlan.applies(g)) {
             return new EmptyOutputPlan(g, device, NAME);
         }

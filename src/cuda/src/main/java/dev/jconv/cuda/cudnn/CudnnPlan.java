@@ -1,6 +1,7 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaStream;
@@ -123,10 +124,12 @@ final class CudnnPlan implements DeviceConvPlan {
     /** Queues the pad pass (if any), the convolution and the bias on {@code stream}. */
     private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
                      CudaStream stream) {
+        ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
         CUdeviceptr x = input;
         if (padPass != null) {
             padPass.launch(padKernel, input, temp, stream);
             x = temp;
+            ConvolutionInterruptedException.throwIfInterrupted(); // between launches
         }
         CudnnDescriptors d = descriptors;
         int algo = algorithm.algo();
@@ -152,6 +155,12 @@ final class CudnnPlan implements DeviceConvPlan {
         if (closed.get()) {
             throw new IllegalStateException("cudnn plan for " + geometry + " is closed and cannot be used any more");
         }
+    }
+
+    /** The workspace buffers (one per stream that has used this plan). */
+    @Override
+    public long retainedBytes() {
+        return workspace.bytes() * workspace.bufferCount();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jconv.cuda.cudnn;
 
+import dev.jconv.Options;
 import dev.jconv.cuda.vendor.Setting;
 import java.util.function.UnaryOperator;
 
@@ -29,9 +30,14 @@ public record CudnnSettings(boolean benchmark, boolean deterministic, boolean al
     /** Heuristic, nondeterministic allowed, strict fp32: the defaults. */
     public static final CudnnSettings DEFAULTS = new CudnnSettings(false, false, false);
 
-    /** From the system properties and the environment; throws {@link IllegalArgumentException} for a bad value. */
+    /** From the system properties and the environment, as {@link Options#defaults()} reads them. */
     public static CudnnSettings fromEnvironment() {
-        return from(System::getProperty, System::getenv);
+        return of(Options.defaults());
+    }
+
+    /** The cuDNN part of {@code options}. */
+    public static CudnnSettings of(Options options) {
+        return new CudnnSettings(options.cudnnBenchmark(), options.cudnnDeterministic(), options.cudnnTf32());
     }
 
     static CudnnSettings from(UnaryOperator<String> properties, UnaryOperator<String> environment) {

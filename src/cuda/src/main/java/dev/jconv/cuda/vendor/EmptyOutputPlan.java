@@ -40,5 +40,10 @@ public record EmptyOutputPlan(ConvGeometry geometry, CudaDevice device, String b
     }
 
     @Override
+    public long retainedBytes() {
+        return 0;
+    }
+
+    @Override
     public void close() {}
 }

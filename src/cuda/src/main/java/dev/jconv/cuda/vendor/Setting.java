@@ -11,11 +11,6 @@ import java.util.function.UnaryOperator;
  */
 public record Setting(String property, String environmentVariable, boolean defaultValue, String meaning) {
 
-    /** The current value, from the real system properties and environment. */
-    public boolean value() {
-        return value(System::getProperty, System::getenv);
-    }
-
     /** The value from the given lookups (tests pass maps). */
     public boolean value(UnaryOperator<String> properties, UnaryOperator<String> environment) {
         String raw = properties.apply(property);
