@@ -6,6 +6,9 @@
  */
 module dev.jconv {
     requires jdk.incubator.vector;
+    // only dev.jconv.io.Pictures (picture files as tensors) uses javax.imageio; applications that never read a
+    // picture need not resolve the desktop module
+    requires static java.desktop;
 
     exports dev.jconv;
     exports dev.jconv.backend;

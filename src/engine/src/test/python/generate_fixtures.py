@@ -18,11 +18,16 @@ What it writes under src/engine/src/test/resources/fixtures/:
                        what PyTorch computes; seeds/<example>/*.npy hold values for a forward pass
   npy/                 .npy files written by numpy itself (header versions 2 and 3, <f8, Fortran
                        order, other dtypes) for the reader's tests
+  npy/headers/         hand-made .npy files with odd headers; headers.json records whether numpy.load
+                       accepts each (and the shape, dtype and values it reads) or its error
+  nonfinite/           Inf and NaN in weights and inputs with zero padding: PyTorch's dense path (0 * Inf = NaN
+                       on the border) and its depthwise path (which skips padded taps); nonfinite.json
 """
 
 import json
 import os
 import shutil
+import struct
 import sys
 import warnings
 import zlib
@@ -364,6 +369,11 @@ def error_cases():
          lambda: F.conv2d(r(3, 5, 0), r(8, 3, 1, 1), padding=1)),
         # PyTorch accepts or fails obscurely on these; jconv rejects them with its own clear message.
         ("in_channels_negative", "nn.Conv2d(-1, 8, 3)", lambda: nn.Conv2d(-1, 8, 3)),
+        # 64-bit shape arithmetic: an effective kernel past 2^31 must not wrap around
+        ("dilation_int_max", "F.conv2d(randn(1, 1, 10, 10), randn(1, 1, 3, 3), dilation=2147483647)",
+         lambda: F.conv2d(r(1, 1, 10, 10), r(1, 1, 3, 3), dilation=2147483647)),
+        ("dilation_2_pow_30", "F.conv2d(randn(1, 1, 10, 10), randn(1, 1, 3, 3), dilation=1073741824)",
+         lambda: F.conv2d(r(1, 1, 10, 10), r(1, 1, 3, 3), dilation=1073741824)),
         ("kernel_negative", "nn.Conv2d(3, 8, -1)", lambda: nn.Conv2d(3, 8, -1)),
     ]
 
@@ -615,6 +625,184 @@ def write_npy_samples():
             "files": sorted(os.listdir(d))}
 
 
+# ---------------------------------------------------------------------------------------------
+# .npy headers: what numpy's own reader accepts, for the reader to match.
+# ---------------------------------------------------------------------------------------------
+
+NPY_GOOD = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+
+NPY_DESCRS = ["=f4", "|f4", ">f4", "f4", "f", "float32", "single", "<f8", "=f8", "|f8", ">f8", "f8", "d", "<d",
+              "float", "double", "float64", "float_", "<float32", "<f2", "<i4", "|u1", "|b1", "<c8", "|O", "<U3",
+              "<M8[s]", "V4", "(2,)f4", "<f4 ", " <f4", "F4", ""]
+
+
+def npy_header_cases():
+    """(name, version, header text, data bytes or None for the 2x3 float32 data, trailing bytes)."""
+    cases = []
+
+    def case(name, header, version=(1, 0), data=None, trailing=b""):
+        cases.append((name, version, header, data, trailing))
+
+    def shape_case(name, shape_text, data=None, version=(1, 0)):
+        case(name, "{'descr': '<f4', 'fortran_order': False, 'shape': %s}" % shape_text, version, data)
+
+    case("plain", NPY_GOOD)
+    case("duplicate_shape_last_wins", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), 'shape': (6,), }")
+    case("duplicate_descr_last_wins", "{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("double_quotes", '{"descr": "<f4", "fortran_order": False, "shape": (2, 3)}')
+    case("mixed_quotes", "{\"descr\": '<f4', 'fortran_order': False, \"shape\": (2, 3)}")
+    case("trailing_data", NPY_GOOD, trailing=b"extra bytes after the array")
+    case("short_data", NPY_GOOD, data=b"\0" * 20)
+    case("no_trailing_comma", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("keys_reordered", "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}")
+    case("no_newline", NPY_GOOD.rstrip())
+    case("tabs_and_newlines", "{\t'descr':\n'<f4',\r\n'fortran_order' :False ,'shape':(\n2,\n3\n)}")
+    case("form_feed", "{'descr': '<f4',\x0c'fortran_order': False, 'shape': (2, 3)}")
+    case("comment", "{'descr': '<f4', # a comment\n 'fortran_order': False, 'shape': (2, 3)}")
+    case("comment_at_end", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} # done")
+    case("line_continuation", "{'descr': '<f4', 'fortran_order': False, \\\n'shape': (2, 3)}")
+    case("concatenated_strings", "{'descr': '<' 'f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("escaped_descr", "{'descr': '<\\x66\\u0034', 'fortran_order': False, 'shape': (2, 3)}")
+    case("octal_escape_descr", "{'descr': '\\74f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("raw_string_descr", "{'descr': r'<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("unicode_prefix_descr", "{'descr': u'<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("fstring_descr", "{'descr': f'<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("bytes_descr", "{'descr': b'<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("bytes_key", "{b'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("triple_quoted", "{'''descr''': \"\"\"<f4\"\"\", 'fortran_order': False, 'shape': (2, 3)}")
+    case("unicode_name_escape", "{'descr': '\\N{LESS-THAN SIGN}f4', 'fortran_order': False, 'shape': (2, 3)}")
+    case("parenthesized_values", "{('descr'): ('<f4'), 'fortran_order': (False), 'shape': ((2), (3))}")
+    shape_case("unary_plus_dims", "(+2, +3)")
+    shape_case("double_unary_dims", "(--2, 3)")
+    shape_case("hex_octal_dims", "(0x2, 0o3)")
+    shape_case("binary_dim", "(0b110,)")
+    shape_case("underscore_dim", "(1_2,)", data=np.arange(12, dtype="<f4").tobytes())
+    shape_case("bad_underscore_dim", "(1__2,)")
+    shape_case("leading_zero_dim", "(02, 3)")
+    shape_case("zero_zero_dim", "(00, 3)", data=b"")
+    shape_case("bool_dim", "(True, 6)")
+    shape_case("long_suffix_v1", "(2L, 3L)")
+    shape_case("long_suffix_v3", "(2L, 3L)", version=(3, 0))
+    shape_case("scalar", "()", data=np.float32(7).tobytes())
+    shape_case("one_dim_no_comma", "(6)")
+    shape_case("shape_list", "[2, 3]")
+    shape_case("shape_float", "(2.0, 3)")
+    shape_case("shape_none", "(None, 3)")
+    shape_case("shape_complex", "(2+0j, 3)")
+    shape_case("shape_string", "('2', 3)")
+    shape_case("shape_negative", "(2, -3)")
+    shape_case("shape_minus_one", "(-1,)")
+    shape_case("shape_minus_zero", "(-0, 3)", data=b"")
+    shape_case("shape_huge", "(1180591620717411303424, 3)")
+    shape_case("shape_int64_overflow", "(4294967296, 4294967296, 2)")
+    shape_case("shape_past_java_array", "(3000000000,)")
+    shape_case("shape_nested", "((2, 3),)")
+    shape_case("shape_sum", "(1 + 1, 3)")
+    shape_case("shape_zero_and_huge", "(0, 99999999999999)", data=b"")
+    case("fortran_int", "{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}")
+    case("fortran_string", "{'descr': '<f4', 'fortran_order': 'False', 'shape': (2, 3)}")
+    case("fortran_lowercase", "{'descr': '<f4', 'fortran_order': false, 'shape': (2, 3)}")
+    case("fortran_true", "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3)}")
+    case("missing_key", "{'descr': '<f4', 'shape': (2, 3)}")
+    case("extra_key", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}")
+    case("misspelt_key", "{'descr': '<f4', 'fortran_order': False, 'Shape': (2, 3)}")
+    case("not_a_dict_list", "['descr', '<f4']")
+    case("not_a_dict_set", "{'descr', 'fortran_order', 'shape'}")
+    case("dict_in_tuple", NPY_GOOD + ",")
+    case("trailing_semicolon", NPY_GOOD + ";")
+    case("trailing_word", NPY_GOOD + " x")
+    case("two_dicts", NPY_GOOD + NPY_GOOD)
+    case("double_comma", "{'descr': '<f4',, 'fortran_order': False, 'shape': (2, 3)}")
+    case("unterminated_string", "{'descr': '<f4, 'fortran_order': False, 'shape': (2, 3)}")
+    case("unbalanced", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3}")
+    case("empty", "")
+    case("whitespace_only", "   ")
+    case("nul_byte", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}\0")
+    case("escape_sequence_in_header", "\x1b[31m{'descr': '<f4'}")
+    case("latin1_key_v1", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), '\xe9': 0}")
+    case("utf8_comment_v3", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} # \u00e9", version=(3, 0))
+    case("version_1_1", NPY_GOOD, version=(1, 1))
+    case("version_4_0", NPY_GOOD, version=(4, 0))
+    case("version_2_0", NPY_GOOD, version=(2, 0))
+    case("header_10001_chars", NPY_GOOD + " " * (10001 - len(NPY_GOOD) - 1))
+    case("header_10000_chars", NPY_GOOD + " " * (10000 - len(NPY_GOOD) - 1))
+    for i, descr in enumerate(NPY_DESCRS):
+        dt = _dtype_or_none(descr)
+        plain = dt is not None and not dt.hasobject and dt.shape == ()
+        data = np.arange(6).astype(dt).tobytes() if plain else b"\0" * 48
+        case("descr_%02d" % i, "{'descr': %r, 'fortran_order': False, 'shape': (2, 3)}" % descr, data=data)
+    case("descr_tuple", "{'descr': ('<f4', (1,)), 'fortran_order': False, 'shape': (2, 3)}")
+    case("descr_struct", "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2, 3)}")
+    return cases
+
+
+def _dtype_or_none(descr):
+    try:
+        return np.dtype(descr)
+    except Exception:  # noqa: BLE001 - probing which descriptors numpy understands
+        return None
+
+
+def write_npy_headers():
+    d = os.path.join(ROOT, "npy", "headers")
+    os.makedirs(d, exist_ok=True)
+    out = []
+    for name, version, header, data, trailing in npy_header_cases():
+        text = header + "\n" if header else header
+        encoded = text.encode("utf-8" if version == (3, 0) else "latin-1")
+        length = struct.pack("<H" if version[0] == 1 else "<I", len(encoded))
+        if data is None:
+            data = np.arange(6, dtype="<f4").tobytes()
+        path = os.path.join(d, name + ".npy")
+        with open(path, "wb") as f:
+            f.write(b"\x93NUMPY" + bytes(version) + length + encoded + data + trailing)
+        entry = {"file": "npy/headers/" + name + ".npy"}
+        try:
+            a = np.load(path, allow_pickle=False)
+        except Exception as e:  # noqa: BLE001 - recording numpy's verdict is the point
+            entry.update(accepted=False, error="%s: %s" % (type(e).__name__, (str(e).splitlines() or [""])[0][:200]))
+        else:
+            entry.update(accepted=True, shape=list(a.shape), dtype=a.dtype.str,
+                         fortran=bool(a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous))
+            if a.dtype.kind == "f":
+                entry["values"] = np.ascontiguousarray(a).astype(np.float32).ravel().tolist()
+        out.append(entry)
+    return {"numpy_version": np.__version__, "cases": out}
+
+
+# ---------------------------------------------------------------------------------------------
+# Non-finite values on zero-padded borders.
+# ---------------------------------------------------------------------------------------------
+
+def write_nonfinite():
+    cases = []
+
+    def case(name, desc, x, w, **kw):
+        y = F.conv2d(x, w, None, **kw)
+        rel = "nonfinite/" + name
+        cases.append({"name": name, "description": desc, "padding": kw.get("padding", 0),
+                      "stride": kw.get("stride", 1), "groups": kw.get("groups", 1),
+                      "files": {"input": save(rel, "input", x), "weight": save(rel, "weight", w),
+                                "output": save(rel, "output", y)}})
+
+    torch.manual_seed(seed_for("nonfinite"))
+    w = torch.randn(3, 2, 3, 3)
+    w[0, 0, 0, 0] = float("inf")
+    w[1, 1, 2, 2] = float("nan")
+    w[2, 0, 1, 1] = float("-inf")
+    case("dense_weight", "Inf, NaN and -Inf weights, padding 1: 0 * Inf = NaN on the border",
+         torch.randn(1, 2, 5, 6), w, padding=1)
+    x = torch.randn(2, 2, 5, 5)
+    x[0, 1, 2, 2] = float("inf")
+    x[1, 0, 0, 4] = float("nan")
+    case("dense_input", "Inf and NaN inputs, padding 1, stride 2", x, torch.randn(4, 2, 3, 3), padding=1, stride=2)
+    wd = torch.randn(4, 1, 3, 3)
+    wd[:, 0, 0, 0] = float("inf")
+    case("depthwise_weight", "depthwise (groups = channels): PyTorch's depthwise path skips padded taps, so its "
+         "border stays finite where the dense path gives NaN", torch.randn(1, 4, 6, 6), wd, padding=1, groups=4)
+    return {"torch_version": torch.__version__, "cases": cases}
+
+
 def main():
     if os.environ.get("PYTHONHASHSEED") != "0":
         # PyTorch prints Python sets (in some error messages) in hash order; a fixed hash seed makes
@@ -636,6 +824,8 @@ def main():
     dump("reprs.json", {"torch_version": torch.__version__, "configs": write_reprs()})
     dump("seeds.json", {"torch_version": torch.__version__, "examples": write_seeds()})
     dump("npy/npy.json", write_npy_samples())
+    dump("npy/headers.json", write_npy_headers())
+    dump("nonfinite/nonfinite.json", write_nonfinite())
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(ROOT) for f in fs)
     print("wrote %d convolution cases, %d seed examples, %.1f KiB under %s"
           % (len(cases), len(SEED_EXAMPLES), total / 1024.0, ROOT))

@@ -48,6 +48,35 @@ public record ConvGeometry(
                 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0;
     }
 
+    /** Rows of the padded input, in 64 bits: padding may be as large as an int. */
+    public long paddedHeight() {
+        return (long) inHeight + padTop + padBottom;
+    }
+
+    public long paddedWidth() {
+        return (long) inWidth + padLeft + padRight;
+    }
+
+    /** Extent of a dilated kernel, {@code dilation * (k - 1) + 1}, in 64 bits (up to about 2^62). */
+    public static long effectiveKernel(int dilation, int k) {
+        return (long) dilation * (k - 1) + 1;
+    }
+
+    /**
+     * Whether every padded coordinate a kernel forms, {@code y * stride + r * dilation}, and the padded sizes fit a
+     * 32-bit int. The validator accepts larger ones (PyTorch computes them: a stride of 2^31 - 1 with as much
+     * padding is a 3x3 output); backends that index in int (the GPU kernels) must refuse them instead of wrapping.
+     */
+    public boolean fitsIntCoordinates() {
+        long reachH = (long) Math.max(0, outHeight - 1) * strideH + (long) (kernelH - 1) * dilationH;
+        long reachW = (long) Math.max(0, outWidth - 1) * strideW + (long) (kernelW - 1) * dilationW;
+        return Math.max(Math.max(reachH, reachW), Math.max(paddedHeight(), paddedWidth())) <= Integer.MAX_VALUE;
+    }
+
+    public long outputElements() {
+        return Shapes.elements(outputShape());
+    }
+
     /** Floating-point operations of one forward pass, counting a multiply-add as two. */
     public double flops() {
         return 2.0 * batch * outChannels * (double) outHeight * outWidth * inChannelsPerGroup() * kernelH * kernelW;

@@ -77,15 +77,16 @@ public final class ConvValidator {
                     + weightShape[0] + " elements, but got bias of size " + Shapes.format(biasShape) + " instead");
         }
 
-        int[] padH = sidePadding(p.padding(), p.padding().height(), p.dilationH(), kh);
-        int[] padW = sidePadding(p.padding(), p.padding().width(), p.dilationW(), kw);
+        long[] padH = sidePadding(p.padding(), p.padding().height(), p.dilationH(), kh);
+        long[] padW = sidePadding(p.padding(), p.padding().width(), p.dilationW(), kw);
         if (p.paddingMode() != PaddingMode.ZEROS) {
             checkModePadding(p.paddingMode(), inputShape, padH, padW);
         }
-        int paddedH = in[2] + padH[0] + padH[1];
-        int paddedW = in[3] + padW[0] + padW[1];
-        int effKh = p.dilationH() * (kh - 1) + 1;
-        int effKw = p.dilationW() * (kw - 1) + 1;
+        // Sizes in 64 bits, as PyTorch computes them: a padded size or an effective kernel can pass 2^31.
+        long paddedH = in[2] + padH[0] + padH[1];
+        long paddedW = in[3] + padW[0] + padW[1];
+        long effKh = ConvGeometry.effectiveKernel(p.dilationH(), kh);
+        long effKw = ConvGeometry.effectiveKernel(p.dilationW(), kw);
         if (paddedH < effKh || paddedW < effKw) {
             throw bad("Calculated padded input size per channel: (" + paddedH + " x " + paddedW + "). Kernel size: ("
                     + effKh + " x " + effKw + "). Kernel size can't be greater than actual input size");
@@ -93,11 +94,32 @@ public final class ConvValidator {
         if (in[0] > 0 && (in[2] == 0 || in[3] == 0)) {
             throw bad("Only zero batch or zero channel inputs are supported, but got input shape: " + Shapes.format(in));
         }
-        int outH = (paddedH - effKh) / p.strideH() + 1;
-        int outW = (paddedW - effKw) / p.strideW() + 1;
+        long outH = (paddedH - effKh) / p.strideH() + 1;
+        long outW = (paddedW - effKw) / p.strideW() + 1;
+        if (outH > Integer.MAX_VALUE || outW > Integer.MAX_VALUE) {
+            throw bad("Calculated output size per channel: (" + outH + " x " + outW + ") from padded input size ("
+                    + paddedH + " x " + paddedW + ") and kernel size (" + effKh + " x " + effKw
+                    + ") is too large: a dimension can be at most " + Integer.MAX_VALUE);
+        }
+        if (Math.max(Math.max(padH[0], padH[1]), Math.max(padW[0], padW[1])) > Integer.MAX_VALUE) {
+            throw bad("padding='same' with dilation " + Shapes.tuple(p.dilationH(), p.dilationW()) + " and kernel size "
+                    + Shapes.tuple(kh, kw) + " pads (top, bottom, left, right) " + Shapes.tuple(padH[0], padH[1],
+                    padW[0], padW[1]) + ", more than " + Integer.MAX_VALUE + " on one side");
+        }
         return new ConvGeometry(in[0], in[1], in[2], in[3], weightShape[0], kh, kw,
                 p.strideH(), p.strideW(), p.dilationH(), p.dilationW(),
-                padH[0], padH[1], padW[0], padW[1], g, p.paddingMode(), outH, outW);
+                (int) padH[0], (int) padH[1], (int) padW[0], (int) padW[1], g, p.paddingMode(), (int) outH, (int) outW);
+    }
+
+    /**
+     * Checks that a forward pass's output fits one Java array (PyTorch's tensors are 64-bit sized; jconv's are
+     * Java arrays). Call it before allocating the output.
+     */
+    public static void checkOutputFits(ConvGeometry g) {
+        if (g.outputElements() > Shapes.MAX_ELEMENTS) {
+            throw bad("output of size " + Shapes.format(g.outputShape()) + " has " + g.outputElements()
+                    + " elements, more than a Java array holds (" + Shapes.MAX_ELEMENTS + ")");
+        }
     }
 
     /** Checks the data tensor of a forward call against the geometry the validator resolved. */
@@ -137,26 +159,26 @@ public final class ConvValidator {
     }
 
     /** Padding before and after one axis: explicit is symmetric; {@code same} puts the extra pixel after. */
-    private static int[] sidePadding(Padding padding, int explicit, int dilation, int k) {
+    private static long[] sidePadding(Padding padding, int explicit, int dilation, int k) {
         return switch (padding.kind()) {
-            case EXPLICIT -> new int[] {explicit, explicit};
-            case VALID -> new int[] {0, 0};
+            case EXPLICIT -> new long[] {explicit, explicit};
+            case VALID -> new long[] {0, 0};
             case SAME -> {
-                int total = dilation * (k - 1);
-                yield new int[] {total / 2, total - total / 2};
+                long total = (long) dilation * (k - 1);
+                yield new long[] {total / 2, total - total / 2};
             }
         };
     }
 
     /** The limits {@code F.pad} puts on reflect and circular padding, checked width first as PyTorch does. */
-    private static void checkModePadding(PaddingMode mode, int[] rawInput, int[] padH, int[] padW) {
+    private static void checkModePadding(PaddingMode mode, int[] rawInput, long[] padH, long[] padW) {
         int rank = rawInput.length;
-        int[][] axes = {{rank - 1, padW[0], padW[1], 4}, {rank - 2, padH[0], padH[1], 6}};
-        for (int[] a : axes) {
-            int dim = a[0];
+        long[][] axes = {{rank - 1, padW[0], padW[1], 4}, {rank - 2, padH[0], padH[1], 6}};
+        for (long[] a : axes) {
+            int dim = (int) a[0];
             int size = rawInput[dim];
-            int before = a[1];
-            int after = a[2];
+            long before = a[1];
+            long after = a[2];
             if (mode == PaddingMode.REFLECT && (before >= size || after >= size)) {
                 throw bad("Argument #" + a[3] + ": Padding size should be less than the corresponding input dimension, "
                         + "but got: padding (" + before + ", " + after + ") at dimension " + dim + " of input " + rank);

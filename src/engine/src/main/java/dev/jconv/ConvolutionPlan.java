@@ -106,6 +106,7 @@ public final class ConvolutionPlan implements AutoCloseable {
     public static ConvolutionPlan create(int[] inputShape, int[] weightShape, int[] biasShape, ConvParams params,
                                          Options options, Function<ConvGeometry, Selection> selector) {
         ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, biasShape, params);
+        ConvValidator.checkOutputFits(g);
         return new ConvolutionPlan(g, inputShape, biasShape != null, options, selector.apply(g));
     }
 

@@ -36,6 +36,13 @@ public final class Options {
     /** The plan cache's default budget is this fraction of the maximum heap ({@link Runtime#maxMemory()}). */
     public static final int PLAN_CACHE_HEAP_DIVISOR = 8;
 
+    /**
+     * The most threads the {@code cpu} backend takes. Far above any machine's core count today, and far below the
+     * 32,767 workers a {@link java.util.concurrent.ForkJoinPool} can have (past which it threw an
+     * {@link IllegalArgumentException} without a message).
+     */
+    public static final int MAX_THREADS = 1024;
+
     static final Source BACKEND = new Source("jconv.backend", "JCONV_BACKEND");
     static final Source THREADS = new Source("jconv.threads", "JCONV_THREADS");
     static final Source DEVICE = new Source("jconv.cuda.device", "JCONV_CUDA_DEVICE");
@@ -56,9 +63,7 @@ public final class Options {
     private Options(String backend, int threads, int deviceIndex, boolean cudnnBenchmark, boolean cudnnDeterministic,
                     boolean cudnnTf32, boolean cublasTf32) {
         this.backend = Objects.requireNonNull(backend, "backend");
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
-        }
+        checkThreads(threads, "the thread count");
         if (deviceIndex < 0) {
             throw new IllegalArgumentException("CUDA device index must not be negative, got " + deviceIndex);
         }
@@ -102,15 +107,24 @@ public final class Options {
     private static int threads(UnaryOperator<String> properties, UnaryOperator<String> environment) {
         String raw = THREADS.raw(properties, environment);
         if (raw == null || raw.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
+            return Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         }
-        Integer t = parse(raw, 1);
+        String source = properties.apply(THREADS.property()) != null
+                ? "system property " + THREADS.property() : "environment variable " + THREADS.environmentVariable();
+        Integer t = parse(raw, Integer.MIN_VALUE);
         if (t == null) {
-            throw new IllegalArgumentException((properties.apply(THREADS.property()) != null
-                    ? "system property " + THREADS.property() : "environment variable " + THREADS.environmentVariable())
-                    + " must be a positive thread count, got '" + raw + "'");
+            throw new IllegalArgumentException(source + " must be a thread count from 1 to " + MAX_THREADS + ", got '"
+                    + raw + "'");
         }
-        return t;
+        return checkThreads(t, source);
+    }
+
+    /** {@code threads} if it is 1 to {@value #MAX_THREADS}; else an error naming {@code what}, the value and the limit. */
+    public static int checkThreads(int threads, String what) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException(what + " must be from 1 to " + MAX_THREADS + ", got " + threads);
+        }
+        return threads;
     }
 
     private static int deviceIndex(UnaryOperator<String> properties, UnaryOperator<String> environment) {

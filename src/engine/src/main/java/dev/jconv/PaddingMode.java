@@ -28,21 +28,23 @@ public enum PaddingMode {
     /**
      * Maps coordinate {@code i} of the padded axis (which may lie in {@code [-pad, size + pad)}) to
      * the input coordinate it reads, or -1 where the value is zero. Reflect mirrors without repeating
-     * the edge ({@code -1 -> 1}), replicate clamps, circular wraps.
+     * the edge ({@code -1 -> 1}), replicate clamps, circular wraps. The coordinate is 64-bit because
+     * {@code y * stride + r * dilation} can pass 2^31; the validator keeps reflect and circular padding below
+     * the input size, so their results always lie in the input.
      */
-    public int sourceIndex(int i, int size) {
+    public int sourceIndex(long i, int size) {
         if (i >= 0 && i < size) {
-            return i;
+            return (int) i;
         }
         switch (this) {
             case ZEROS:
                 return -1;
             case REFLECT:
-                return i < 0 ? -i : 2 * (size - 1) - i;
+                return (int) (i < 0 ? -i : 2L * (size - 1) - i);
             case REPLICATE:
                 return i < 0 ? 0 : size - 1;
             case CIRCULAR:
-                return Math.floorMod(i, size);
+                return (int) Math.floorMod(i, (long) size);
             default:
                 throw new AssertionError(this);
         }

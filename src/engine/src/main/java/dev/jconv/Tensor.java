@@ -230,7 +230,7 @@ public final class Tensor {
                 throw new IllegalArgumentException("negative dimension in shape " + Shapes.format(shape));
             }
         }
-        if (numel(shape) > Integer.MAX_VALUE - 8) {
+        if (numel(shape) > Shapes.MAX_ELEMENTS) {
             throw new IllegalArgumentException("tensor of size " + Shapes.format(shape)
                     + " has more elements than a Java array can hold");
         }
@@ -238,19 +238,7 @@ public final class Tensor {
     }
 
     static long numel(int[] shape) {
-        for (int s : shape) {
-            if (s == 0) {
-                return 0; // empty, however large the other dimensions
-            }
-        }
-        long n = 1;
-        for (int s : shape) {
-            n *= s;
-            if (n > Integer.MAX_VALUE) {
-                return Long.MAX_VALUE;
-            }
-        }
-        return n;
+        return Shapes.elements(shape);
     }
 
     /** Formats as PyTorch prints a size, e.g. {@code Tensor[2, 3, 4, 4]}. */

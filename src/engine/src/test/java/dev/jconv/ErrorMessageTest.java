@@ -103,6 +103,17 @@ class ErrorMessageTest {
                 rejected(() -> Functional.conv2d(randn(1, 3, 2, 6), randn(8, 3, 5, 3), null, p)));
     }
 
+    /** The effective kernel {@code dilation * (k - 1) + 1} passes 2^31 here; 32-bit arithmetic wrapped it. */
+    @Test
+    void aDilatedKernelPastTwoToThe31IsCountedIn64Bits() {
+        for (Object[] c : new Object[][] {{"dilation_int_max", Integer.MAX_VALUE}, {"dilation_2_pow_30", 1 << 30}}) {
+            ConvParams p = ConvParams.defaults().withDilation((int) c[1]);
+            assertSameAsPyTorch((String) c[0], rejected(() -> Functional.conv2d(randn(1, 1, 10, 10), randn(1, 1, 3, 3), null, p)));
+            Conv2d layer = Conv2d.builder(1, 1, 3, 3).params(p).build();
+            assertSameAsPyTorch((String) c[0], rejected(() -> layer.outputShape(1, 1, 10, 10)));
+        }
+    }
+
     // ---- bias ----
 
     @Test

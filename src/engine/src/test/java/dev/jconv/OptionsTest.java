@@ -44,10 +44,14 @@ class OptionsTest {
     void badValuesNameWhereTheyCameFrom() {
         IllegalArgumentException threads = assertThrows(IllegalArgumentException.class,
                 () -> Options.from(Map.of("jconv.threads", "zero")::get, NONE::get));
-        assertEquals("system property jconv.threads must be a positive thread count, got 'zero'", threads.getMessage());
+        assertEquals("system property jconv.threads must be a thread count from 1 to 1024, got 'zero'",
+                threads.getMessage());
         IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
                 () -> Options.from(NONE::get, Map.of("JCONV_THREADS", "0")::get));
-        assertEquals("environment variable JCONV_THREADS must be a positive thread count, got '0'", env.getMessage());
+        assertEquals("environment variable JCONV_THREADS must be from 1 to 1024, got 0", env.getMessage());
+        IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
+                () -> Options.from(NONE::get, Map.of("JCONV_THREADS", "40000")::get));
+        assertEquals("environment variable JCONV_THREADS must be from 1 to 1024, got 40000", many.getMessage());
         IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
                 () -> Options.from(NONE::get, Map.of("JCONV_CUDNN_BENCHMARK", "fast")::get));
         assertEquals("JCONV_CUDNN_BENCHMARK='fast' is not a valid setting for cuDNN benchmark mode: use 1 or 0 "
@@ -70,8 +74,10 @@ class OptionsTest {
         assertEquals(changed.hashCode(), base.withBackend("cpu").withThreads(7).withDeviceIndex(2)
                 .withCudnnBenchmark(true).withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true).hashCode());
         assertNotEquals(base, changed);
-        assertEquals("thread count must be at least 1, got 0",
+        assertEquals("the thread count must be from 1 to 1024, got 0",
                 assertThrows(IllegalArgumentException.class, () -> base.withThreads(0)).getMessage());
+        assertEquals("the thread count must be from 1 to 1024, got 100000",
+                assertThrows(IllegalArgumentException.class, () -> base.withThreads(100000)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> base.withDeviceIndex(-1));
     }
 

@@ -1,6 +1,7 @@
 package dev.jconv.bench;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.Options;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.BackendUnavailableException;
@@ -59,9 +60,7 @@ public final class BenchRunner {
         if (iterations < 1) {
             throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        }
+        Options.checkThreads(threads, "--threads");
         this.warmup = warmup;
         this.iterations = iterations;
         this.threads = threads;

@@ -6,11 +6,13 @@ import dev.jconv.bench.BenchRunner;
 import dev.jconv.bench.LayerSpec;
 import dev.jconv.bench.Suites;
 import dev.jconv.cpu.CpuBackend;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.report.BenchProgress;
 import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
 import dev.jconv.report.ReportChart;
 import dev.jconv.report.ResultFiles;
+import dev.jconv.viz.PictureOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -95,7 +97,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         BenchFormat chosen = BenchFormat.parse(format);
         if (plot != null) {
-            ReportCommand.checkOutputPath("--plot", plot);
+            PictureOutput.checkFormat("--plot", plot);
+            AtomicWrite.checkWritable("--plot", plot);
         }
         Map<String, Double> peerMs = peer == null ? Map.of() : ResultFiles.readPeer(peer);
         List<LayerSpec> all = new ArrayList<>();

@@ -14,11 +14,14 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * How the CLI reports a failure: exactly one line {@code error: <message>} on stderr, never a stack trace
- * (unless {@code JCONV_DEBUG=1}), and an exit status that tells bad input (2) from a bug (1).
+ * (unless {@code JCONV_DEBUG=1}), and an exit status that tells bad input (2) from a bug (1) and from running
+ * out of memory (3).
  */
 final class Failures {
     static final int BAD_INPUT = CommandLine.ExitCode.USAGE;
     static final int INTERNAL = CommandLine.ExitCode.SOFTWARE;
+    /** The JVM ran out of heap (or of native threads): neither the input's fault nor a bug; more memory helps. */
+    static final int OUT_OF_MEMORY = 3;
 
     private Failures() {}
 
@@ -32,8 +35,11 @@ final class Failures {
         return exitCode(t);
     }
 
-    /** 2 for anything the user can fix by changing the command or its files; 1 for everything else. */
+    /** 2 for anything the user can fix by changing the command or its files, 3 for out of memory, 1 for bugs. */
     static int exitCode(Throwable t) {
+        if (t instanceof OutOfMemoryError) {
+            return OUT_OF_MEMORY;
+        }
         return isBadInput(t) ? BAD_INPUT : INTERNAL;
     }
 

@@ -10,13 +10,14 @@ import picocli.CommandLine.Spec;
  * The {@code jconv} command line. Every subcommand is registered in {@link #commandLine()}, one line each.
  *
  * <p>Exit status: 0 on success, 2 for bad input (bad options, files or shapes; one line {@code error: ...} on
- * stderr), 1 for an internal error. See {@link Failures}.
+ * stderr), 3 when the JVM runs out of memory, 1 for an internal error. See {@link Failures}.
  */
 @Command(name = "jconv", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         synopsisSubcommandLabel = "COMMAND",
         description = "PyTorch-exact Conv2d for the JVM: nn.Conv2d / F.conv2d semantics on pluggable backends.",
         footer = {"", "Run 'jconv COMMAND --help' for a command's options.",
-                "Exit status: 0 success, 2 bad input, 1 internal error (JCONV_DEBUG=1 prints its stack trace)."})
+                "Exit status: 0 success, 2 bad input, 3 out of memory, 1 internal error (JCONV_DEBUG=1 prints its "
+                        + "stack trace)."})
 public final class Main implements Runnable {
 
     @Spec

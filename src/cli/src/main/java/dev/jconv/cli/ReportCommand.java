@@ -6,8 +6,8 @@ import dev.jconv.report.Measurements;
 import dev.jconv.report.Report;
 import dev.jconv.report.ReportChart;
 import dev.jconv.report.ResultFiles;
+import dev.jconv.viz.PictureOutput;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,9 +67,12 @@ final class ReportCommand implements Callable<Integer> {
         if (bench.isEmpty() && jmh.isEmpty()) {
             throw new IllegalArgumentException("nothing to report: give at least one --bench or --jmh file");
         }
+        if (plot != null) {
+            PictureOutput.checkFormat("--plot", plot);
+        }
         for (Object[] out : new Object[][] {{"--plot", plot}, {"--csv", csv}, {"--json", json}}) {
             if (out[1] != null) {
-                checkOutputPath((String) out[0], (Path) out[1]);
+                AtomicWrite.checkWritable((String) out[0], (Path) out[1]);
             }
         }
         List<Measurement> measurements = new ArrayList<>();
@@ -95,16 +98,5 @@ final class ReportCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().print(report.table());
         return 0;
-    }
-
-    /** Fails before any work when an output file cannot be written where asked. */
-    static void checkOutputPath(String option, Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            throw new IOException("cannot write " + option + " " + out + ": it is a directory");
-        }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("cannot write " + option + " " + out + ": directory " + dir + " does not exist");
-        }
     }
 }

@@ -8,14 +8,18 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.Backends.Selection;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.io.Npy;
 import dev.jconv.io.NpyFormatException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy",
-            description = "input (N, C, H, W) or unbatched (C, H, W), float32 or float64")
+            description = "input (N, C, H, W) or unbatched (C, H, W), float32 or float64; - reads stdin")
     Path input;
 
     @Option(names = "--weight", required = true, paramLabel = "W.npy",
@@ -61,15 +65,20 @@ final class RunCommand implements Callable<Integer> {
             description = "where to write the float32 result (written atomically; replaced if it exists)")
     Path output;
 
+    /** The file name that means standard input, as in most Unix tools. */
+    static final String STDIN = "-";
+
     private final BiFunction<Options, ConvGeometry, Selection> selector;
+    private final Supplier<InputStream> standardInput;
 
     RunCommand() {
-        this(Backends::select);
+        this(Backends::select, () -> System.in);
     }
 
-    /** With another backend selector: tests use it to make a backend fail part-way. */
-    RunCommand(BiFunction<Options, ConvGeometry, Selection> selector) {
+    /** With another backend selector (tests make a backend fail part-way) and standard input. */
+    RunCommand(BiFunction<Options, ConvGeometry, Selection> selector, Supplier<InputStream> standardInput) {
         this.selector = selector;
+        this.standardInput = standardInput;
     }
 
     @Override
@@ -78,7 +87,10 @@ final class RunCommand implements Callable<Integer> {
         if (!Backends.AUTO.equals(backend)) {
             Backends.byName(backend); // an unknown name fails here, before any file is read
         }
-        checkOutputPath(output);
+        AtomicWrite.checkWritable("--output", output);
+        if (Stream.of(input, weight, bias).filter(f -> f != null && STDIN.equals(f.toString())).count() > 1) {
+            throw new IllegalArgumentException("only one of --input, --weight and --bias can be read from stdin (-)");
+        }
         Tensor x = read("--input", input);
         Tensor w = read("--weight", weight);
         Tensor b = bias == null ? null : read("--bias", bias);
@@ -97,7 +109,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
         }
-        spec.commandLine().getOut().println("wrote " + output + ": float32 " + Shapes.format(y.shape()));
+        // to stderr when the output is a stream such as /dev/stdout, so the message does not land in the data
+        (AtomicWrite.writesThrough(output) ? spec.commandLine().getErr() : spec.commandLine().getOut())
+                .println("wrote " + output + ": float32 " + Shapes.format(y.shape()));
         return 0;
     }
 
@@ -117,18 +131,10 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
     }
 
-    /** Fails before any work when the output cannot be written where asked. */
-    private static void checkOutputPath(Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            throw new IOException("cannot write --output " + out + ": it is a directory");
+    private Tensor read(String option, Path file) throws IOException {
+        if (STDIN.equals(file.toString())) {
+            return Npy.read(standardInput.get(), "stdin (" + option + " -)");
         }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("cannot write --output " + out + ": directory " + dir + " does not exist");
-        }
-    }
-
-    private static Tensor read(String option, Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException("cannot read " + option + " " + file + ": it is a directory");
         }

@@ -3,18 +3,21 @@ package dev.jconv.cli;
 import dev.jconv.ConvParams;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
+import dev.jconv.io.AtomicWrite;
 import dev.jconv.io.Npy;
+import dev.jconv.io.Pictures;
 import dev.jconv.viz.FeatureMapRenderer;
 import dev.jconv.viz.FeatureMaps;
 import dev.jconv.viz.ImageInput;
 import dev.jconv.viz.Normalization;
-import dev.jconv.viz.PngOutput;
+import dev.jconv.viz.PictureOutput;
 import dev.jconv.viz.RenderMode;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,8 +80,14 @@ final class VisualizeCommand implements Callable<Integer> {
     int tileSize;
 
     @Option(names = "--output", required = true, paramLabel = "OUT.png",
-            description = "where to write the PNG (written atomically; replaced if it exists)")
+            description = "where to write the picture, PNG or JPEG by its extension (.png, .jpg, .jpeg); written "
+                    + "atomically, replaced if it exists")
     Path output;
+
+    @Option(names = "--max-pixels", paramLabel = "N", defaultValue = "" + Pictures.DEFAULT_MAX_PIXELS,
+            description = "refuse input pictures with more pixels than this, checked from the file's header before "
+                    + "decoding (default: ${DEFAULT-VALUE}, PIL's limit)")
+    long maxPixels;
 
     @Override
     public Integer call() throws IOException {
@@ -88,19 +97,22 @@ final class VisualizeCommand implements Callable<Integer> {
         if (!Backends.AUTO.equals(backend)) {
             Backends.byName(backend); // an unknown name fails here, before any file is read
         }
-        checkOutputPath(output);
-        Tensor input = read("--image", image, true);
-        Tensor w = weight == null ? null : read("--weight", weight, false);
-        Tensor b = bias == null ? null : read("--bias", bias, false);
+        String format = PictureOutput.checkFormat("--output", output);
+        AtomicWrite.checkWritable("--output", output);
+        Tensor input = read("--image", image, maxPixels);
+        Tensor w = weight == null ? null : read("--weight", weight, 0);
+        Tensor b = bias == null ? null : read("--bias", bias, 0);
         FeatureMaps maps = FeatureMaps.convolve(input, w, b, params, backend, image.getFileName().toString());
         FeatureMapRenderer.Picture picture = FeatureMapRenderer.render(maps, options);
         try {
-            PngOutput.write(picture.image(), output);
+            PictureOutput.write(picture.image(), output);
         } catch (IOException e) {
             throw new IOException("cannot write --output " + output + ": " + Failures.reason(e), e);
         }
-        spec.commandLine().getOut().println("wrote " + output + ": " + picture.image().getWidth() + "x"
-                + picture.image().getHeight() + " PNG, " + picture.tiles().size() + " of " + maps.channels()
+        // to stderr when the output is a stream such as /dev/stdout, so the message does not land in the data
+        (AtomicWrite.writesThrough(output) ? spec.commandLine().getErr() : spec.commandLine().getOut())
+                .println("wrote " + output + ": " + picture.image().getWidth() + "x"
+                + picture.image().getHeight() + " " + format.toUpperCase(Locale.ROOT) + ", " + picture.tiles().size() + " of " + maps.channels()
                 + " channels of " + maps.height() + "x" + maps.width() + ", " + options.mode().cliName());
         return 0;
     }
@@ -117,23 +129,16 @@ final class VisualizeCommand implements Callable<Integer> {
         }
     }
 
-    private static void checkOutputPath(Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            throw new IOException("cannot write --output " + out + ": it is a directory");
-        }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("cannot write --output " + out + ": directory " + dir + " does not exist");
-        }
-    }
-
-    /** Reads an input; format errors name the file already, file-system errors get the option added. */
-    private static Tensor read(String option, Path file, boolean picture) throws IOException {
+    /**
+     * Reads an input, a picture when {@code maxPixels > 0}; format errors name the file already, file-system
+     * errors get the option added.
+     */
+    private static Tensor read(String option, Path file, long maxPixels) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException("cannot read " + option + " " + file + ": it is a directory");
         }
         try {
-            return picture ? ImageInput.read(file) : Npy.read(file);
+            return maxPixels > 0 ? ImageInput.read(file, maxPixels) : Npy.read(file);
         } catch (FileSystemException e) {
             throw new IOException("cannot read " + option + " " + file + ": " + Failures.reason(e), e);
         }

@@ -1,6 +1,6 @@
 package dev.jconv.report;
 
-import dev.jconv.viz.PngOutput;
+import dev.jconv.viz.PictureOutput;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.image.BufferedImage;
@@ -122,8 +122,8 @@ public final class ReportChart {
         return BitmapEncoder.getBufferedImage(chart);
     }
 
-    /** Draws the chart and writes it as a PNG, atomically. */
+    /** Draws the chart and writes it, atomically, as PNG or JPEG by the file's extension. */
     public static void write(Report report, String title, Path png) throws IOException {
-        PngOutput.write(draw(report, title), png);
+        PictureOutput.write(draw(report, title), png);
     }
 }

@@ -235,6 +235,15 @@ public final class FeatureMapRenderer {
         };
     }
 
+    /**
+     * The colorbar's labels, top to bottom: max, middle, min. A middle within a millionth of the range of 0 is 0:
+     * the ends of a symmetric range, rounded to float separately, put it at e.g. -1.19e-07.
+     */
+    static String[] colorbarTicks(Range r) {
+        double mid = (r.lo() + r.hi()) / 2;
+        return new String[] {fmt(r.hi()), fmt(Math.abs(mid) <= 1e-6 * (r.hi() - r.lo()) ? 0 : mid), fmt(r.lo())};
+    }
+
     /** Three significant digits, no trailing zeros, scientific notation only for very large or small values. */
     static String fmt(double v) {
         if (v == 0) {
@@ -300,7 +309,7 @@ public final class FeatureMapRenderer {
             boolean sharedBar = heat && o.normalization() == Normalization.SHARED;
             int labelWidth = 0;
             for (Range r : ranges) {
-                for (String t : ticks(r)) {
+                for (String t : colorbarTicks(r)) {
                     labelWidth = Math.max(labelWidth, smallMetrics.stringWidth(t));
                 }
             }
@@ -422,16 +431,13 @@ public final class FeatureMapRenderer {
             g.setStroke(new BasicStroke(1));
             g.drawRect(x - 1, y - 1, BAR_WIDTH + 1, height + 1);
             g.setFont(SMALL_FONT);
-            String[] t = ticks(r);
+            String[] t = colorbarTicks(r);
             int ascent = smallMetrics.getAscent();
             g.drawString(t[0], x + BAR_WIDTH + 4, y + ascent - 2);
             g.drawString(t[1], x + BAR_WIDTH + 4, y + height / 2 + ascent / 2 - 1);
             g.drawString(t[2], x + BAR_WIDTH + 4, y + height);
         }
 
-        private static String[] ticks(Range r) {
-            return new String[] {fmt(r.hi()), fmt((r.lo() + r.hi()) / 2), fmt(r.lo())};
-        }
 
         private static String rangeText(Range r) {
             return r.hi() > r.lo() ? "min " + fmt(r.lo()) + "   max " + fmt(r.hi()) : "constant " + fmt(r.lo());

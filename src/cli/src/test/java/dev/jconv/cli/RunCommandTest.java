@@ -352,7 +352,7 @@ class RunCommandTest {
     private Cli.Result runWithBackend(RuntimeException failure) throws IOException {
         writeFiles();
         CommandLine cli = new CommandLine(new Main());
-        cli.addSubcommand(new RunCommand(failingBackend(failure)));
+        cli.addSubcommand(new RunCommand(failingBackend(failure), () -> System.in));
         return Cli.run(cli, "run", "--input", dir.resolve("x.npy").toString(), "--weight",
                 dir.resolve("w.npy").toString(), "--output", dir.resolve("y.npy").toString());
     }

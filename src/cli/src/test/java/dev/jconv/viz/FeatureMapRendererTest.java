@@ -185,4 +185,15 @@ class FeatureMapRendererTest {
             }
         }
     }
+
+    @Test
+    void aSymmetricRangesMiddleTickIsZero() {
+        // the ends of a range are floats: -0.5 - 2^-24 .. 0.5 put the midpoint at -1.19e-07 before
+        float lo = Math.nextDown(-0.5f) * 4;
+        float hi = 2f;
+        assertArrayEquals(new String[] {"2", "0", "-2"}, FeatureMapRenderer.colorbarTicks(new FeatureMapRenderer.Range(lo, hi)));
+        assertArrayEquals(new String[] {"1", "0.5", "0"}, FeatureMapRenderer.colorbarTicks(new FeatureMapRenderer.Range(0, 1)));
+        assertArrayEquals(new String[] {"1.00e-06", "5.00e-07", "0"},
+                FeatureMapRenderer.colorbarTicks(new FeatureMapRenderer.Range(0, 1e-6)), "a tiny range keeps its middle");
+    }
 }

@@ -52,7 +52,14 @@ public final class LaunchPlanner {
     }
 
     /** Null when jconv's kernels can run {@code g}, else why not (index ranges, launch limits). */
+    /** Why a geometry whose padded coordinates pass 2^31 cannot run on the GPU paths. */
+    public static final String INT_COORDINATES =
+            "padded coordinates reach past 2^31 - 1 (stride, dilation or padding near 2^31); the GPU kernels index in 32 bits";
+
     public static String unsupportedReason(ConvGeometry g) {
+        if (!g.fitsIntCoordinates()) {
+            return INT_COORDINATES;
+        }
         String direct = directUnsupported(g);
         String gemm = gemmUnsupported(g);
         if (direct == null || gemm == null) {

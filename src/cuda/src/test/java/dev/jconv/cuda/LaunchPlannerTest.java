@@ -207,4 +207,19 @@ class LaunchPlannerTest {
                 () -> LaunchPlanner.plan(wideWindow, LaunchPlanner.Kernel.DIRECT));
         assertTrue(e.getMessage().startsWith("conv2d_direct cannot run it: conv2d_direct's input window"), e.getMessage());
     }
+
+    /** A stride and padding of 2^31 - 1 are valid (PyTorch gives 3x3) but the kernels index in int: refused, not wrapped. */
+    @Test
+    void coordinatesPastTwoToThe31AreRefusedByEveryGpuPath() {
+        ConvGeometry g = ConvValidator.checkForward(new int[] {1, 1, 10, 10}, new int[] {1, 1, 3, 3}, null,
+                ConvParams.defaults().withStride(Integer.MAX_VALUE).withPadding(Integer.MAX_VALUE));
+        assertEquals(3, g.outHeight());
+        assertFalse(g.fitsIntCoordinates());
+        assertEquals(LaunchPlanner.INT_COORDINATES, LaunchPlanner.unsupportedReason(g));
+        assertFalse(new dev.jconv.cuda.cudnn.CudnnBackend().supports(g));
+        assertFalse(new dev.jconv.cuda.cublas.CublasBackend().supports(g));
+        ConvGeometry ordinary = ConvValidator.checkForward(new int[] {1, 1, 10, 10}, new int[] {1, 1, 3, 3}, null,
+                ConvParams.defaults().withStride(100000));
+        assertTrue(ordinary.fitsIntCoordinates(), "a large stride alone stays in range");
+    }
 }

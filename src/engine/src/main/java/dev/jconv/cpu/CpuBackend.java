@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       strided 3x3 layers ({@link DepthwiseChannelBlockPlan}), else along output rows ({@link DepthwiseRowsPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
+ *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
+ *       {@link GatherPlan} (its memory does not grow with the stride);</li>
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
  * </ul>
  * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
@@ -27,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * This class touches no Vector API type itself, so it loads either way.
  *
  * <p>Threads: {@value #THREADS_PROPERTY} system property, else the {@value #THREADS_ENV} environment variable,
- * else every available processor; or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
+ * else every available processor (capped at {@value Options#MAX_THREADS}); or {@link #CpuBackend(int)}. Work runs on a shared daemon pool per thread
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
@@ -60,7 +62,7 @@ public final class CpuBackend implements ConvBackend {
         this(defaultThreads());
     }
 
-    /** A backend computing on {@code threads} threads (at least 1). */
+    /** A backend computing on {@code threads} threads, 1 to {@value Options#MAX_THREADS}. */
     public CpuBackend(int threads) {
         this(threads, PARALLEL_FLOPS);
     }
@@ -77,9 +79,7 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force Winograd on every shape it can run, or off. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
-        }
+        Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
@@ -154,17 +154,27 @@ public final class CpuBackend implements ConvBackend {
     }
 
     /**
-     * Everything the reference runs, except inputs whose padded, phase-split copy would not fit one Java array
-     * ({@code auto} then falls back to {@code cpu-reference}, which needs no copy).
+     * Everything the reference runs, except inputs whose padded, phase-split copy (or, for {@link GatherPlan}, the
+     * gathered matrix) would not fit one Java array ({@code auto} then falls back to {@code cpu-reference}, which
+     * needs no copy).
      */
     @Override
     public boolean supports(ConvGeometry g) {
         return copyLength(g) <= MAX_ARRAY;
     }
 
-    /** Floats of the input copy the plan makes: the vector kernels' layout, or the plain loops' padded input. */
+    /** Floats of the input copy the plan makes: the gathered matrix, or the layout {@link #layoutCopyLength}. */
     private static long copyLength(ConvGeometry g) {
+        return gathers(g) ? GatherPlan.matrixLength(g) : layoutCopyLength(g);
+    }
+
+    /** The vector kernels' stride-phase layout, or the plain loops' padded input. */
+    private static long layoutCopyLength(ConvGeometry g) {
         return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
+    }
+
+    private static boolean gathers(ConvGeometry g) {
+        return GatherPlan.isNeededFor(g, layoutCopyLength(g));
     }
 
     @Override
@@ -201,6 +211,9 @@ public final class CpuBackend implements ConvBackend {
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        if (gathers(g)) {
+            return new GatherPlan(g, pool, packMinColumns);
+        }
         if (!VectorModule.present()) {
             return new PlainJavaPlan(g, pool);
         }

@@ -71,8 +71,7 @@ final class PlainJavaPlan implements ConvPlan {
 
     /** Floats of the padded copy of the whole input, which must fit one Java array. */
     static long paddedLength(ConvGeometry g) {
-        return (long) g.batch() * g.inChannels() * (g.inHeight() + g.padTop() + g.padBottom())
-                * (g.inWidth() + g.padLeft() + g.padRight());
+        return (long) g.batch() * g.inChannels() * g.paddedHeight() * g.paddedWidth();
     }
 
     @Override

@@ -53,7 +53,12 @@ public final class ReferenceBackend implements ConvBackend {
         }
     }
 
-    /** The definition of Conv2d's forward pass; see {@link ConvGeometry} for the formula. */
+    /**
+     * The definition of Conv2d's forward pass; see {@link ConvGeometry} for the formula. Coordinates are 64-bit
+     * ({@code oy * stride + r * dilation} passes 2^31 for large strides and dilations). A zero-padded tap multiplies
+     * a real 0 by its weight, as PyTorch's dense convolution does, so an infinite or NaN weight on the border gives
+     * NaN ({@code 0 * Inf}), exactly as in PyTorch; reads past the padding are never made.
+     */
     static void convolve(ConvGeometry g, float[] in, float[] w, float[] bias, float[] out) {
         int cpg = g.inChannelsPerGroup();
         int kpg = g.outChannelsPerGroup();
@@ -68,17 +73,12 @@ public final class ReferenceBackend implements ConvBackend {
                     for (int ox = 0; ox < g.outWidth(); ox++) {
                         double acc = bias == null ? 0.0 : bias[k];
                         for (int c = 0; c < cpg; c++) {
+                            long plane = ((long) n * g.inChannels() + firstChannel + c) * h;
                             for (int r = 0; r < g.kernelH(); r++) {
-                                int iy = mode.sourceIndex(oy * g.strideH() - g.padTop() + r * g.dilationH(), h);
-                                if (iy < 0) {
-                                    continue;
-                                }
+                                int iy = mode.sourceIndex((long) oy * g.strideH() - g.padTop() + (long) r * g.dilationH(), h);
                                 for (int s = 0; s < g.kernelW(); s++) {
-                                    int ix = mode.sourceIndex(ox * g.strideW() - g.padLeft() + s * g.dilationW(), wid);
-                                    if (ix < 0) {
-                                        continue;
-                                    }
-                                    double x = in[((n * g.inChannels() + firstChannel + c) * h + iy) * wid + ix];
+                                    int ix = mode.sourceIndex((long) ox * g.strideW() - g.padLeft() + (long) s * g.dilationW(), wid);
+                                    double x = iy < 0 || ix < 0 ? 0.0 : in[(int) ((plane + iy) * wid + ix)];
                                     double wv = w[((k * cpg + c) * g.kernelH() + r) * g.kernelW() + s];
                                     acc += x * wv;
                                 }

@@ -4,34 +4,46 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0), little-endian {@code <f4} and {@code <f8}
- * in C order. {@code <f8} data is read into float32 tensors (rounded, as {@code tensor.float()} would).
+ * NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) of float32 or float64 in C order, read into float32
+ * tensors ({@code float64} rounded, as {@code tensor.float()} would).
  *
- * <p>Reading trusts nothing in the file: the header is bounded, the shape must fit a Java array, and the
- * data the header claims must really be in the file before anything of that size is allocated. Every
- * error is an {@link NpyFormatException} naming the file and the problem. Writing goes to a temporary
- * file that is moved into place only when complete, so a failure leaves no partial file.
+ * <p>The header is read as numpy reads it: {@code ast.literal_eval} of the text ({@link PythonLiteral}), so the
+ * last of duplicate keys wins, either quote style, comments and Python 2's {@code 3L} (versions 1.0 and 2.0) are
+ * accepted; then numpy's checks: a dict with exactly the keys {@code descr}, {@code fortran_order} and
+ * {@code shape}, a tuple of ints, a bool, at most 10,000 characters. Every spelling numpy turns into float32 or
+ * float64 is read, in either byte order ({@code '<f4'}, {@code '=f4'}, {@code '|f4'}, {@code 'f'}, {@code 'single'},
+ * {@code '>f8'}...). Data after the array is ignored, as numpy ignores it. Where jconv reads less than numpy:
+ * other dtypes, Fortran order, negative dimensions (numpy's reshape reads them as "the rest") and dimensions past
+ * a Java array are refused with a message saying so.
+ *
+ * <p>Reading trusts nothing in the file and streams: the data is read in {@value #CHUNK}-byte chunks straight into
+ * the float array (peak memory: the array plus one chunk), and, when the file's size is known, the data the header
+ * claims must be in the file before the array is allocated. Pipes and other streams ({@link #read(InputStream,
+ * String)}) grow the array by doubling as data arrives, so a lying header cannot make them allocate more than a
+ * few times what was really sent. Every error is an {@link NpyFormatException} naming the file, with header text shown escaped
+ * ({@link #escaped}). Writing goes through {@link AtomicWrite}.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final int MAX_HEADER = 1 << 16;
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** numpy's {@code _MAX_HEADER_SIZE}: longer headers are refused unless loading with {@code allow_pickle}. */
+    static final int MAX_HEADER_CHARS = 10_000;
+    static final int CHUNK = 1 << 16;
+    private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
 
     /** The element type written; both read back as float32. */
     public enum Dtype {
@@ -46,79 +58,250 @@ public final class Npy {
         }
     }
 
+    /** How the data of one file is laid out. */
+    private record Element(int bytes, ByteOrder order) {}
+
+    /**
+     * Every descriptor {@code numpy.dtype} (1.24) turns into float32 or float64, with its byte order ({@code =} and
+     * {@code |} are native, i.e. little-endian on every platform numpy writes {@code .npy} files on for jconv).
+     */
+    private static final Map<String, Element> FLOAT_DESCRS = floatDescrs();
+
+    private static Map<String, Element> floatDescrs() {
+        Map<String, Element> m = new HashMap<>();
+        Element f4 = new Element(4, ByteOrder.LITTLE_ENDIAN);
+        Element f8 = new Element(8, ByteOrder.LITTLE_ENDIAN);
+        for (String name : List.of("f4", "f")) {
+            for (String order : List.of("", "<", "=", "|")) {
+                m.put(order + name, f4);
+            }
+            m.put(">" + name, new Element(4, ByteOrder.BIG_ENDIAN));
+        }
+        for (String name : List.of("f8", "d")) {
+            for (String order : List.of("", "<", "=", "|")) {
+                m.put(order + name, f8);
+            }
+            m.put(">" + name, new Element(8, ByteOrder.BIG_ENDIAN));
+        }
+        for (String name : List.of("float32", "single")) {
+            m.put(name, f4);
+        }
+        for (String name : List.of("float64", "double", "float", "float_")) {
+            m.put(name, f8);
+        }
+        return Map.copyOf(m);
+    }
+
     private Npy() {}
 
-    /** Reads a {@code .npy} file into a float32 tensor. */
+    /** Reads a {@code .npy} file (or a FIFO, {@code /dev/stdin}...: anything that opens as a stream). */
     public static Tensor read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            ByteBuffer pre = readFully(ch, file, 0, Math.min(fileSize, 12), "the magic string and header length");
-            byte[] magic = new byte[6];
-            if (fileSize < 10) {
-                throw new NpyFormatException(file, "file is too short to be a .npy file (" + fileSize + " bytes)");
-            }
-            pre.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new NpyFormatException(file, "not a .npy file (missing the \\x93NUMPY magic string)");
-            }
-            int major = pre.get() & 0xff;
-            pre.get(); // minor version: no meaning for the layout
-            long headerLen;
-            int prefix;
-            if (major == 1) {
-                headerLen = pre.getShort(8) & 0xffff;
-                prefix = 10;
-            } else if (major == 2 || major == 3) {
-                if (fileSize < 12) {
-                    throw new NpyFormatException(file, "file ends inside the header length field");
-                }
-                headerLen = pre.getInt(8) & 0xffffffffL;
-                prefix = 12;
-            } else {
-                throw new NpyFormatException(file, "unsupported .npy format version " + major);
-            }
-            if (headerLen > MAX_HEADER) {
-                throw new NpyFormatException(file, "header length " + headerLen + " exceeds the limit of " + MAX_HEADER + " bytes");
-            }
-            if (prefix + headerLen > fileSize) {
-                throw new NpyFormatException(file, "header claims " + headerLen + " bytes but the file has only "
-                        + (fileSize - prefix) + " after the preamble");
-            }
-            ByteBuffer hb = readFully(ch, file, prefix, headerLen, "the header");
-            String header = StandardCharsets.ISO_8859_1.decode(hb).toString();
-            Dtype dtype = parseDtype(file, header);
-            int[] shape = parseShape(file, header);
-            // a zero dimension makes the array empty, however large the others are
-            boolean empty = java.util.Arrays.stream(shape).anyMatch(d -> d == 0);
-            long count = 1;
-            for (int d : shape) {
-                count = empty ? 0 : count * d;
-                if (count > Integer.MAX_VALUE - 8) {
-                    throw new NpyFormatException(file, "shape " + Shapes.format(shape) + " has more elements than a Java array can hold");
-                }
-            }
-            long dataStart = prefix + headerLen;
-            long expected = count * dtype.bytes;
-            long available = fileSize - dataStart;
-            if (available < expected) {
-                throw new NpyFormatException(file, "truncated: shape " + Shapes.format(shape) + " of " + dtype.descr
-                        + " needs " + expected + " data bytes but the file holds " + available);
-            }
-            if (available > expected) {
-                throw new NpyFormatException(file, "shape " + Shapes.format(shape) + " of " + dtype.descr + " needs "
-                        + expected + " data bytes but the file holds " + available + " (trailing data)");
-            }
-            ByteBuffer data = readFully(ch, file, dataStart, expected, "the data");
-            float[] values = new float[(int) count];
-            if (dtype == Dtype.F4) {
-                data.asFloatBuffer().get(values);
-            } else {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = (float) data.getDouble();
-                }
-            }
-            return Tensor.of(values, shape);
+        long size = Files.isRegularFile(file) ? Files.size(file) : -1;
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), size);
         }
+    }
+
+    /** Reads a whole stream as a {@code .npy} file (a pipe, stdin, a classpath resource); errors name {@code name}. */
+    public static Tensor read(InputStream in, String name) throws IOException {
+        return read(in, name, -1);
+    }
+
+    /** {@code size} is the stream's length when known (a regular file), else -1. */
+    private static Tensor read(InputStream in, String name, long size) throws IOException {
+        byte[] pre = new byte[8];
+        int got = in.readNBytes(pre, 0, 8);
+        int magicBytes = Math.min(got, MAGIC.length);
+        if (!Arrays.equals(pre, 0, magicBytes, MAGIC, 0, magicBytes)) {
+            throw new NpyFormatException(name, "not a .npy file (missing the \\x93NUMPY magic string)");
+        }
+        if (got < 8) {
+            throw new NpyFormatException(name, "file is too short to be a .npy file (" + got + " bytes)");
+        }
+        int major = pre[6] & 0xff;
+        int minor = pre[7] & 0xff;
+        if (!(minor == 0 && (major == 1 || major == 2 || major == 3))) {
+            throw new NpyFormatException(name, "unsupported .npy format version " + major + "." + minor
+                    + " (numpy writes and reads 1.0, 2.0 and 3.0)");
+        }
+        int lengthBytes = major == 1 ? 2 : 4;
+        byte[] lengthField = in.readNBytes(lengthBytes);
+        if (lengthField.length < lengthBytes) {
+            throw new NpyFormatException(name, "file ends inside the header length field");
+        }
+        long headerLength = major == 1 ? ByteBuffer.wrap(lengthField).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xffff
+                : ByteBuffer.wrap(lengthField).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        long prefix = 8 + lengthBytes;
+        // A character is one byte in latin-1 (versions 1 and 2) and at most four in UTF-8 (version 3).
+        long maxBytes = (long) MAX_HEADER_CHARS * (major == 3 ? 4 : 1);
+        if (headerLength > maxBytes) {
+            throw new NpyFormatException(name, "header length " + headerLength + " exceeds the limit of "
+                    + MAX_HEADER_CHARS + " characters (numpy's)");
+        }
+        if (size >= 0 && prefix + headerLength > size) {
+            throw new NpyFormatException(name, "header claims " + headerLength + " bytes but the file has only "
+                    + (size - prefix) + " after the preamble");
+        }
+        byte[] headerBytes = in.readNBytes((int) headerLength);
+        if (headerBytes.length < headerLength) {
+            throw new NpyFormatException(name, "header claims " + headerLength + " bytes but the file ends after "
+                    + headerBytes.length);
+        }
+        String header = decode(name, headerBytes, major);
+        if (header.codePointCount(0, header.length()) > MAX_HEADER_CHARS) {
+            throw new NpyFormatException(name, "header of " + header.codePointCount(0, header.length())
+                    + " characters exceeds the limit of " + MAX_HEADER_CHARS + " (numpy's)");
+        }
+        Header h = parseHeader(name, header, major <= 2);
+        long dataStart = prefix + headerLength;
+        long expected = h.count * h.element.bytes();
+        if (size >= 0 && size - dataStart < expected) {
+            throw truncated(name, h, expected, size - dataStart);
+        }
+        float[] values = readData(in, name, h, expected, size >= 0);
+        return Tensor.of(values, h.shape);
+    }
+
+    private record Header(Element element, String descr, int[] shape, long count) {}
+
+    private static String decode(String name, byte[] bytes, int major) throws NpyFormatException {
+        if (major <= 2) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new NpyFormatException(name, "a version 3.0 header must be UTF-8, but got "
+                    + escaped(new String(bytes, StandardCharsets.ISO_8859_1)));
+        }
+    }
+
+    /** numpy's {@code _read_array_header} checks, in its order, then jconv's own limits. */
+    private static Header parseHeader(String name, String text, boolean python2Ints) throws NpyFormatException {
+        String header = text.strip(); // for messages: the padding is noise; the literal is parsed from the raw text
+        Object literal;
+        try {
+            literal = PythonLiteral.eval(text, python2Ints);
+        } catch (PythonLiteral.Malformed e) {
+            throw new NpyFormatException(name, "cannot parse header " + escaped(header) + ": " + escaped(e.getMessage()));
+        }
+        if (!(literal instanceof Map<?, ?> d)) {
+            throw new NpyFormatException(name, "header is not a dictionary: " + escaped(header));
+        }
+        if (!d.keySet().equals(KEYS)) {
+            throw new NpyFormatException(name, "header must have exactly the keys 'descr', 'fortran_order' and "
+                    + "'shape', but is " + escaped(header));
+        }
+        Object shape = d.get("shape");
+        if (!(shape instanceof PythonLiteral.Tuple t) || !t.items().stream().allMatch(x -> x instanceof BigInteger)) {
+            throw new NpyFormatException(name, "shape is not a tuple of integers in header " + escaped(header));
+        }
+        if (!(d.get("fortran_order") instanceof Boolean fortran)) {
+            throw new NpyFormatException(name, "fortran_order is not True or False in header " + escaped(header));
+        }
+        Object descr = d.get("descr");
+        Element element = descr instanceof String spelling ? FLOAT_DESCRS.get(spelling) : null;
+        if (element == null) {
+            String shown = descr instanceof String spelling ? "'" + escaped(spelling) + "'"
+                    : escaped(PythonLiteral.repr(descr));
+            throw new NpyFormatException(name, "unsupported dtype " + shown
+                    + ", expected float32 or float64 (e.g. '<f4' or '<f8')");
+        }
+        if (fortran) {
+            throw new NpyFormatException(name, "Fortran-order arrays are not supported; save a C-order array");
+        }
+        int[] dims = new int[t.items().size()];
+        for (int i = 0; i < dims.length; i++) {
+            BigInteger dim = (BigInteger) t.items().get(i);
+            if (dim.signum() < 0) {
+                throw new NpyFormatException(name, "negative dimension " + dim + " in shape " + shapeText(t));
+            }
+            if (dim.compareTo(BigInteger.valueOf(Shapes.MAX_ELEMENTS)) > 0) {
+                throw new NpyFormatException(name, "shape " + shapeText(t) + " has a dimension larger than a Java "
+                        + "array can hold (" + Shapes.MAX_ELEMENTS + ")");
+            }
+            dims[i] = dim.intValue();
+        }
+        long count = Shapes.elements(dims);
+        if (count > Shapes.MAX_ELEMENTS) {
+            throw new NpyFormatException(name, "shape " + Shapes.format(dims)
+                    + " has more elements than a Java array can hold");
+        }
+        return new Header(element, (String) descr, dims, count);
+    }
+
+    private static String shapeText(PythonLiteral.Tuple t) {
+        return Shapes.tuple(t.items().stream().mapToLong(x -> ((BigInteger) x).max(BigInteger.valueOf(Long.MIN_VALUE))
+                .min(BigInteger.valueOf(Long.MAX_VALUE)).longValue()).toArray());
+    }
+
+    private static NpyFormatException truncated(String name, Header h, long expected, long available) {
+        return new NpyFormatException(name, "truncated: shape " + Shapes.format(h.shape) + " of " + h.descr
+                + " needs " + expected + " data bytes but the file holds " + available);
+    }
+
+    /**
+     * Reads {@code h.count} elements in {@value #CHUNK}-byte chunks. A file's size has been checked, so its array is
+     * allocated at once; a stream's grows by doubling as data arrives.
+     */
+    private static float[] readData(InputStream in, String name, Header h, long expected, boolean sizeChecked)
+            throws IOException {
+        int total = (int) h.count;
+        float[] values = new float[sizeChecked ? total : Math.min(total, CHUNK / h.element.bytes())];
+        byte[] chunk = new byte[CHUNK]; // a multiple of 8: whole elements, so a chunk never splits one
+        ByteBuffer buffer = ByteBuffer.wrap(chunk).order(h.element.order());
+        int bytes = h.element.bytes();
+        int filled = 0;
+        while (filled < total) {
+            int want = (int) Math.min(CHUNK, (long) (total - filled) * bytes);
+            int read = in.readNBytes(chunk, 0, want);
+            int elements = read / bytes;
+            if (filled + elements > values.length) {
+                values = Arrays.copyOf(values, (int) Math.min(total, Math.max(2L * values.length, filled + elements)));
+            }
+            buffer.clear();
+            if (bytes == 4) {
+                buffer.asFloatBuffer().get(values, filled, elements);
+                filled += elements;
+            } else {
+                for (int i = 0; i < elements; i++) {
+                    values[filled++] = (float) buffer.getDouble();
+                }
+            }
+            if (read < want) {
+                throw truncated(name, h, expected, (long) filled * bytes + read % bytes);
+            }
+        }
+        return values;
+    }
+
+    /**
+     * Text from a file, safe to print: printable ASCII as is, everything else (escape sequences for a terminal
+     * included) as Python writes it in a repr, e.g. {@code \x1b}, {@code \n}, {@code \u00e9}; cut after 200
+     * characters.
+     */
+    static String escaped(String text) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length() && b.length() < 200; i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c >= 0x20 && c < 0x7f) {
+                        b.append(c);
+                    } else if (c <= 0xff) {
+                        b.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        b.append(String.format("\\u%04x", (int) c));
+                    }
+                }
+            }
+        }
+        return b.length() >= 200 && b.length() < text.length() ? b + "..." : b.toString();
     }
 
     /** Writes float32 ({@code <f4}), format version 1.0. */
@@ -148,21 +331,6 @@ public final class Npy {
         });
     }
 
-    /** Reads an entire stream as a {@code .npy} file (e.g. a classpath resource). */
-    public static Tensor read(InputStream in, String name) throws IOException {
-        Path tmp = Files.createTempFile("jconv-", ".npy");
-        try {
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            try {
-                return read(tmp);
-            } catch (NpyFormatException e) {
-                throw new NpyFormatException(Path.of(name), e.problem());
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     private static byte[] header(int[] shape, Dtype dtype) {
         String dims = java.util.Arrays.stream(shape).mapToObj(Integer::toString)
                 .collect(java.util.stream.Collectors.joining(", "));
@@ -176,60 +344,5 @@ public final class Npy {
         ByteBuffer b = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text);
         return b.array();
-    }
-
-    private static Dtype parseDtype(Path file, String header) throws NpyFormatException {
-        Matcher m = DESCR.matcher(header);
-        if (!m.find()) {
-            throw new NpyFormatException(file, "header has no 'descr' entry: " + header.trim());
-        }
-        Matcher f = FORTRAN.matcher(header);
-        if (!f.find()) {
-            throw new NpyFormatException(file, "header has no 'fortran_order' entry: " + header.trim());
-        }
-        if (f.group(1).equals("True")) {
-            throw new NpyFormatException(file, "Fortran-order arrays are not supported; save a C-order array");
-        }
-        for (Dtype d : Dtype.values()) {
-            if (d.descr.equals(m.group(1))) {
-                return d;
-            }
-        }
-        throw new NpyFormatException(file, "unsupported dtype '" + m.group(1) + "', expected '<f4' or '<f8'");
-    }
-
-    private static int[] parseShape(Path file, String header) throws NpyFormatException {
-        Matcher m = SHAPE.matcher(header);
-        if (!m.find()) {
-            throw new NpyFormatException(file, "header has no 'shape' entry: " + header.trim());
-        }
-        List<Integer> dims = new ArrayList<>();
-        for (String part : m.group(1).split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            try {
-                int d = Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
-                if (d < 0) {
-                    throw new NumberFormatException();
-                }
-                dims.add(d);
-            } catch (NumberFormatException e) {
-                throw new NpyFormatException(file, "bad dimension '" + p + "' in shape (" + m.group(1) + ")");
-            }
-        }
-        return dims.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static ByteBuffer readFully(FileChannel ch, Path file, long pos, long len, String what) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining()) {
-            int r = ch.read(b, pos + b.position());
-            if (r < 0) {
-                throw new NpyFormatException(file, "file ends inside " + what);
-            }
-        }
-        return b.flip();
     }
 }

@@ -9,7 +9,12 @@ public class NpyFormatException extends IOException {
     private final String problem;
 
     public NpyFormatException(Path file, String problem) {
-        super(file + ": " + problem);
+        this(file.toString(), problem);
+    }
+
+    /** For a stream: {@code name} is what the user called it, e.g. {@code -} for stdin. */
+    public NpyFormatException(String name, String problem) {
+        super(name + ": " + problem);
         this.problem = problem;
     }
 

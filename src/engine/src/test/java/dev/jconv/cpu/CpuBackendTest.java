@@ -282,7 +282,11 @@ class CpuBackendTest {
             assertEquals(3, new CpuBackend().threads());
             System.setProperty(CpuBackend.THREADS_PROPERTY, "zero");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, CpuBackend::defaultThreads);
-            assertEquals("system property jconv.threads must be a positive thread count, got 'zero'", e.getMessage());
+            assertEquals("system property jconv.threads must be a thread count from 1 to 1024, got 'zero'",
+                    e.getMessage());
+            System.setProperty(CpuBackend.THREADS_PROPERTY, "40000");
+            e = assertThrows(IllegalArgumentException.class, CpuBackend::defaultThreads);
+            assertEquals("system property jconv.threads must be from 1 to 1024, got 40000", e.getMessage());
         } finally {
             if (old == null) {
                 System.clearProperty(CpuBackend.THREADS_PROPERTY);
@@ -291,7 +295,10 @@ class CpuBackendTest {
             }
         }
         assertEquals(5, new CpuBackend(5).threads());
-        assertThrows(IllegalArgumentException.class, () -> new CpuBackend(0));
+        assertEquals("the thread count must be from 1 to 1024, got 0",
+                assertThrows(IllegalArgumentException.class, () -> new CpuBackend(0)).getMessage());
+        assertEquals("the thread count must be from 1 to 1024, got 100000",
+                assertThrows(IllegalArgumentException.class, () -> new CpuBackend(100000)).getMessage());
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.jconv.cuda.CudaUnavailableException;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.Im2colKernel;
+import dev.jconv.cuda.LaunchPlanner;
 import dev.jconv.cuda.LazyProbe;
 import dev.jconv.cuda.PtxIsa;
 import dev.jconv.cuda.PtxModule;
@@ -100,7 +101,8 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
 
     @Override
     public boolean supports(ConvGeometry g) {
-        return EmptyOutputPlan.applies(g) || g.isPointwise() || state().im2colProblem() == null;
+        return EmptyOutputPlan.applies(g) || g.isPointwise()
+                || g.fitsIntCoordinates() && state().im2colProblem() == null;
     }
 
     @Override
@@ -142,6 +144,9 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
         CudaDevice device = device();
         if (EmptyOutputPlan.applies(g)) {
             return new EmptyOutputPlan(g, device, NAME);
+        }
+        if (!g.isPointwise() && !g.fitsIntCoordinates()) {
+            throw new IllegalArgumentException(NAME + " cannot run this convolution: " + LaunchPlanner.INT_COORDINATES);
         }
         State s = state();
         GemmPlan gemm = GemmPlan.of(g);

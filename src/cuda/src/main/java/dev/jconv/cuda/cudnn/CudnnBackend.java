@@ -15,6 +15,7 @@ import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaUnavailableException;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.DeviceConvPlan;
+import dev.jconv.cuda.LaunchPlanner;
 import dev.jconv.cuda.LazyProbe;
 import dev.jconv.cuda.Pad2dKernel;
 import dev.jconv.cuda.PtxIsa;
@@ -127,6 +128,9 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
         if (EmptyOutputPlan.applies(g)) {
             return true;
         }
+        if (!g.fitsIntCoordinates()) {
+            return false; // cuDNN's legacy API takes int sizes, and the pad pass indexes in int
+        }
         CudnnConvShape shape = CudnnConvShape.of(g);
         if (shape.unsupportedReason() != null) {
             return false;
@@ -178,6 +182,9 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
             return new EmptyOutputPlan(g, device, NAME);
         }
         CudnnSettings settings = settings();
+        if (!g.fitsIntCoordinates()) {
+            throw new IllegalArgumentException(NAME + " cannot run this convolution: " + LaunchPlanner.INT_COORDINATES);
+        }
         CudnnConvShape shape = CudnnConvShape.of(g);
         String unsupported = shape.unsupportedReason();
         if (unsupported != null) {
