@@ -63,19 +63,21 @@ final class VectorStores {
         first[vectors] = i;
     }
 
-    /** Whether some vector is one plain store ({@link KernelPath#WHOLE_STORE}). */
-    boolean anyWhole() {
-        for (int d : whole) {
-            if (d >= 0) {
-                return true;
-            }
+    /** Rows of {@code vectors} whole vectors each, vector {@code q} at {@code q * LANES}: every store plain. */
+    private VectorStores(int vectors) {
+        whole = new int[vectors];
+        for (int q = 0; q < vectors; q++) {
+            whole[q] = q * GemmKernel.LANES;
         }
-        return false;
+        first = new int[vectors + 1];
+        runDest = new int[0];
+        runLane = new int[0];
+        runLength = new int[0];
     }
 
-    /** Whether some vector is spilled ({@link KernelPath#SPILLED_STORE}). */
-    boolean anySpilled() {
-        return runDest.length > 0;
+    /** Stores for plain rows of {@code vectors} vectors (a GEMM writing a matrix, not an NCHW output). */
+    static VectorStores contiguous(int vectors) {
+        return new VectorStores(vectors);
     }
 
     /**
