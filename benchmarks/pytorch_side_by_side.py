@@ -11,8 +11,21 @@ layer, then one `jconv bench` process on the same layer, then the next layer), a
 times and takes each side's median over the rounds, so a burst of load tends to hit both sides alike. Compare
 ratios, not absolute times.
 
+With --suite NAME (any `jconv bench --suite`: resnet50, mobilenetv2, target, ...) the interleaving is per round
+instead: each round times every layer of the suite in PyTorch, then in one `jconv bench` process, so a
+30-layer suite takes about a minute per round on an idle machine instead of five.
+
+PyTorch runs at its best: glibc malloc is told never to return memory to the system between calls
+(MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
+recommends against page-fault overhead; the script re-executes itself with them unless they are set or
+jemalloc is preloaded). Without --markdown the table is written to
+benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector ISA and width and the thread count.
+
 Usage (from anywhere; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
-  benchmarks/pytorch_side_by_side.py                       # the issue-3 target suite, 2 threads
+  benchmarks/pytorch_side_by_side.py                       # the issue-3 target layers, 2 threads
+  benchmarks/pytorch_side_by_side.py --suite resnet50 --threads 1
+  ONEDNN_MAX_CPU_ISA=AVX2 JAVA_OPTS=-XX:UseAVX=2 benchmarks/pytorch_side_by_side.py --suite resnet50
+                                                           # both sides at AVX2's vector width on an AVX-512 CPU
   benchmarks/pytorch_side_by_side.py --threads 2 --rounds 3 --markdown benchmarks/results/out.md
   benchmarks/pytorch_side_by_side.py --csv pytorch.csv && ./jconv report --bench bench.json --peer pytorch.csv
   benchmarks/pytorch_side_by_side.py --threads 1
@@ -86,50 +99,127 @@ def time_pytorch(layers, threads, warmup, iterations):
     return medians
 
 
-def time_jconv(jconv, layers, threads, warmup, iterations):
+def time_jconv(jconv, layers, threads, warmup, iterations, suite=None):
     cmd = shlex.split(jconv) + ["bench", "--backend", "cpu", "--threads", str(threads), "--warmup", str(warmup),
                                 "--iterations", str(iterations), "--format", "csv"]
     for spec in layers:
         cmd += ["--layer", spec]
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if suite:
+        cmd += ["--suite", suite]
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=jconv_env())
     if result.returncode != 0:
         raise SystemExit(f"error: {' '.join(cmd)} exited with status {result.returncode}")
     medians = {}
     for row in csv.DictReader(io.StringIO(result.stdout)):
         medians[row["layer"]] = float(row["median_ms"])
+    if suite:
+        return medians
     missing = [spec for spec in layers if spec not in medians]
     if missing:
         raise SystemExit(f"error: jconv bench printed no row for {missing}")
     return medians
 
 
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+
+
+def tuned_malloc():
+    """Re-executes this script with glibc malloc's thresholds raised for PyTorch, unless set or jemalloc is in."""
+    if "jemalloc" in os.environ.get("LD_PRELOAD", ""):
+        return "jemalloc (LD_PRELOAD)"
+    if all(os.environ.get(k) == v for k, v in MALLOC_SETTINGS.items()):
+        return "glibc malloc, " + ", ".join(f"{k}={v}" for k, v in MALLOC_SETTINGS.items())
+    os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, **MALLOC_SETTINGS})
+
+
+def jconv_env():
+    """jconv's environment: the caller's, without the malloc settings meant for PyTorch."""
+    return {k: v for k, v in os.environ.items() if k not in MALLOC_SETTINGS}
+
+
+def cpu_description():
+    """CPU model, the widest x86 vector ISA it has (or the architecture) and the logical CPU count."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name") and model == (platform.processor() or platform.machine()):
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else platform.machine()
+    limit = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    if limit:
+        # An emulation of a narrower machine: oneDNN limited by ONEDNN_MAX_CPU_ISA, jconv by JAVA_OPTS=-XX:UseAVX=N.
+        isa = f"{isa}-as-{limit.lower()}"
+    return model, isa
+
+
+def jconv_vector_width(jconv):
+    """What `jconv info` says about the cpu backend, e.g. '2 threads, 512-bit FloatVector (16 lanes)'."""
+    result = subprocess.run(shlex.split(jconv) + ["info"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=jconv_env())
+    for line in result.stdout.splitlines():
+        if line.strip().startswith("cpu "):
+            return line.strip()[len("cpu "):].strip()
+    return "unknown (jconv info printed no cpu line)"
+
+
 def main():
+    malloc = tuned_malloc()
     here = os.path.dirname(os.path.abspath(__file__))
     default_jconv = os.environ.get("JCONV", os.path.join(os.path.dirname(here), "jconv"))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--layer", action="append", help="N,C,H,W,K,R,S,P,D,G (repeatable; default: the target suite)")
+    ap.add_argument("--suite", help="a `jconv bench --suite` name instead of layers; interleaves per round")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides (default 2)")
     ap.add_argument("--warmup", type=int, default=5, help="untimed runs, at least 1 s of them (default 5)")
     ap.add_argument("--iterations", type=int, default=20, help="timed runs per layer (default 20)")
     ap.add_argument("--rounds", type=int, default=3, help="repeat the interleaved run this many times (default 3)")
     ap.add_argument("--jconv", default=default_jconv, help="command that runs jconv (default: $JCONV or ./jconv)")
-    ap.add_argument("--markdown", help="also write the table as Markdown to this file")
+    ap.add_argument("--markdown", help="write the table as Markdown to this file (default: "
+                                       "benchmarks/results/DATE_SUITE_ISA_Tthreads.md)")
     ap.add_argument("--csv", help="also write layer,threads,pytorch_ms,jconv_ms,ratio to this file "
                                   "(the --peer input of `jconv bench --plot` and `jconv report`)")
     args = ap.parse_args()
-    layers = args.layer or TARGET
+    if args.suite and args.layer:
+        raise SystemExit("error: give --suite or --layer, not both")
+    layers = args.layer or ([] if args.suite else TARGET)
     for spec in layers:
         parse_layer(spec)
+    model, isa = cpu_description()
+    width = jconv_vector_width(args.jconv)
+    if args.markdown is None:
+        name = args.suite or ("target" if not args.layer else "layers")
+        args.markdown = os.path.join(here, "results", f"{datetime.date.today().isoformat()}_{name}_{isa}_"
+                                                      f"{args.threads}threads.md")
 
     torch_rounds = {spec: [] for spec in layers}
     jconv_rounds = {spec: [] for spec in layers}
     load_before = os.getloadavg()
+    started = time.monotonic()
     for rnd in range(args.rounds):
         print(f"round {rnd + 1}/{args.rounds}", file=sys.stderr, flush=True)
+        if args.suite:
+            # One jconv process per round over the suite (its CSV names the layers), then PyTorch on them.
+            times = time_jconv(args.jconv, [], args.threads, args.warmup, args.iterations, args.suite)
+            for spec in times:
+                if spec not in jconv_rounds:
+                    layers.append(spec)
+                    parse_layer(spec)
+                    torch_rounds[spec], jconv_rounds[spec] = [], []
+                jconv_rounds[spec].append(times[spec])
+            torch_times = time_pytorch(layers, args.threads, args.warmup, args.iterations)
+            for spec in layers:
+                torch_rounds[spec].append(torch_times[spec])
+            continue
         for spec in layers:
             torch_rounds[spec].append(time_pytorch([spec], args.threads, args.warmup, args.iterations)[spec])
             jconv_rounds[spec].append(time_jconv(args.jconv, [spec], args.threads, args.warmup, args.iterations)[spec])
     load_after = os.getloadavg()
+    minutes = (time.monotonic() - started) / 60
 
     import torch
     lines = []
@@ -150,20 +240,20 @@ def main():
         return math.exp(sum(math.log(v) for v in values) / len(values))
 
     lines.append(f"| **geometric mean** | | | | | **{geomean(ratios):.2f}** | **{geomean(best_ratios):.2f}** |")
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     java = subprocess.run(["java", "-version"], stderr=subprocess.PIPE, text=True).stderr.splitlines()
     notes = [
         f"date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"machine: {cpu}, {os.cpu_count()} logical CPUs; load average {load_before[0]:.1f} before, "
-        f"{load_after[0]:.1f} after",
+        f"machine: {model}, {os.cpu_count()} logical CPUs, vector ISA {isa}; load average {load_before[0]:.1f} "
+        f"before, {load_after[0]:.1f} after; {minutes:.1f} minutes",
+        f"jconv cpu backend, as `jconv info` reports it (thread count: its default): {width}" + (f" (JAVA_OPTS={os.environ['JAVA_OPTS']})" if os.environ.get("JAVA_OPTS")
+                                          else ""),
+        "oneDNN ISA limit: " + os.environ.get("ONEDNN_MAX_CPU_ISA", "none (its best for this CPU)"),
         f"threads: {args.threads} (torch.set_num_threads and jconv bench --threads)",
-        f"PyTorch {torch.__version__}; {java[0] if java else 'java ?'}",
-        f"{args.rounds} round(s), layers interleaved (PyTorch, then a fresh `jconv bench` process), each with "
+        f"PyTorch {torch.__version__} ({malloc}); {java[0] if java else 'java ?'}",
+        f"suite: {args.suite or ('target' if not args.layer else 'layers given')}",
+        f"{args.rounds} round(s), " + ("per round every layer in PyTorch, then all in one `jconv bench` process"
+                                       if args.suite else "layers interleaved (PyTorch, then a fresh `jconv bench` "
+                                                          "process)") + ", each with "
         f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s, "
         f"jconv >= 3 s until settled); per side the median of the per-round medians",
         "ratio = PyTorch time / jconv time (above 1: jconv is faster), from the medians over rounds; best-round "
@@ -171,9 +261,10 @@ def main():
     ]
     text = "\n".join(lines) + "\n\n" + "\n".join("- " + n for n in notes) + "\n"
     print(text)
-    if args.markdown:
-        with open(args.markdown, "w") as out:
-            out.write("# jconv cpu vs PyTorch CPU conv2d, side by side\n\n" + text)
+    os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
+    with open(args.markdown, "w") as out:
+        out.write("# jconv cpu vs PyTorch CPU conv2d, side by side\n\n" + text)
+    print(f"written to {args.markdown}", file=sys.stderr)
     if args.csv:
         with open(args.csv, "w", newline="") as out:
             writer = csv.writer(out)

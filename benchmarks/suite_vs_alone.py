@@ -9,7 +9,8 @@ flagged and the exit status is 1.
 
 Why a ratio of 2 and not tighter: the machines this runs on are shared (2 cores, other jobs), so single medians
 move by tens of percent; the failure this guards against (kernels deoptimized into interpreted Vector API code
-when a new shape takes a new code path, see dev.jconv.cpu.KernelWarmup) costs 5x to 100x.
+when a new shape takes a new code path: C2 compiles a kernel with only the branches it has seen taken) costs 5x
+to 100x.
 
 Usage (from anywhere):
   benchmarks/suite_vs_alone.py --suite resnet50

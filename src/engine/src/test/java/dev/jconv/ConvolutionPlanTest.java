@@ -50,10 +50,10 @@ class ConvolutionPlanTest {
         Options options = Options.defaults().withBackend("cpu").withThreads(2);
         try (ConvolutionPlan plan = ConvolutionPlan.create(new int[] {1, 64, 56, 56}, new int[] {64, 64, 3, 3}, false,
                 ConvParams.defaults().withPadding(1), options)) {
-            assertTrue(plan.describe().startsWith("implicit GEMM on a copy of the input padded (zeros)"), plan.describe());
+            assertTrue(plan.describe().startsWith("Winograd F(4x4,3x3) on the input padded (zeros)"), plan.describe());
             assertTrue(plan.describe().endsWith(", 2 threads"), plan.describe());
             assertTrue(plan.toString().startsWith("ConvolutionPlan(input [1, 64, 56, 56] * weight [64, 64, 3, 3] -> "
-                    + "[1, 64, 56, 56] on cpu: implicit GEMM"), plan.toString());
+                    + "[1, 64, 56, 56] on cpu: Winograd F(4x4,3x3)"), plan.toString());
         }
         try (ConvolutionPlan one = ConvolutionPlan.create(new int[] {1, 64, 56, 56}, new int[] {64, 64, 3, 3}, false,
                 ConvParams.defaults().withPadding(1), options.withThreads(1))) {

@@ -2,6 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.Options;
+import dev.jconv.PostOp;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
@@ -15,11 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
  * chosen per shape when the plan is made (and named by {@link ConvPlan#describe()}):
  * <ul>
- *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, {@link DepthwisePlan};</li>
+ *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, across channels for narrow or
+ *       strided 3x3 layers ({@link DepthwiseChannelBlockPlan}), else along output rows ({@link DepthwiseRowsPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
  *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
- *       {@link GatherPlan} (its memory does not grow with the stride).</li>
+ *       {@link GatherPlan} (its memory does not grow with the stride);</li>
+ *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
  * </ul>
  * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
  * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
@@ -31,15 +34,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * count. Convolutions under {@link #PARALLEL_FLOPS} floating-point operations (depthwise ones: a quarter of
  * that) run on the calling thread,
  * where handing work to the pool would cost more than it saves.
- *
- * <p>The first plan per thread count starts {@link KernelWarmup} in the background, so that the JIT compiles
- * every kernel path once with a complete profile and a process running many shapes in turn gets the same speed
- * on each as on a shape run alone.
  */
 public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
+    static final String WINOGRAD_PROPERTY = "jconv.cpu.winograd";
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -53,9 +53,12 @@ public final class CpuBackend implements ConvBackend {
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
+    private final Winograd winograd;
     private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
 
-    private final PlanCache plans = new PlanCache(this::newPlan);
+    private final PlanCache plans = new PlanCache(g -> newPlan(g, PostOp.NONE));
+    /** Plans with ReLU fused where they write the output: a cache of their own, so plans are per (shape, post-op). */
+    private final PlanCache reluPlans = new PlanCache(g -> newPlan(g, PostOp.RELU));
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
     public CpuBackend() {
@@ -74,10 +77,44 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
+        this(threads, parallelFlops, packMinColumns, Winograd.fromProperty());
+    }
+
+    /** Tests also force Winograd on every shape it can run, or off. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd) {
         Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
+        this.winograd = winograd;
+    }
+
+    /**
+     * When 3x3 stride-1 layers run by Winograd ({@link WinogradPlan}): where it measured faster ({@code auto}, the
+     * default), on every shape it can run, or never; the {@value #WINOGRAD_PROPERTY} system property sets it
+     * (for A/B measurements).
+     */
+    enum Winograd {
+        AUTO, ALWAYS, NEVER;
+
+        static Winograd fromProperty() {
+            String value = System.getProperty(WINOGRAD_PROPERTY, "auto");
+            for (Winograd w : values()) {
+                if (w.name().equalsIgnoreCase(value.trim())) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("system property " + WINOGRAD_PROPERTY
+                    + " must be auto, always or never, got '" + value + "'");
+        }
+
+        boolean runs(ConvGeometry g) {
+            return switch (this) {
+                case AUTO -> WinogradPlan.suits(g);
+                case ALWAYS -> WinogradPlan.eligible(g);
+                case NEVER -> false;
+            };
+        }
     }
 
     /**
@@ -155,24 +192,29 @@ public final class CpuBackend implements ConvBackend {
         return plans.lease(geometry);
     }
 
+    /** Fuses {@code postOp} into the pass that writes the output (see {@link VectorStores.Sink#flush}). */
+    @Override
+    public PlanLease lease(ConvGeometry geometry, PostOp postOp) {
+        checkAvailable();
+        return (postOp == PostOp.RELU ? reluPlans : plans).lease(geometry);
+    }
+
     /** Drops this backend's cached plans (see {@link PlanCache#clear()}). */
     public void clearPlans() {
         plans.clear();
+        reluPlans.clear();
     }
 
     private void checkAvailable() {
         if (!availability().available()) {
             throw new IllegalStateException("backend cpu is unavailable: " + availability().reason());
         }
-        if (VectorModule.present()) {
-            // Every kernel path compiled once, before shapes that need it arrive (see KernelWarmup for why).
-            KernelWarmup.startOnce(threads);
-        } else {
+        if (!VectorModule.present()) {
             VectorModule.warnOnce();
         }
     }
 
-    private ConvPlan newPlan(ConvGeometry g) {
+    private ConvPlan newPlan(ConvGeometry g, PostOp postOp) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
                     + " is too large for the cpu backend: its padded copy would need " + copyLength(g)
@@ -181,11 +223,16 @@ public final class CpuBackend implements ConvBackend {
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
         if (gathers(g)) {
-            return new GatherPlan(g, pool, packMinColumns);
+            return new GatherPlan(g, pool, packMinColumns, postOp);
         }
         if (!VectorModule.present()) {
-            return new PlainJavaPlan(g, pool);
+            return new PlainJavaPlan(g, pool, postOp);
         }
-        return g.isDepthwise() ? new DepthwisePlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
+        if (g.isDepthwise()) {
+            return PostOpPass.of(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
+                    : new DepthwiseRowsPlan(g, pool), postOp);
+        }
+        return winograd.runs(g) ? PostOpPass.of(new WinogradPlan(g, pool), postOp)
+                : new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
     }
 }

@@ -155,8 +155,8 @@ final class FlatLayout {
     }
 
     /**
-     * Whether {@link #fill} copies some phase row with the vector deinterleave ({@link KernelPath#DEINTERLEAVED_COPY}):
-     * stride 2 across, and a row with at least a vector's worth of columns inside the input.
+     * Whether {@link #fill} copies some phase row with the vector deinterleave: stride 2 across, and a row with at
+     * least a vector's worth of columns inside the input (tests use it to know they cover that path).
      */
     boolean deinterleaves() {
         if (direct || g.strideW() != 2) {

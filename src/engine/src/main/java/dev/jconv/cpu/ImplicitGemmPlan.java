@@ -1,10 +1,8 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
-import dev.jconv.backend.ConvPlan;
-import java.util.EnumSet;
+import dev.jconv.PostOp;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Convolution as a GEMM per image and group, {@code out[K/G x flat] = w[K/G x (C/G)RS] * taps[(C/G)RS x flat]},
@@ -27,7 +25,7 @@ import java.util.Set;
  * tile loop is outside the channel loop, so the input a tile reads stays in L1/L2 while every channel block
  * uses it; the channel blocks of one task are sized so their weight rows (read in place) fit in L2.
  */
-final class ImplicitGemmPlan implements ConvPlan {
+final class ImplicitGemmPlan extends CpuPlan {
     /** Weight bytes one task's channel blocks may keep in L2 (half of a 2 MB L2, the rest is the input). */
     private static final int WEIGHT_BYTES_PER_TASK = 1 << 20;
     /** Aim for this many copy or packing tasks per thread so dynamic scheduling can even them out. */
@@ -50,10 +48,8 @@ final class ImplicitGemmPlan implements ConvPlan {
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
 
-    private final ConvGeometry g;
     private final FlatLayout layout;
     private final VectorStores stores;
-    private final WorkerPool pool;
     /** Layout copies and packed weights, at most one idle per thread once a burst of concurrent calls ends. */
     private final ScratchPool buffers;
     private final ScratchPool packs;
@@ -72,16 +68,19 @@ final class ImplicitGemmPlan implements ConvPlan {
     private final int fillChunk;
     private final int imagesPerPass;
     private final boolean fusedFill;
-    private volatile boolean closed;
+    private final PostOp postOp;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
-        this(g, pool, PACK_MIN_COLUMNS);
+        this(g, pool, PACK_MIN_COLUMNS, PostOp.NONE);
     }
 
-    /** Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout. */
-    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
-        this.g = g;
-        this.pool = pool;
+    /**
+     * Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout;
+     * {@code postOp} is applied by the task's {@link VectorStores.Sink} as it writes each output vector.
+     */
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
+        super(g, pool);
+        this.postOp = postOp;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
         this.buffers = new ScratchPool(pool.threads());
@@ -124,14 +123,7 @@ final class ImplicitGemmPlan implements ConvPlan {
     }
 
     @Override
-    public ConvGeometry geometry() {
-        return g;
-    }
-
-    @Override
-    public void forward(float[] input, float[] weight, float[] bias, float[] output) {
-        CpuPlans.checkOpen(closed);
-        CpuPlans.checkLengths(g, input, weight, bias, output);
+    void compute(float[] input, float[] weight, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
         float[] packed = packWeights ? packs.take(packedLength) : null;
         try {
@@ -225,7 +217,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         if (fusedFill) {
             fillFor(input, n, srcImage, group, firstTile, lastTile, src);
         }
-        VectorStores.Sink sink = stores.sink(out);
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
         if (packWeights) {
             runPacked(src, srcBase, packed, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
         } else {
@@ -271,7 +263,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < fullTiles) {
-            GemmKernel.tile8x3Packed(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
+            GemmKernel.fullTilePacked(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
             return;
         }
         for (int j = j0; j < layout.flatLength; j += GemmKernel.LANES) {
@@ -292,7 +284,7 @@ final class ImplicitGemmPlan implements ConvPlan {
         int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < fullTiles) {
-            GemmKernel.tile8x3(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
+            GemmKernel.fullTile(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
                     planeStride, j0, sink);
             return;
         }
@@ -301,34 +293,6 @@ final class ImplicitGemmPlan implements ConvPlan {
             GemmKernel.tile8x1(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
                     planeStride, j, lanes, sink);
         }
-    }
-
-    /** The kernel branches a forward pass of this plan takes (with or without bias, as called). */
-    Set<KernelPath> paths() {
-        Set<KernelPath> paths = EnumSet.noneOf(KernelPath.class);
-        if (fullTiles > 0) {
-            paths.add(packWeights ? KernelPath.PACKED_FULL_TILE : KernelPath.IN_PLACE_FULL_TILE);
-        }
-        if (tileCount > fullTiles) {
-            paths.add(packWeights ? KernelPath.PACKED_TAIL : KernelPath.IN_PLACE_TAIL);
-        }
-        if (rowsPerGroup >= GemmKernel.ROWS) {
-            paths.add(KernelPath.FULL_BLOCK);
-        }
-        if (rowsPerGroup % GemmKernel.ROWS != 0) {
-            paths.add(KernelPath.PARTIAL_BLOCK);
-        }
-        paths.add(layout.direct ? KernelPath.DIRECT_INPUT : fusedFill ? KernelPath.FUSED_COPY : KernelPath.SEPARATE_COPY);
-        if (layout.deinterleaves()) {
-            paths.add(KernelPath.DEINTERLEAVED_COPY);
-        }
-        if (stores.anyWhole()) {
-            paths.add(KernelPath.WHOLE_STORE);
-        }
-        if (stores.anySpilled()) {
-            paths.add(KernelPath.SPILLED_STORE);
-        }
-        return paths;
     }
 
     @Override
@@ -349,9 +313,9 @@ final class ImplicitGemmPlan implements ConvPlan {
                     + "columns discarded)", input, sizes, layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
         }
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
-        return head + String.format(Locale.ROOT, ", register tiles of %d channels x 3 vectors, weights %s, %d thread%s",
-                GemmKernel.ROWS, packWeights ? "packed per call" : "read in place", pool.threads(),
-                pool.threads() == 1 ? "" : "s");
+        return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
+                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount())
+                + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 
     /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */
@@ -362,7 +326,7 @@ final class ImplicitGemmPlan implements ConvPlan {
 
     @Override
     public void close() {
-        closed = true;
+        super.close();
         buffers.clear();
         packs.clear();
     }

@@ -21,4 +21,13 @@ class CpuBackendGoldenTest {
         return GoldenFixtures.cases().stream().map(c ->
                 DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, pooled)));
     }
+
+    /** The fixtures Winograd can run (3x3, stride 1, undilated), by Winograd whatever their channel counts. */
+    @TestFactory
+    Stream<DynamicNode> everyWinogradFixtureMatchesPyTorchByWinograd() {
+        CpuBackend winograd = new CpuBackend(3, 0, 0, CpuBackend.Winograd.ALWAYS);
+        return GoldenFixtures.cases().stream()
+                .filter(c -> WinogradPlan.eligible(GoldenFixtures.geometry(c)))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd)));
+    }
 }

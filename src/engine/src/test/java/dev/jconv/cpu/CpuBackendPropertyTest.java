@@ -22,14 +22,49 @@ import net.jqwik.api.lifecycle.PropagationMode;
  */
 @AddLifecycleHook(value = PropertySeed.class, propagateTo = PropagationMode.DIRECT_DESCENDANTS)
 class CpuBackendPropertyTest {
-    private static final CpuBackend PACKED = new CpuBackend(3, 0, 0);
-    private static final CpuBackend IN_PLACE = new CpuBackend(3, 0, Integer.MAX_VALUE);
+    private static final CpuBackend PACKED = new CpuBackend(3, 0, 0, CpuBackend.Winograd.NEVER);
+    private static final CpuBackend IN_PLACE = new CpuBackend(3, 0, Integer.MAX_VALUE, CpuBackend.Winograd.NEVER);
+    private static final CpuBackend WINOGRAD = new CpuBackend(3, 0, 0, CpuBackend.Winograd.ALWAYS);
 
-    /** Each case runs twice: with weights packed per call and read in place (the two GEMM kernel families). */
+    /**
+     * Each case runs with weights packed per call and read in place (the two GEMM kernel families), and, where
+     * it is a 3x3 stride-1 undilated convolution, by Winograd too, whatever its channel counts.
+     */
     @Property(tries = 1000)
     void agreesWithReference(@ForAll("configurations") AgainstReference.Case c) {
         AgainstReference.check(PACKED, c);
         AgainstReference.check(IN_PLACE, c);
+        if (WinogradPlan.eligible(c.geometry())) {
+            AgainstReference.check(WINOGRAD, c);
+        }
+    }
+
+    /**
+     * Winograd on its own shapes (3x3, stride 1, undilated): channel counts across the 8-channel block and the
+     * auto choice's threshold, maps from one tile to several vectors of tile columns, every padding mode.
+     */
+    @Property(tries = 300)
+    void winogradAgreesWithReference(@ForAll("winogradShapes") AgainstReference.Case c) {
+        AgainstReference.check(WINOGRAD, c);
+    }
+
+    @Provide
+    Arbitrary<AgainstReference.Case> winogradShapes() {
+        List<Arbitrary<Integer>> draws = List.of(
+                Arbitraries.integers().between(0, 3),    // 0 batch: 0 = unbatched
+                Arbitraries.of(1, 1, 1, 2),              // 1 groups
+                Arbitraries.integers().between(1, 40),   // 2 in channels per group
+                Arbitraries.integers().between(1, 40),   // 3 out channels per group
+                Arbitraries.integers().between(0, 2),    // 4 padding kind: explicit, same, valid
+                Arbitraries.integers().between(0, 2),    // 5 padding height
+                Arbitraries.integers().between(0, 2),    // 6 padding width
+                Arbitraries.integers().between(0, 3),    // 7 padding mode
+                Arbitraries.integers().between(0, 90),   // 8 height beyond the minimum
+                Arbitraries.integers().between(0, 90),   // 9 width beyond the minimum
+                Arbitraries.integers().between(0, 1),    // 10 bias
+                Arbitraries.integers().between(0, 1_000_000)); // 11 data seed
+        return Combinators.combine(draws).as(d -> toCase(List.of(d.get(0), d.get(1), d.get(2), d.get(3), 3, 3, 1, 1,
+                1, 1, d.get(4), d.get(5), d.get(6), d.get(7), d.get(8), d.get(9), d.get(10), d.get(11))));
     }
 
     /**

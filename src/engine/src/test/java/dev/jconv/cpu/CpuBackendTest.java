@@ -45,7 +45,48 @@ class CpuBackendTest {
                 Arguments.of(layer(2, 24, 30, 33, 20, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 16, 17, 45, 13, 5, 1, 2, 1, 1, true, PaddingMode.CIRCULAR)),
                 Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
-                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)));
+                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)),
+                // Winograd summing over many channels (its rounding grows with the sum), ragged tiles, groups
+                Arguments.of(WINOGRAD_LAYERS[0]), Arguments.of(WINOGRAD_LAYERS[1]), Arguments.of(WINOGRAD_LAYERS[2]));
+    }
+
+    /**
+     * Layers the auto choice runs by Winograd: a sum over 512 channels (its rounding grows with it), ragged tiles
+     * and replicate padding, groups.
+     */
+    private static final AgainstReference.Case[] WINOGRAD_LAYERS = {
+        layer(2, 512, 14, 14, 64, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
+        layer(1, 96, 45, 71, 72, 3, 1, 1, 1, 1, true, PaddingMode.REPLICATE),
+        layer(2, 128, 30, 30, 128, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS),
+    };
+
+    /** The transformed filters are reused only while the weights are equal: a change in place is seen. */
+    @Test
+    void winogradSeesWeightsChangedInPlace() {
+        AgainstReference.Case c = WINOGRAD_LAYERS[2];
+        ConvPlan plan = TWO_THREADS.plan(c.geometry());
+        float[] in = Tensor.uniform(5, -1f, 1f, c.inputShape()).data();
+        float[] w = Tensor.uniform(6, -1f, 1f, c.weightShape()).data();
+        AgainstReference.check(plan, in, w, null, "first weights");
+        AgainstReference.check(plan, in, w, null, "same weights again");
+        w[w.length / 2] += 0.75f;
+        AgainstReference.check(plan, in, w, null, "one weight changed in place");
+        w = w.clone();
+        w[0] = -w[0];
+        AgainstReference.check(plan, in, w, null, "a new array with another change");
+    }
+
+    @Test
+    void winogradRunsWhereItMeasuredFaster() {
+        for (AgainstReference.Case c : WINOGRAD_LAYERS) {
+            assertTrue(describe(c).startsWith("Winograd F(4x4,3x3)"), c.toString());
+        }
+        assertTrue(describe(layer(1, 32, 28, 28, 32, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "32 channels: the transforms cost more than the GEMM saves");
+        assertTrue(describe(layer(4, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("Winograd"),
+                "16 tiles reuse the 38 MB of transformed filters enough");
+        assertTrue(describe(layer(2, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "8 tiles do not");
     }
 
     @ParameterizedTest
@@ -56,7 +97,7 @@ class CpuBackendTest {
 
     @Test
     void weightsArePackedOnlyWhereTheyAreReusedEnough() {
-        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
                 .contains("weights packed per call"));
         assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .contains("weights read in place"));
@@ -144,8 +185,7 @@ class CpuBackendTest {
     @ParameterizedTest
     @MethodSource("deinterleaved")
     void stride2DeinterleavedCopiesAgree(AgainstReference.Case c) {
-        assertTrue(KernelWarmup.pathsOf(TWO_THREADS.plan(c.geometry())).contains(KernelPath.DEINTERLEAVED_COPY),
-                c.toString());
+        assertTrue(new FlatLayout(c.geometry()).deinterleaves(), c.toString());
         AgainstReference.check(new CpuBackend(2, 0), c);
     }
 
@@ -154,7 +194,13 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 256, 56, 56, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("pointwise 1x1 as a plain GEMM"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("implicit GEMM on a copy of the input padded (zeros)"));
+                .startsWith("Winograd F(4x4,3x3) on the input padded (zeros): 14 x 14 tiles per image"));
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM on a copy of the input padded (zeros)"), "dilated: no Winograd");
+        assertTrue(describe(layer(1, 8, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM"), "too few input channels for Winograd to pay");
+        assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM"), "too few tiles for Winograd to fill the kernel");
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
                 .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
@@ -36,6 +37,17 @@ class CpuBackendThreadSafetyTest {
     void depthwisePlanIsSafeToShare() throws Exception {
         runConcurrently(new int[] {2, 12, 21, 19}, new int[] {24, 1, 3, 3},
                 new ConvParams(1, 1, Padding.of(1), 1, 1, 12, PaddingMode.ZEROS));
+    }
+
+    /** Each caller brings its own weights, so the callers also race on the plan's transformed-filter cache. */
+    @Test
+    void winogradPlanIsSafeToShareWithDifferentWeights() throws Exception {
+        ConvParams params = new ConvParams(1, 1, Padding.of(1), 1, 1, 1, PaddingMode.ZEROS);
+        int[] input = {2, 64, 21, 19};
+        int[] weight = {64, 64, 3, 3};
+        ConvGeometry g = ConvValidator.checkForward(input, weight, new int[] {64}, params);
+        assertTrue(new CpuBackend(2, 0).plan(g).describe().startsWith("Winograd"));
+        runConcurrently(input, weight, params);
     }
 
     private static void runConcurrently(int[] inputShape, int[] weightShape, ConvParams params) throws Exception {

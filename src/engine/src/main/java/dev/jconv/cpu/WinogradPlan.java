@@ -1,0 +1,289 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A 3x3, stride-1, undilated convolution by Winograd's F(4x4, 3x3) ({@link WinogradTransforms} has the math): per
+ * pass of images, (1) every 6x6 input tile (4x4 outputs, overlapping by 2) of every channel is transformed into
+ * 36 values, {@code V[xi][c][tile]}; (2) 36 GEMMs per group, {@code M[xi][k][tile] = sum_c U[xi][k][c] *
+ * V[xi][c][tile]}, on the {@code cpu} backend's register-blocked kernel ({@link GemmKernel}, the channels as its
+ * taps, the tiles as its flat columns); (3) every {@code M} tile is transformed back into 4x4 outputs plus bias.
+ * The filters' transform {@code U} is made once per weight version ({@link WeightCache}).
+ *
+ * <p>Tiles are numbered {@code (image in pass, tile row, tile column)} so one GEMM spans every tile of the pass
+ * (small maps still fill whole register tiles). The transforms run on vectors of adjacent tile columns: each
+ * task copies the six padded input rows of a tile row into the four column phases ({@code x mod 4}; the
+ * padding mode resolved through precomputed source indices), which makes every tile element one vector load.
+ * A vector past the last tile column writes into the next tile row's positions, which the same task rewrites
+ * next (tasks own whole channels, tile rows in order); {@code V} and {@code M} rows end with a vector of slack.
+ *
+ * <p>Worth it (measured, see {@link #suits}) when both channel counts are large enough for the GEMMs to
+ * dominate the transforms, and the call has enough tiles to reuse the transformed filters.
+ */
+final class WinogradPlan extends CpuPlan {
+    private static final int LANES = GemmKernel.LANES;
+    private static final int XI = WinogradTransforms.T * WinogradTransforms.T;
+    /** Bytes of {@code V} and {@code M} one pass of images may fill. */
+    private static final long PASS_BYTES = 8L << 20;
+    /** Channels per group, in and out, from which {@link #suits} picks Winograd. */
+    static final int MIN_CHANNELS = 64;
+    /** Tiles per call from which {@link #suits} picks Winograd. */
+    static final int MIN_TILES = 16;
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+
+    private final int tileRows;
+    private final int tileCols;
+    private final int tilesPerImage;
+    /** Floats per column phase of a padded row: the tile columns plus one, rounded up to whole vectors. */
+    private final int phaseStride;
+    private final int imagesPerPass;
+    /** Floats per channel row of {@code V} and {@code M}: the pass's tiles rounded up to vectors, plus slack. */
+    private final int rowStride;
+    private final int cpg;
+    private final int kpg;
+    private final int blocksPerGroup;
+    private final int[] channelTaps;
+    private final int[] rowSource;
+    private final int[] colSource;
+    private final VectorStores stores;
+    private final WeightCache filters;
+    /** {@code V} and {@code M}, at most one idle per thread once a burst of concurrent calls ends. */
+    private final ScratchPool transformed;
+    private final ScratchPool products;
+
+    /** 3x3, stride 1, undilated, not depthwise: what F(4x4, 3x3) computes, if its buffers fit Java arrays. */
+    static boolean eligible(ConvGeometry g) {
+        if (g.kernelH() != 3 || g.kernelW() != 3 || g.strideH() != 1 || g.strideW() != 1 || g.dilationH() != 1
+                || g.dilationW() != 1 || g.isDepthwise()) {
+            return false;
+        }
+        long tiles = (long) ceilDiv(g.outHeight(), 4) * ceilDiv(g.outWidth(), 4);
+        long row = tiles + 2L * LANES;
+        return XI * Math.max(g.inChannels(), g.outChannels()) * row <= MAX_ARRAY;
+    }
+
+    /**
+     * Whether Winograd beats the implicit GEMM, as measured (2-core AMD EPYC, AVX-512, 2 threads, in-process
+     * interleaved A/B, fastest of 400 calls, implicit GEMM against Winograd in ms): 64 channels on 56x56 1.66 / 1.37
+     * (one thread 2.28 / 1.37), 256 on 14x14 3.03 / 2.30, 512 on 7x7 at batch 4 11.8 / 7.9; but 32 channels on
+     * 28x28 0.19 / 0.25, 16 on 56x56 0.19 / 0.24, 32 to 64 on 14x14 0.13 / 0.28 (the transforms cost per channel
+     * what the GEMM saves per channel pair), and 512 on 7x7 at batch 1 2.2 / 7.7, batch 2 6.9 / 8.4 (4 and 8 tiles
+     * per call: the transformed filters, 4x the weights, 38 MB at 512x512, are read for too few tiles; batch 4, 16
+     * tiles, is the win above). So: at least {@value #MIN_CHANNELS} channels per group in and out and
+     * {@value #MIN_TILES} tiles per call.
+     */
+    static boolean suits(ConvGeometry g) {
+        long tiles = (long) g.batch() * ceilDiv(g.outHeight(), 4) * ceilDiv(g.outWidth(), 4);
+        return eligible(g) && g.inChannelsPerGroup() >= MIN_CHANNELS && g.outChannelsPerGroup() >= MIN_CHANNELS
+                && tiles >= MIN_TILES;
+    }
+
+    WinogradPlan(ConvGeometry g, WorkerPool pool) {
+        super(g, pool);
+        transformed = new ScratchPool(pool.threads());
+        products = new ScratchPool(pool.threads());
+        tileRows = ceilDiv(g.outHeight(), 4);
+        tileCols = ceilDiv(g.outWidth(), 4);
+        tilesPerImage = tileRows * tileCols;
+        cpg = g.inChannelsPerGroup();
+        kpg = g.outChannelsPerGroup();
+        blocksPerGroup = ceilDiv(kpg, GemmKernel.ROWS);
+        long bytesPerImage = (long) XI * (g.inChannels() + g.outChannels()) * tilesPerImage * Float.BYTES;
+        imagesPerPass = (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / bytesPerImage));
+        rowStride = roundUp(imagesPerPass * tilesPerImage, LANES) + LANES;
+        channelTaps = new int[cpg];
+        for (int c = 0; c < cpg; c++) {
+            channelTaps[c] = c * rowStride;
+        }
+        int paddedH = g.inHeight() + g.padTop() + g.padBottom();
+        int paddedW = g.inWidth() + g.padLeft() + g.padRight();
+        rowSource = new int[4 * tileRows + 2];
+        for (int y = 0; y < rowSource.length; y++) {
+            rowSource[y] = y < paddedH ? g.paddingMode().sourceIndex(y - g.padTop(), g.inHeight()) : -1;
+        }
+        phaseStride = roundUp(tileCols + 1, LANES);
+        colSource = new int[4 * phaseStride];
+        for (int x = 0; x < colSource.length; x++) {
+            colSource[x] = x < paddedW ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
+        }
+        stores = VectorStores.contiguous(rowStride / LANES);
+        filters = new WeightCache(this::transformFilters);
+    }
+
+    @Override
+    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+        float[] u = filters.get(weight);
+        float[] v = transformed.take(XI * g.inChannels() * rowStride);
+        float[] m = products.take(XI * g.outChannels() * rowStride);
+        try {
+            run(input, u, bias, output, v, m);
+        } finally {
+            // also when interrupted or failed: the next call reuses them
+            transformed.give(v);
+            products.give(m);
+        }
+    }
+
+    private void run(float[] input, float[] u, float[] bias, float[] output, float[] v, float[] m) {
+        for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
+            int first = n0;
+            int images = Math.min(imagesPerPass, g.batch() - n0);
+            int columns = images * tilesPerImage;
+            pool.forEach(g.inChannels(), c -> transformInputs(input, first, images, c, v));
+            pool.forEach(XI * g.groups(), task -> multiply(task, columns, v, u, m));
+            pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
+                    task % g.outChannels(), bias, output));
+        }
+    }
+
+    /** Step 1 for channel {@code c} of the pass's images, tile rows in order (see the class comment for why). */
+    private void transformInputs(float[] input, int first, int images, int c, float[] v) {
+        int rowFloats = 4 * phaseStride;
+        float[] row = new float[rowFloats];
+        float[] phases = new float[rowSource.length * rowFloats + 2 * LANES];
+        float[] scratch = new float[XI * LANES];
+        int xiStride = g.inChannels() * rowStride;
+        for (int i = 0; i < images; i++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
+            int plane = ((first + i) * g.inChannels() + c) * g.inHeight() * g.inWidth();
+            for (int y = 0; y < rowSource.length; y++) {
+                padRow(input, plane, rowSource[y], row);
+                WinogradTransforms.split(row, 0, phases, y * rowFloats, phaseStride);
+            }
+            for (int ty = 0; ty < tileRows; ty++) {
+                int v0 = c * rowStride + i * tilesPerImage + ty * tileCols;
+                for (int tx = 0; tx < tileCols; tx += LANES) {
+                    WinogradTransforms.input(phases, 4 * ty * rowFloats + tx, phaseStride, v, v0 + tx, xiStride,
+                            scratch);
+                }
+            }
+        }
+    }
+
+    /** Padded input row {@code sy} (an input row, or -1 for zeros) of the plane at {@code plane}, into {@code row}. */
+    private void padRow(float[] input, int plane, int sy, float[] row) {
+        if (sy < 0) {
+            Arrays.fill(row, 0f);
+            return;
+        }
+        int src = plane + sy * g.inWidth();
+        for (int x = 0; x < g.padLeft(); x++) {
+            int sx = colSource[x];
+            row[x] = sx < 0 ? 0f : input[src + sx];
+        }
+        System.arraycopy(input, src, row, g.padLeft(), g.inWidth());
+        for (int x = g.padLeft() + g.inWidth(); x < row.length; x++) {
+            int sx = colSource[x];
+            row[x] = sx < 0 ? 0f : input[src + sx];
+        }
+    }
+
+    /** Step 2, GEMM {@code xi} of one group: every channel block times every column tile. */
+    private void multiply(int task, int columns, float[] v, float[] u, float[] m) {
+        int xi = task / g.groups();
+        int group = task % g.groups();
+        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
+        int fullTiles = columns / GemmKernel.WIDTH;
+        int tiles = ceilDiv(columns, GemmKernel.WIDTH);
+        VectorStores.Sink sink = stores.sink(m, false);
+        for (int tile = 0; tile < tiles; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
+            int j0 = tile * GemmKernel.WIDTH;
+            for (int block = 0; block < blocksPerGroup; block++) {
+                int rows = Math.min(GemmKernel.ROWS, kpg - block * GemmKernel.ROWS);
+                int plane0 = (xi * g.outChannels() + group * kpg + block * GemmKernel.ROWS) * rowStride;
+                int wp0 = ((xi * g.groups() + group) * blocksPerGroup + block) * cpg * GemmKernel.ROWS;
+                if (tile < fullTiles) {
+                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j0,
+                            sink);
+                } else {
+                    // The columns past the pass's tiles are slack: whole vectors, their results never read.
+                    for (int j = j0; j < columns; j += LANES) {
+                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j,
+                                LANES, sink);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Step 3 for output channel {@code k} of image {@code i} of the pass. */
+    private void transformOutputs(float[] m, int first, int i, int k, float[] bias, float[] output) {
+        float[] scratch = new float[4 * WinogradTransforms.T * LANES];
+        float[] y = new float[16 * LANES];
+        float[] merged = new float[4 * LANES];
+        float b = bias == null ? 0f : bias[k];
+        int xiStride = g.outChannels() * rowStride;
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int plane = ((first + i) * g.outChannels() + k) * oh * ow;
+        for (int ty = 0; ty < tileRows; ty++) {
+            int m0 = k * rowStride + i * tilesPerImage + ty * tileCols;
+            int rows = Math.min(4, oh - 4 * ty);
+            for (int tx = 0; tx < tileCols; tx += LANES) {
+                WinogradTransforms.output(m, m0 + tx, xiStride, b, scratch, y);
+                int cols = Math.min(4 * LANES, ow - 4 * tx);
+                for (int r = 0; r < rows; r++) {
+                    WinogradTransforms.merge(y, 4 * r * LANES, merged, 0);
+                    System.arraycopy(merged, 0, output, plane + (4 * ty + r) * ow + 4 * tx, cols);
+                }
+            }
+        }
+    }
+
+    /** {@code U} for every filter, packed for {@link GemmKernel}: {@code [xi][group][block][c][8 channels]}. */
+    private float[] transformFilters(float[] weight) {
+        int xiStride = g.groups() * blocksPerGroup * cpg * GemmKernel.ROWS;
+        float[] u = new float[XI * xiStride];
+        for (int group = 0; group < g.groups(); group++) {
+            for (int kk = 0; kk < kpg; kk++) {
+                int block = kk / GemmKernel.ROWS;
+                for (int c = 0; c < cpg; c++) {
+                    int u0 = ((group * blocksPerGroup + block) * cpg + c) * GemmKernel.ROWS + kk % GemmKernel.ROWS;
+                    WinogradTransforms.filter(weight, ((group * kpg + kk) * cpg + c) * 9, u, u0, xiStride);
+                }
+            }
+        }
+        return u;
+    }
+
+    @Override
+    public String describe() {
+        boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
+        return String.format(Locale.ROOT, "Winograd F(4x4,3x3) on %s: %d x %d tiles per image, 36 GEMMs of %d x %d x %d"
+                        + " per group and pass of %d image%s, register tiles of %s, weights "
+                        + "transformed once per weight version, %s",
+                padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
+                kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
+                GemmKernel.tileShape(), threadCount());
+    }
+
+    /** The idle {@code V} and {@code M}, the transformed filters with their weight snapshot, the index tables. */
+    @Override
+    public long retainedBytes() {
+        return transformed.idleBytes() + products.idleBytes() + filters.bytes()
+                + (long) Integer.BYTES * (channelTaps.length + rowSource.length + colSource.length);
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        transformed.clear();
+        products.clear();
+        filters.clear();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return FlatLayout.ceilDiv(a, b);
+    }
+
+    private static int roundUp(int a, int b) {
+        return FlatLayout.roundUp(a, b);
+    }
+}
