@@ -15,24 +15,26 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A Spark ML {@link Transformer} that applies one convolution layer ({@code torch.nn.Conv2d} semantics) to a
- * column of tensors and adds the output column and its shape, as {@link ConvColumns} describes:
+ * A Spark ML {@link Transformer} that applies one convolution layer ({@code torch.nn.Conv2d} semantics) or a
+ * network from a spec and a {@code state_dict} ({@link ConvNetwork}) to a column of tensors and adds the output
+ * column and its shape, as {@link ConvColumns} describes:
  *
  * <pre>{@code
- * Conv2dTransformer conv = new Conv2dTransformer(ConvLayer.of(weight, bias, params))
+ * Conv2dTransformer conv = new Conv2dTransformer(ConvLayer.of(weight, bias, params))  // or ConvNetwork.read(spec, weights)
  *         .setInputCol("pixels").setShapeCol("shape").setIdCol("path").setBatchSize(32);
  * Dataset<Row> out = conv.transform(pictures);   // + output: array<float>, output_shape: array<int>
  * }</pre>
  *
- * <p>Each {@link #transform} broadcasts the weights once; the rows run through {@link ConvPartitions}, so the
- * executors batch them by shape, keep one prepared layer per JVM and use the task's GPU when Spark assigned one.
+ * <p>Each {@link #transform} broadcasts the weights (the layer's, or the network's spec and state_dict) once; the
+ * rows run through {@link ConvPartitions}, so the executors batch them by shape, keep one prepared layer or
+ * network per JVM and use the task's GPU when Spark assigned one.
  * The output rows are grouped by input shape, not in input order.
  */
 public final class Conv2dTransformer extends Transformer {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
-    private final ConvLayer layer;
+    private final ConvModel model;
     private final Param<String> inputCol;
     private final Param<String> shapeCol;
     private final Param<String> outputCol;
@@ -41,8 +43,9 @@ public final class Conv2dTransformer extends Transformer {
     private final IntParam batchSize;
     private final Param<String> backend;
 
-    public Conv2dTransformer(ConvLayer layer) {
-        this(Identifiable$.MODULE$.randomUID("jconvConv2d"), layer);
+    /** Applies {@code model}: a {@link ConvLayer} or a {@link ConvNetwork}. */
+    public Conv2dTransformer(ConvModel model) {
+        this(Identifiable$.MODULE$.randomUID("jconvConv2d"), model);
     }
 
     /** The current weights, bias and parameters of {@code conv}. */
@@ -50,9 +53,9 @@ public final class Conv2dTransformer extends Transformer {
         this(ConvLayer.of(conv));
     }
 
-    private Conv2dTransformer(String uid, ConvLayer layer) {
+    private Conv2dTransformer(String uid, ConvModel model) {
         this.uid = uid;
-        this.layer = layer;
+        this.model = model;
         inputCol = new Param<>(this, "inputCol", "the input tensors: binary .npy files, or array<float>/array<double>");
         shapeCol = new Param<>(this, "shapeCol", "the shape of each array input, (C, H, W) or (1, C, H, W)");
         outputCol = new Param<>(this, "outputCol", "the output values added, array<float>");
@@ -75,8 +78,9 @@ public final class Conv2dTransformer extends Transformer {
         return uid;
     }
 
-    public ConvLayer layer() {
-        return layer;
+    /** The layer or network applied. */
+    public ConvModel model() {
+        return model;
     }
 
     public Param<String> inputCol() {
@@ -155,8 +159,8 @@ public final class Conv2dTransformer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         Dataset<Row> rows = dataset.toDF();
         transformSchema(rows.schema());
-        Broadcast<ConvLayer> weights = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
-                .broadcast(layer);
+        Broadcast<ConvModel> weights = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
+                .broadcast(model);
         return new ConvPartitions(weights, rows.schema(), columns(), (Integer) getOrDefault(batchSize),
                 getOrDefault(backend)).apply(rows);
     }
@@ -168,6 +172,6 @@ public final class Conv2dTransformer extends Transformer {
 
     @Override
     public Conv2dTransformer copy(ParamMap extra) {
-        return copyValues(new Conv2dTransformer(uid, layer), extra);
+        return copyValues(new Conv2dTransformer(uid, model), extra);
     }
 }

@@ -21,8 +21,10 @@ import org.apache.spark.sql.types.StructType;
  * {@code (C, H, W)} or {@code (1, C, H, W)}) or an {@code array<float>} / {@code array<double>} column of
  * row-major values whose shape is in {@code shapeCol} ({@code array<int>} or {@code array<bigint>}, again
  * {@code (C, H, W)} or {@code (1, C, H, W)}). Two columns are added: {@code outputCol}, {@code array<float>} of
- * the output values, and {@code outputShapeCol}, {@code array<int>} of its shape, of the same rank as the input's:
- * {@code (K, H_out, W_out)} or {@code (1, K, H_out, W_out)}. {@code idCol}, when set, names each row in error
+ * the output values, and {@code outputShapeCol}, {@code array<int>} of its shape: the row's share of the batch
+ * output, with a leading 1 when the input had one. For a convolution {@code (K, H_out, W_out)} or
+ * {@code (1, K, H_out, W_out)}; for a network ending in {@code Flatten}/{@code Linear} {@code (F)} or
+ * {@code (1, F)}. {@code idCol}, when set, names each row in error
  * messages (a file path, say).
  */
 public record ConvColumns(String inputCol, String shapeCol, String outputCol, String outputShapeCol, String idCol)

@@ -7,14 +7,13 @@ import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
-import java.io.Serializable;
 
 /**
  * What executors need to run one convolution layer: the weight, the optional bias and every parameter, as a
  * plain serializable value. It is broadcast once per job, so each executor JVM receives the weights once,
  * however many tasks and pictures it runs.
  */
-public final class ConvLayer implements Serializable {
+public final class ConvLayer implements ConvModel {
     private static final long serialVersionUID = 1L;
 
     private final float[] weight;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -26,39 +27,39 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The convolution as a plain {@code mapPartitions} function over rows, for Dataset users (the
+ * A convolution or a network as a plain {@code mapPartitions} function over rows, for Dataset users (the
  * {@link Conv2dTransformer} is this function behind Spark ML's API):
  *
  * <pre>{@code
- * Broadcast<ConvLayer> layer = jsc.broadcast(ConvLayer.of(weight, bias, params));
+ * Broadcast<ConvModel> layer = jsc.broadcast(ConvLayer.of(weight, bias, params));  // or ConvNetwork.read(spec, weights)
  * ConvPartitions conv = new ConvPartitions(layer, rows.schema(), columns, 32, "auto");
  * Dataset<Row> out = rows.mapPartitions(conv, Encoders.row(conv.outputSchema()));
  * }</pre>
  *
- * <p>Each task takes its device from {@link DeviceChoice} and its prepared layer from {@link ExecutorLayers}
- * (one per executor JVM). Rows are gathered by input shape into NCHW batches of up to {@code batchSize}
+ * <p>Each task takes its device from {@link DeviceChoice} and its prepared layer or network from
+ * {@link ExecutorLayers} (one per executor JVM). Rows are gathered by input shape into NCHW batches of up to {@code batchSize}
  * pictures; a batch runs when it is full, or when {@code 4 * batchSize} rows wait (then the fullest one runs),
  * or at the end of the partition. So rows come out grouped by shape, not in their input order. Every row's
- * shape is checked against the weight when it is read, and a bad row fails the task with a
+ * shape is checked against the weight (or each layer of the network) when it is read, and a bad row fails the task with a
  * {@link RowInputException} naming it.
  */
 public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
-    private final Broadcast<ConvLayer> layer;
+    private final Broadcast<ConvModel> model;
     private final ConvColumns.Resolved columns;
     private final StructType outputSchema;
     private final int batchSize;
     private final String backend;
 
     /**
-     * @param layer the broadcast layer
+     * @param model the broadcast layer or network
      * @param inputSchema the schema of the rows this function will see
      * @param columns which columns to read and add
      * @param batchSize pictures per NCHW batch, at least 1
      * @param backend {@code auto} (the task's GPU, else the CPU) or a backend name
      */
-    public ConvPartitions(Broadcast<ConvLayer> layer, StructType inputSchema, ConvColumns columns, int batchSize,
+    public ConvPartitions(Broadcast<ConvModel> model, StructType inputSchema, ConvColumns columns, int batchSize,
                           String backend) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, but got " + batchSize);
@@ -66,7 +67,7 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
         if (!Backends.AUTO.equals(backend)) {
             Backends.byName(backend);
         }
-        this.layer = layer;
+        this.model = model;
         this.columns = columns.resolve(inputSchema);
         this.outputSchema = columns.outputSchema(inputSchema);
         this.batchSize = batchSize;
@@ -86,7 +87,7 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         DeviceChoice device = DeviceChoice.forCurrentTask(backend);
-        ExecutorLayers.Layer prepared = ExecutorLayers.get(layer.id(), layer::value);
+        ExecutorLayers.Prepared prepared = ExecutorLayers.get(model.id(), model::value);
         return new Batches(rows, prepared, device);
     }
 
@@ -96,7 +97,7 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
     /** Reads rows, groups them by shape, runs full batches and hands out their rows. */
     private final class Batches implements Iterator<Row> {
         private final Iterator<Row> rows;
-        private final ExecutorLayers.Layer prepared;
+        private final ExecutorLayers.Prepared prepared;
         private final DeviceChoice device;
         private final Map<List<Integer>, List<Pending>> waiting = new LinkedHashMap<>();
         private final Set<List<Integer>> checkedShapes = new HashSet<>();
@@ -104,7 +105,7 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
         private int waitingCount;
         private long rowIndex;
 
-        Batches(Iterator<Row> rows, ExecutorLayers.Layer prepared, DeviceChoice device) {
+        Batches(Iterator<Row> rows, ExecutorLayers.Prepared prepared, DeviceChoice device) {
             this.rows = rows;
             this.prepared = prepared;
             this.device = device;
@@ -210,12 +211,13 @@ public final class ConvPartitions implements MapPartitionsFunction<Row, Row> {
                 System.arraycopy(group.get(i).values, 0, batch, i * per, per);
             }
             Tensor out = prepared.forward(Tensor.of(batch, group.size(), single[1], single[2], single[3]), device);
-            int[] o = out.shape();
-            int outPer = o[1] * o[2] * o[3];
+            // each row's share of the batch output (N, ...): (1, ...) for a (1, C, H, W) input, (...) for (C, H, W)
+            int[] perRow = Arrays.copyOfRange(out.shape(), 1, out.dim());
+            int outPer = (int) (out.numel() / group.size());
             for (int i = 0; i < group.size(); i++) {
                 Pending p = group.get(i);
                 float[] values = Arrays.copyOfRange(out.data(), i * outPer, (i + 1) * outPer);
-                int[] shape = p.rank == 3 ? new int[] {o[1], o[2], o[3]} : new int[] {1, o[1], o[2], o[3]};
+                int[] shape = p.rank == 4 ? IntStream.concat(IntStream.of(1), Arrays.stream(perRow)).toArray() : perRow;
                 Object[] fields = new Object[p.row.length() + 2];
                 for (int f = 0; f < p.row.length(); f++) {
                     fields[f] = p.row.get(f);

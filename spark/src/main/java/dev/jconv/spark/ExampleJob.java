@@ -33,13 +33,16 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The example job: a folder of pictures through one convolution on Spark. It reads the folder with Spark's
- * {@code binaryFile} source, decodes each picture as {@code ./jconv visualize} does ({@link PictureDecoder}),
- * convolves on the executors ({@link Conv2dTransformer}) and writes {@code OUTPUT/<name>.npy}, float32
- * {@code (1, K, H_out, W_out)} per picture, and the Parquet table {@code OUTPUT/table} with columns
+ * The example job: a folder of pictures through one convolution, or a network from a spec and its weights, on
+ * Spark. It reads the folder with Spark's {@code binaryFile} source, decodes each picture as
+ * {@code ./jconv visualize} does ({@link PictureDecoder}), runs the layer or network on the executors
+ * ({@link Conv2dTransformer}) and writes {@code OUTPUT/<name>.npy}, float32 {@code (1, K, H_out, W_out)} per
+ * picture (for a network, its output for a batch of one: {@code (1, 10)} after a {@code Linear(..., 10)}), and the Parquet table {@code OUTPUT/table} with columns
  * {@code path, shape, output} (output: the {@code .npy} bytes, see {@link #TABLE_SCHEMA}).
  *
  * <p>Nothing half-written: everything goes into a hidden folder beside {@code OUTPUT} (the table through
@@ -48,7 +51,8 @@ import picocli.CommandLine.Option;
  * file system every executor sees (local mode, or a shared mount on a cluster).
  */
 @Command(name = "run-example.sh", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Convolves every picture of a folder on Spark: OUTPUT/<name>.npy per picture, (1, K, H_out, W_out),",
+        description = {"Convolves every picture of a folder on Spark (--weight [--bias] and conv options), or runs a network on",
+                "it (--spec --weights): OUTPUT/<name>.npy per picture, (1, K, H_out, W_out) or the network's output,",
                 "and the Parquet table OUTPUT/table (path, shape, output). Pictures are read as torchvision's ToTensor does."})
 public final class ExampleJob implements Callable<Integer> {
     static final int BAD_INPUT = CommandLine.ExitCode.USAGE;
@@ -57,11 +61,17 @@ public final class ExampleJob implements Callable<Integer> {
     @Option(names = "--images", required = true, paramLabel = "DIR", description = "the folder of pictures (PNG, JPEG, GIF, BMP)")
     Path images;
 
-    @Option(names = "--weight", required = true, paramLabel = "W.npy", description = "weight (out_channels, in_channels / groups, kH, kW)")
+    @Option(names = "--weight", paramLabel = "W.npy", description = "weight (out_channels, in_channels / groups, kH, kW)")
     Path weight;
 
     @Option(names = "--bias", paramLabel = "B.npy", description = "bias (out_channels); none when left out")
     Path bias;
+
+    @Option(names = "--spec", paramLabel = "NET.txt", description = "a network, one 'name: Module(args)' a line, as ./jconv model reads it")
+    Path spec;
+
+    @Option(names = "--weights", paramLabel = "W.safetensors|W.npz", description = "the network's state_dict, with --spec")
+    Path weights;
 
     @Option(names = "--stride", paramLabel = "S|SH,SW", defaultValue = "1", description = "as in ./jconv run (default: ${DEFAULT-VALUE})")
     String stride;
@@ -96,6 +106,13 @@ public final class ExampleJob implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "OUTPUT", description = "the folder to create")
     Path output;
 
+    @Spec
+    CommandSpec command;
+
+    /** Options of the single-layer form, which a network (--spec) does not take. */
+    private static final List<String> LAYER_OPTIONS = List.of("--weight", "--bias", "--stride", "--padding",
+            "--dilation", "--groups", "--padding-mode");
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -110,7 +127,7 @@ public final class ExampleJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ConvLayer layer = ConvLayer.of(read("--weight", weight), bias == null ? null : read("--bias", bias), params());
+        ConvModel model = model();
         if (!Files.isDirectory(images)) {
             throw new IOException("--images " + images + " is not a folder");
         }
@@ -120,13 +137,41 @@ public final class ExampleJob implements Callable<Integer> {
         }
         SparkSession spark = builder.getOrCreate();
         try {
-            long pictures = run(spark, images, layer, new PictureDecoder(maxPixels), batchSize, backend, output);
+            long pictures = run(spark, images, model, new PictureDecoder(maxPixels), batchSize, backend, output);
             System.out.println("wrote " + pictures + " pictures to " + output + " (<name>.npy each, and the Parquet table "
                     + output.resolve(TABLE) + ")");
         } finally {
             spark.stop();
         }
         return 0;
+    }
+
+    /** The layer (--weight) or the network (--spec --weights): exactly one form, checked before any work. */
+    private ConvModel model() throws IOException {
+        CommandLine.ParseResult given = command.commandLine().getParseResult();
+        List<String> layerOptions = LAYER_OPTIONS.stream().filter(given::hasMatchedOption).toList();
+        if (spec == null && weights == null) {
+            if (weight == null) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "give --weight W.npy [--bias B.npy] for one convolution, or --spec NET.txt --weights W.safetensors|W.npz for a network");
+            }
+            return ConvLayer.of(read("--weight", weight), bias == null ? null : read("--bias", bias), params());
+        }
+        if (!layerOptions.isEmpty()) {
+            throw new CommandLine.ParameterException(command.commandLine(), "--spec/--weights (a network) cannot be "
+                    + "combined with " + String.join(", ", layerOptions) + " (one convolution); give one form");
+        }
+        if (spec == null || weights == null) {
+            throw new CommandLine.ParameterException(command.commandLine(), "a network needs both --spec and --weights");
+        }
+        return ConvNetwork.read(readable("--spec", spec), readable("--weights", weights));
+    }
+
+    private static Path readable(String option, Path file) throws IOException {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IOException("cannot read " + option + " " + file + ": no such readable file");
+        }
+        return file;
     }
 
     private ConvParams params() {
@@ -160,16 +205,16 @@ public final class ExampleJob implements Callable<Integer> {
             .add(OUTPUT, DataTypes.BinaryType, false);
 
     /**
-     * The job on a given session: convolves every file of {@code images} and publishes {@code output} whole, or
-     * leaves nothing. Returns the number of pictures.
+     * The job on a given session: runs the layer or network on every file of {@code images} and publishes
+     * {@code output} whole, or leaves nothing. Returns the number of pictures.
      */
-    public static long run(SparkSession spark, Path images, ConvLayer layer, int batchSize, String backend, Path output)
+    public static long run(SparkSession spark, Path images, ConvModel model, int batchSize, String backend, Path output)
             throws IOException {
-        return run(spark, images, layer, new PictureDecoder(), batchSize, backend, output);
+        return run(spark, images, model, new PictureDecoder(), batchSize, backend, output);
     }
 
-    /** {@link #run(SparkSession, Path, ConvLayer, int, String, Path)} with a given picture decoder (its pixel limit). */
-    public static long run(SparkSession spark, Path images, ConvLayer layer, PictureDecoder decoder, int batchSize,
+    /** {@link #run(SparkSession, Path, ConvModel, int, String, Path)} with a given picture decoder (its pixel limit). */
+    public static long run(SparkSession spark, Path images, ConvModel model, PictureDecoder decoder, int batchSize,
                            String backend, Path output) throws IOException {
         Path target = output.toAbsolutePath().normalize();
         if (Files.exists(target)) {
@@ -185,7 +230,7 @@ public final class ExampleJob implements Callable<Integer> {
         Files.createDirectory(staging);
         try {
             Dataset<Row> decoded = files.map(decoder, PictureDecoder.encoder());
-            Dataset<Row> convolved = new Conv2dTransformer(layer)
+            Dataset<Row> convolved = new Conv2dTransformer(model)
                     .setInputCol(PictureDecoder.PIXELS).setShapeCol(PictureDecoder.SHAPE).setIdCol(PictureDecoder.PATH)
                     .setOutputCol(OUTPUT).setOutputShapeCol(OUTPUT_SHAPE).setBatchSize(batchSize).setBackend(backend)
                     .transform(decoded);
@@ -273,7 +318,10 @@ public final class ExampleJob implements Callable<Integer> {
         boolean badInput = row != null || shown instanceof IllegalArgumentException || shown instanceof IOException
                 || shown instanceof BackendUnavailableException || shown instanceof CommandLine.ParameterException;
         String message = shown.getMessage() == null ? shown.toString() : shown.getMessage();
-        System.err.println("error: " + (badInput ? "" : "internal error: ") + message.lines().findFirst().orElse(""));
+        // bad input: the whole message on one line (PyTorch's load errors span several); else its first line only
+        String line = badInput ? message.replaceAll("\\s*\\R\\s*", " ").trim()
+                : "internal error: " + message.lines().findFirst().orElse("");
+        System.err.println("error: " + line);
         System.err.flush();
         return badInput ? BAD_INPUT : INTERNAL;
     }

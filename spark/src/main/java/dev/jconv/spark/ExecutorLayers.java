@@ -5,6 +5,7 @@ import dev.jconv.ConvValidator;
 import dev.jconv.ConvolutionPlan;
 import dev.jconv.Options;
 import dev.jconv.Tensor;
+import dev.jconv.nn.Sequential;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,26 +15,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The layers one executor JVM runs, each prepared once for all the tasks of that JVM: the broadcast weights
- * taken out once, and per input shape and options (backend, device) one {@link ConvolutionPlan}, made once and
- * reused by every later batch, task and job of that shape. Both are bounded, least recently used first out,
- * because a long-lived executor sees many jobs and an unbounded variety of picture sizes: at most
- * {@value #MAX_LAYERS} layers and {@value #MAX_PLANS_PER_LAYER} plans per layer.
+ * The layers and networks one executor JVM runs, each prepared once for all the tasks of that JVM: the broadcast
+ * {@link ConvModel} taken out once. A layer keeps per input shape and options (backend, device) one
+ * {@link ConvolutionPlan}, made once and reused by every later batch, task and job of that shape; a network keeps
+ * one built {@link Sequential} per backend (its convolutions' plans live in the library's plan cache, bounded by
+ * bytes). All of it is bounded, least recently used first out, because a long-lived executor sees many jobs and
+ * an unbounded variety of picture sizes: at most {@value #MAX_LAYERS} models, {@value #MAX_PLANS_PER_LAYER} plans
+ * per layer and {@value #MAX_BACKENDS_PER_NETWORK} backends per network.
  */
 final class ExecutorLayers {
     static final int MAX_LAYERS = 8;
     static final int MAX_PLANS_PER_LAYER = 64;
+    static final int MAX_BACKENDS_PER_NETWORK = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorLayers.class);
-    private static final Map<Long, Layer> LAYERS = layerMap();
+    private static final Map<Long, Prepared> LAYERS = layerMap();
 
     private ExecutorLayers() {}
 
-    /** The prepared layer of broadcast {@code id}, made from {@code layer} on first use in this JVM. */
-    static Layer get(long id, Supplier<ConvLayer> layer) {
+    /** The prepared layer or network of broadcast {@code id}, made from {@code model} on first use in this JVM. */
+    static Prepared get(long id, Supplier<? extends ConvModel> model) {
         synchronized (LAYERS) {
-            return LAYERS.computeIfAbsent(id, k -> new Layer(layer.get()));
+            return LAYERS.computeIfAbsent(id, k -> prepare(model.get()));
         }
+    }
+
+    private static Prepared prepare(ConvModel model) {
+        if (model instanceof ConvLayer layer) {
+            return new Layer(layer);
+        }
+        return new Network((ConvNetwork) model);
     }
 
     /** How many layers this JVM holds (for tests). */
@@ -44,10 +55,10 @@ final class ExecutorLayers {
     }
 
     /** Least recently used first out; a layer dropped closes its plans (each once its running batches end). */
-    private static Map<Long, Layer> layerMap() {
+    private static Map<Long, Prepared> layerMap() {
         return new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Layer> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Long, Prepared> eldest) {
                 if (size() <= MAX_LAYERS) {
                     return false;
                 }
@@ -57,12 +68,24 @@ final class ExecutorLayers {
         };
     }
 
+    /** A model ready to run batches on this JVM; safe for concurrent tasks. */
+    interface Prepared {
+        /** Checks one (1, C, H, W) input shape, with the library's (PyTorch's) message on failure. */
+        void check(int[] inputShape);
+
+        /** The model's output for an NCHW batch on the chosen device; the output's first dimension is N. */
+        Tensor forward(Tensor input, DeviceChoice device);
+
+        /** Closes what this model holds open, once its running batches end. */
+        void closePlans();
+    }
+
     /**
      * One layer's weights and its plans per (input shape, options). Safe for concurrent tasks. A plan dropped
      * from the bound is closed once no batch runs on it (the library's plan cache, bounded by bytes, then
      * decides whether its prepared state stays).
      */
-    static final class Layer {
+    static final class Layer implements Prepared {
         private final Tensor weight;
         private final Tensor bias;
         private final ConvParams params;
@@ -87,13 +110,14 @@ final class ExecutorLayers {
             this.params = layer.params();
         }
 
-        /** Checks one input shape against the weight, with the library's (PyTorch's) message on failure. */
-        void check(int[] inputShape) {
+        @Override
+        public void check(int[] inputShape) {
             ConvValidator.checkForward(inputShape, weight.shape(), bias == null ? null : bias.shape(), params);
         }
 
         /** {@code conv2d(input, weight, bias)} for an NCHW batch on the chosen device. */
-        Tensor forward(Tensor input, DeviceChoice device) {
+        @Override
+        public Tensor forward(Tensor input, DeviceChoice device) {
             Held held = acquire(input.shape(), device);
             try {
                 return held.plan.forward(input, weight, bias);
@@ -141,7 +165,8 @@ final class ExecutorLayers {
             }
         }
 
-        void closePlans() {
+        @Override
+        public void closePlans() {
             synchronized (plans) {
                 evictBeyond(0);
             }
@@ -151,6 +176,68 @@ final class ExecutorLayers {
         int planCount() {
             synchronized (plans) {
                 return plans.size();
+            }
+        }
+    }
+
+    /**
+     * One network, built once per backend it runs on (a {@link Sequential}'s modules hold their backend, and
+     * concurrent tasks share one built network per backend). The network's convolutions take the backend of the
+     * task's {@link DeviceChoice}; its GPU ordinal is not passed on, since {@link Sequential} takes a backend name
+     * only: on a GPU they run on the process's CUDA device ({@code jconv.cuda.device}, default 0).
+     */
+    static final class Network implements Prepared {
+        private final ConvNetwork source;
+        private final Sequential shapes;
+        private final Map<String, Sequential> byBackend = new LinkedHashMap<>(4, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Sequential> eldest) {
+                return size() > MAX_BACKENDS_PER_NETWORK;
+            }
+        };
+
+        private Network(ConvNetwork source) {
+            this.source = source;
+            this.shapes = source.build();
+        }
+
+        /** The network's own shape checks, each layer's error in PyTorch's words. */
+        @Override
+        public void check(int[] inputShape) {
+            shapes.outputShape(inputShape);
+        }
+
+        @Override
+        public Tensor forward(Tensor input, DeviceChoice device) {
+            return built(device, input.shape()).forward(input);
+        }
+
+        private Sequential built(DeviceChoice device, int[] inputShape) {
+            synchronized (byBackend) {
+                return byBackend.computeIfAbsent(device.backend(), backend -> {
+                    Sequential model = source.build();
+                    model.setBackend(backend);
+                    LOG.info("jconv: {}; network {} from {} on backend {}{}: {}", device.reason(), model.name(),
+                            source.specSource(), backend, device.gpuOrdinal() > 0 ? " (on the process's CUDA device, "
+                                    + "not the task's GPU " + device.gpuOrdinal() + ")" : "",
+                            String.join("; ", model.explain(inputShape)));
+                    return model;
+                });
+            }
+        }
+
+        /** How many backends this network is built for (for tests). */
+        int backendCount() {
+            synchronized (byBackend) {
+                return byBackend.size();
+            }
+        }
+
+        /** Nothing held open: the convolutions' plans belong to the library's plan cache. */
+        @Override
+        public void closePlans() {
+            synchronized (byBackend) {
+                byBackend.clear();
             }
         }
     }

@@ -143,7 +143,7 @@ class Conv2dTransformerTest {
                 .setInputCol("pixels").setBatchSize(7);
         Conv2dTransformer copy = conv.copy(new ParamMap());
         assertEquals(conv.uid(), copy.uid());
-        assertEquals(conv.layer(), copy.layer());
+        assertEquals(conv.model(), copy.model());
         assertEquals("pixels", copy.getOrDefault(copy.inputCol()));
         assertEquals(7, copy.getOrDefault(copy.batchSize()));
     }
