@@ -2,6 +2,7 @@
 # The jconv Spark example job, local mode by default (README.md, "Scale out: Apache Spark"):
 #   spark/run-example.sh --images DIR --weight W.npy [--bias B.npy] [conv options as ./jconv run]
 #                        [--master local[2]] [--batch-size 32] [--backend auto] --output OUT
+#   spark/run-example.sh --images DIR --spec NET.txt --weights W.safetensors|W.npz [...] --output OUT   (a network)
 # Builds what it needs on first use (the jconv library, then spark/target/jconv-spark-*-all.jar and the list of
 # Spark's jars in spark/target/spark-classpath.txt), then runs the job with Spark on the class path, as
 # spark-submit would. JAVA_OPTS are passed to java (e.g. JAVA_OPTS=-Xmx8g).
