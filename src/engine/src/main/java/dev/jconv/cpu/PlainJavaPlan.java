@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.PaddingMode;
 import dev.jconv.backend.ConvPlan;
 import java.util.Arrays;
@@ -54,7 +55,15 @@ final class PlainJavaPlan implements ConvPlan {
     private final ConcurrentLinkedQueue<float[][]> workspaces = new ConcurrentLinkedQueue<>();
     private final ScratchPool paddedInputs;
 
+    private final PostOp postOp;
+
     PlainJavaPlan(ConvGeometry g, WorkerPool pool) {
+        this(g, pool, PostOp.NONE);
+    }
+
+    /** {@code postOp} is applied to each run of accumulators just before {@link #store} copies it out. */
+    PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this.postOp = postOp;
         this.g = g;
         this.pool = pool;
         this.paddedInputs = new ScratchPool(pool.threads());
@@ -191,6 +200,7 @@ final class PlainJavaPlan implements ConvPlan {
 
     /** Copies one run of accumulators to an output channel plane, dropping the wide rows' extra columns. */
     private void store(float[] acc, float[] output, int channelPlane, int y, int start, int length) {
+        postOp.applyInPlace(acc, 0, length);
         int outW = g.outWidth();
         if (!wideRows) {
             System.arraycopy(acc, 0, output, channelPlane + y * outW + start, length);

@@ -2,6 +2,7 @@ package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvolutionInterruptedException;
+import dev.jconv.PostOp;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaStream;
@@ -27,6 +28,11 @@ import jcuda.jcudnn.cudnnMathType;
  * algorithm it is added by {@code cudnnAddTensor} afterwards. Restricting every shape to the fusable
  * algorithm would give up Winograd, FFT and the tensor-core kernels to save one pass over the output,
  * so the algorithm choice comes first and the bias follows it.
+ *
+ * <p>With the ReLU post-op ({@link #withPostOp}) bias and ReLU go through
+ * {@code cudnnConvolutionBiasActivationForward} with a RELU activation, which cuDNN allows with every algorithm;
+ * without a bias the API has nothing to add, so the convolution is followed by {@code cudnnActivationForward}
+ * in place.
  */
 final class CudnnPlan implements DeviceConvPlan {
     private static final Pointer ONE = Pointer.to(new float[] {1f});
@@ -100,21 +106,79 @@ final class CudnnPlan implements DeviceConvPlan {
 
     @Override
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        forward(input, weight, bias, output, PostOp.NONE);
+    }
+
+    private void forward(float[] input, float[] weight, float[] bias, float[] output, PostOp postOp) {
         ensureOpen();
         HostStaging.forward(CudnnBackend.NAME, geometry, device, input, weight, bias, output, padBytes(), "padded input",
-                this::run);
+                (i, w, b, o, t, s) -> run(i, w, b, o, t, s, postOp));
     }
 
     @Override
     public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
                              CudaStream stream) {
+        forwardAsync(input, weight, bias, output, stream, PostOp.NONE);
+    }
+
+    private void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                              CudaStream stream, PostOp postOp) {
         ensureOpen();
         ConvGeometry g = geometry;
         if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
         long temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
-        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), temp, stream);
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), temp, stream, postOp);
+    }
+
+    /**
+     * This plan with {@code postOp} applied by cuDNN as it writes the output: a view sharing the descriptors,
+     * algorithm and workspace (closing it closes nothing; the backend's lease owns the plan).
+     */
+    DeviceConvPlan withPostOp(PostOp postOp) {
+        if (postOp == PostOp.NONE) {
+            return this;
+        }
+        CudnnPlan plan = this;
+        return new DeviceConvPlan() {
+            @Override
+            public CudaDevice device() {
+                return device;
+            }
+
+            @Override
+            public ConvGeometry geometry() {
+                return geometry;
+            }
+
+            @Override
+            public long retainedBytes() {
+                return plan.retainedBytes();
+            }
+
+            @Override
+            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+                plan.forward(input, weight, bias, output, postOp);
+            }
+
+            @Override
+            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                                     CudaStream stream) {
+                plan.forwardAsync(input, weight, bias, output, stream, postOp);
+            }
+
+            @Override
+            public String describe() {
+                return plan.describe() + ", ReLU fused (cudnnConvolutionBiasActivationForward, RELU; without bias"
+                        + " cudnnActivationForward in place)";
+            }
+
+            @Override
+            public void close() {
+                // the backend's cached plan owns every resource
+            }
+        };
     }
 
     private long padBytes() {
@@ -122,10 +186,10 @@ final class CudnnPlan implements DeviceConvPlan {
     }
 
     /**
-     * Queues the pad pass (if any), the convolution and the bias on {@code stream}; operands are raw device addresses,
-     * {@code bias} 0 for none. JCuda pointers are made here, for the cuDNN calls only.
+     * Queues the pad pass (if any), the convolution, the bias and the post-op on {@code stream}; operands are raw
+     * device addresses, {@code bias} 0 for none. JCuda pointers are made here, for the cuDNN calls only.
      */
-    private void run(long input, long weight, long bias, long output, long temp, CudaStream stream) {
+    private void run(long input, long weight, long bias, long output, long temp, CudaStream stream, PostOp postOp) {
         ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
         long padded = input;
         if (padPass != null) {
@@ -142,7 +206,17 @@ final class CudnnPlan implements DeviceConvPlan {
         try (var h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
             device.makeCurrent();
             Pointer workspaceMemory = RawHandles.pointer(ws.address());
-            if (bias != 0 && fusesBias()) {
+            if (postOp == PostOp.RELU && bias != 0) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.relu, d.y, y),
+                        "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", RELU, " + shape.describe() + ")");
+            } else if (postOp == PostOp.RELU) {
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y),
+                        "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
+                Cudnn.check(JCudnn.cudnnActivationForward(h.handle(), d.relu, ONE, d.y, y, ZERO, d.y, y),
+                        "cudnnActivationForward(RELU, in place)");
+            } else if (bias != 0 && fusesBias()) {
                 Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
                         workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.identity, d.y, y),
                         "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
