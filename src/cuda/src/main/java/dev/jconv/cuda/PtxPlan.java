@@ -5,7 +5,6 @@ import dev.jconv.ConvolutionInterruptedException;
 import dev.jconv.PostOp;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.concurrent.atomic.AtomicBoolean;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A {@code cuda-ptx} plan for one geometry: the kernel and launch configuration chosen once by
@@ -134,14 +133,14 @@ final class PtxPlan implements DeviceConvPlan {
         if (!DeviceConvPlan.checkOperands(geometry, device, input, weight, bias, output, stream)) {
             return;  // empty output: no launch was planned
         }
-        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), stream, fuseRelu);
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), stream, fuseRelu);
     }
 
-    private void run(CUdeviceptr in, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr out, CudaStream stream,
-                     boolean fuseRelu) {
+    /** Queues the kernel; tensors are device addresses, {@code bias} 0 for none. */
+    private void run(long in, long weight, long bias, long out, CudaStream stream, boolean fuseRelu) {
         ConvolutionInterruptedException.throwIfInterrupted();
         kernel.launch(launch.config(), stream,
-                launch.arguments(in, weight, bias, out, taps == null ? null : taps.pointer(), fuseRelu));
+                launch.arguments(in, weight, bias, out, taps == null ? 0 : taps.address(), fuseRelu));
     }
 
     private void ensureOpen() {

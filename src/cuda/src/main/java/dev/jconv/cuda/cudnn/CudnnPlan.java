@@ -10,11 +10,11 @@ import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.Pad2dKernel;
 import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.HostStaging;
 import dev.jconv.cuda.vendor.WorkspacePool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgo;
 import jcuda.jcudnn.cudnnMathType;
@@ -128,9 +128,8 @@ final class CudnnPlan implements DeviceConvPlan {
         if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
-        CUdeviceptr temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
-        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), temp, stream,
-                postOp);
+        long temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), temp, stream, postOp);
     }
 
     /**
@@ -186,40 +185,47 @@ final class CudnnPlan implements DeviceConvPlan {
         return padPass == null ? 0 : padPass.outputBytes();
     }
 
-    /** Queues the pad pass (if any), the convolution, the bias and the post-op on {@code stream}. */
-    private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
-                     CudaStream stream, PostOp postOp) {
+    /**
+     * Queues the pad pass (if any), the convolution, the bias and the post-op on {@code stream}; operands are raw
+     * device addresses, {@code bias} 0 for none. JCuda pointers are made here, for the cuDNN calls only.
+     */
+    private void run(long input, long weight, long bias, long output, long temp, CudaStream stream, PostOp postOp) {
         ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
-        CUdeviceptr x = input;
+        long padded = input;
         if (padPass != null) {
             padPass.launch(padKernel, input, temp, stream);
-            x = temp;
+            padded = temp;
             ConvolutionInterruptedException.throwIfInterrupted(); // between launches
         }
+        Pointer x = RawHandles.pointer(padded);
+        Pointer w = RawHandles.pointer(weight);
+        Pointer y = RawHandles.pointer(output);
+        Pointer b = RawHandles.pointer(bias);
         CudnnDescriptors d = descriptors;
         int algo = algorithm.algo();
         try (var h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
             device.makeCurrent();
-            if (postOp == PostOp.RELU && bias != null) {
-                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output, d.bias, bias, d.relu, d.y, output),
+            Pointer workspaceMemory = RawHandles.pointer(ws.address());
+            if (postOp == PostOp.RELU && bias != 0) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.relu, d.y, y),
                         "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", RELU, " + shape.describe() + ")");
             } else if (postOp == PostOp.RELU) {
-                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output),
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y),
                         "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
-                Cudnn.check(JCudnn.cudnnActivationForward(h.handle(), d.relu, ONE, d.y, output, ZERO, d.y, output),
+                Cudnn.check(JCudnn.cudnnActivationForward(h.handle(), d.relu, ONE, d.y, y, ZERO, d.y, y),
                         "cudnnActivationForward(RELU, in place)");
-            } else if (bias != null && fusesBias()) {
-                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output, d.bias, bias, d.identity, d.y, output),
+            } else if (bias != 0 && fusesBias()) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.identity, d.y, y),
                         "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
             } else {
-                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output),
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y),
                         "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
-                if (bias != null) {
-                    Cudnn.check(JCudnn.cudnnAddTensor(h.handle(), ONE, d.bias, bias, ONE, d.y, output),
+                if (bias != 0) {
+                    Cudnn.check(JCudnn.cudnnAddTensor(h.handle(), ONE, d.bias, b, ONE, d.y, y),
                             "cudnnAddTensor(bias [1, " + shape.k() + ", 1, 1] to y)");
                 }
             }
