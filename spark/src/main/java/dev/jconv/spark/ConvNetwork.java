@@ -41,7 +41,7 @@ public final class ConvNetwork implements ConvModel {
             throw new IllegalArgumentException(weightsSource + ": " + e.getMessage(), e);
         }
         model.stateDict().forEach((key, t) -> {
-            values.put(key, t.data().clone());
+            values.put(key, t.toArray());
             shapes.put(key, t.shape());
         });
     }
