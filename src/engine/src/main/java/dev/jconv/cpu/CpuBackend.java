@@ -25,8 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * A plan made for a single call ({@link Options#singleCall()}, a one-shot {@code jconv run}) runs
  * {@link PlainJavaPlan} instead of the vector kernels: in a fresh JVM the vector kernels run interpreted or
- * C1-compiled, boxing every vector, until C2 compiles them, which a single call does not live to see; the plain loops
- * are close to full speed from C1 on (measured in {@link #SINGLE_CALL_REASON}'s numbers).
+ * C1-compiled, boxing every vector, until C2 compiles them, which a single call does not live to see; the plain
+ * loops measured 3-4x cheaper cold ({@link #SINGLE_CALL_REASON}'s comment has the numbers).
  *
  * <p>Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
  * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
@@ -54,10 +54,11 @@ public final class CpuBackend implements ConvBackend {
     static final double DEPTHWISE_WORK_PER_FLOP = 4;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
     /**
-     * Why a single-call plan runs plain loops. Measured one-shot {@code jconv run} on Java 17, 2-core AMD EPYC with
-     * AVX-512 shared with other jobs, process CPU time: 1x192x28x28 * 192x192x3x3 (520 MFLOP) 2.5 s on the vector
-     * kernels, 0.7 s on the plain loops, 2.0 s on cpu-reference; 8x3x28x28 * 64x3x5x5 (44 MFLOP) 1.5 / 0.6 / 0.6 s;
-     * benchmarks/results/2026-12-01_cold-start_epyc-avx512_2cores.md has the table.
+     * Why a single-call plan runs plain loops. Measured one-shot {@code jconv run --backend cpu} on Java 17, 2-core
+     * AMD EPYC with AVX-512 shared with other jobs, median process CPU time: 1x192x28x28 * 192x192x3x3 (520 MFLOP)
+     * 2.6 s and 650 MB on the vector kernels, 0.7 s and 63 MB on the plain loops, 1.7-1.9 s on cpu-reference;
+     * 1x64x32x32 * 128x64x3x3 (151 MFLOP) 2.1 / 0.6 / 0.8-1.0 s
+     * (benchmarks/results/2026-12-01_cold-start_epyc-avx512_2cores.md).
      */
     static final String SINGLE_CALL_REASON = "a single call (one-shot run): the vector kernels would run before the JIT"
             + " compiles them, several times slower than these loops";
@@ -182,6 +183,9 @@ public final class CpuBackend implements ConvBackend {
         if (!VectorModule.present()) {
             return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
                     + " (the vector kernels need it; about 3x faster)");
+        }
+        if (singleCall) { // its plans never touch the Vector API, whose classes take tens of ms to initialise
+            return Availability.yes(threadCount + ", plain Java loops for single calls");
         }
         return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }
