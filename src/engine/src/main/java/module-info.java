@@ -1,5 +1,6 @@
 /**
- * jconv's engine: tensors, {@code Conv2d}/{@code Functional}, the backend selector and the CPU backends.
+ * jconv's engine: tensors, {@code Conv2d}/{@code Functional}, the backend selector, the CPU backends, the
+ * {@code nn} modules and the state_dict readers.
  * On the module path, requiring {@code jdk.incubator.vector} here resolves the Vector API for the {@code cpu}
  * backend without {@code --add-modules}; backends in other modules (jconv-cuda) are found as
  * {@link dev.jconv.backend.BackendProvider} services.
@@ -14,6 +15,7 @@ module dev.jconv {
     exports dev.jconv.backend;
     exports dev.jconv.cpu;
     exports dev.jconv.io;
+    exports dev.jconv.nn;
 
     uses dev.jconv.backend.BackendProvider;
 

@@ -1,7 +1,10 @@
 package dev.jconv;
 
 import dev.jconv.backend.Backends;
+import dev.jconv.nn.Module;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -23,11 +26,14 @@ import java.util.SplittableRandom;
  * <p>Each forward pass goes through a {@link ConvolutionPlan} for its input shape and this layer's {@link Options}
  * (plans are cached per shape, see there for memory and interrupts).
  *
+ * <p>A {@link Module}: it goes into a {@link dev.jconv.nn.Sequential} and loads from a {@code state_dict} as
+ * {@code weight} and {@code bias}.
+ *
  * <p>Thread safety: {@link #forward} keeps no state between calls and may run on many threads at once.
  * Replacing the weight or bias with the setters is atomic per tensor; a forward running at that moment
  * sees either the old or the new tensor.
  */
-public final class Conv2d {
+public final class Conv2d implements Module {
     private final int inChannels;
     private final int outChannels;
     private final int kernelH;
@@ -70,11 +76,24 @@ public final class Conv2d {
     }
 
     /** Applies the layer to {@code (N, C, H, W)} or unbatched {@code (C, H, W)} input. */
+    @Override
     public Tensor forward(Tensor input) {
         return Functional.conv2d(input, weight, bias, params, options);
     }
 
+    /** {@code weight} and, with bias, {@code bias}: the live tensors, as {@code state_dict} names them. */
+    @Override
+    public Map<String, Tensor> parameters() {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        p.put("weight", weight);
+        if (bias != null) {
+            p.put("bias", bias);
+        }
+        return p;
+    }
+
     /** The output shape for an input shape, checked exactly as {@link #forward} checks it. */
+    @Override
     public int[] outputShape(int... inputShape) {
         ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape(), hasBias ? new int[] {outChannels} : null,
                 params);
@@ -91,6 +110,7 @@ public final class Conv2d {
     }
 
     /** Learnable parameters: {@code out * in / groups * kH * kW (+ out with bias)}. */
+    @Override
     public long parameterCount() {
         return (long) outChannels * (inChannels / params.groups()) * kernelH * kernelW + (hasBias ? outChannels : 0);
     }
@@ -121,6 +141,7 @@ public final class Conv2d {
     }
 
     /** Runs later forward passes on the named backend ({@code auto} by default). */
+    @Override
     public void setBackend(String name) {
         this.options = options.withBackend(requireKnownBackend(name));
     }

@@ -53,6 +53,16 @@ public record ConvParams(int strideH, int strideW, Padding padding, int dilation
         return new ConvParams(strideH, strideW, padding, dilationH, dilationW, groups, m);
     }
 
+    /**
+     * A 1-D convolution's parameters as the 2-D convolution of height 1 that computes it: the width axis carries
+     * them, the height axis is stride 1, no padding, dilation 1 ({@code same}/{@code valid} pad no height either,
+     * the kernel being 1 high).
+     */
+    public static ConvParams conv1d(int stride, Padding padding, int dilation, int groups, PaddingMode mode) {
+        Padding widthOnly = padding.kind() == Padding.Kind.EXPLICIT ? Padding.of(0, padding.width()) : padding;
+        return new ConvParams(1, stride, widthOnly, 1, dilation, groups, mode);
+    }
+
     public boolean isStrided() {
         return strideH != 1 || strideW != 1;
     }

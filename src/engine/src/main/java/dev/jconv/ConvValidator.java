@@ -36,20 +36,34 @@ public final class ConvValidator {
      * (unbatched) or 4-D; {@code biasShape} is null when there is no bias. Checks run in PyTorch's order.
      */
     public static ConvGeometry checkForward(int[] inputShape, int[] weightShape, int[] biasShape, ConvParams p) {
-        if (inputShape.length != 3 && inputShape.length != 4) {
-            throw bad("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                    + Shapes.format(inputShape));
+        return check(2, inputShape, weightShape, biasShape, p);
+    }
+
+    /**
+     * {@code F.conv1d}'s checks, with its messages and shapes: input {@code (N, C, L)} or unbatched {@code (C, L)},
+     * weight {@code (K, C / groups, k)}. The geometry is the 2-D one PyTorch computes it as, height 1: {@code p}'s
+     * width axis carries the 1-D stride, padding and dilation, its height axis must be the trivial one.
+     */
+    public static ConvGeometry checkForward1d(int[] inputShape, int[] weightShape, int[] biasShape, ConvParams p) {
+        return check(1, inputShape, weightShape, biasShape, p);
+    }
+
+    /** {@code conv1d} or {@code conv2d} ({@code dims}), every shape in messages as the caller gave it. */
+    private static ConvGeometry check(int dims, int[] inputShape, int[] weightShape, int[] biasShape, ConvParams p) {
+        if (inputShape.length != dims + 1 && inputShape.length != dims + 2) {
+            throw bad("Expected " + (dims + 1) + "D (unbatched) or " + (dims + 2) + "D (batched) input to conv" + dims
+                    + "d, but got input of size: " + Shapes.format(inputShape));
         }
-        int[] in = inputShape.length == 4 ? inputShape
-                : new int[] {1, inputShape[0], inputShape[1], inputShape[2]};
+        int[] batched = inputShape.length == dims + 2 ? inputShape : prepend(1, inputShape);
+        int[] in = dims == 2 ? batched : new int[] {batched[0], batched[1], 1, batched[2]};
         checkParams(p);
-        if (weightShape.length != 4) {
+        if (weightShape.length != dims + 2) {
             throw bad("Expected " + weightShape.length + "-dimensional input for " + weightShape.length
-                    + "-dimensional weight " + Shapes.format(weightShape) + ", but got 4-dimensional input of size "
-                    + Shapes.format(in) + " instead");
+                    + "-dimensional weight " + Shapes.format(weightShape) + ", but got " + batched.length
+                    + "-dimensional input of size " + Shapes.format(batched) + " instead");
         }
-        int kh = weightShape[2];
-        int kw = weightShape[3];
+        int kh = dims == 2 ? weightShape[2] : 1;
+        int kw = weightShape[dims + 1];
         if (kh <= 0 || kw <= 0) {
             throw bad(kernelSizeNotPositive(kh, kw));
         }
@@ -69,7 +83,7 @@ public final class ConvValidator {
         }
         if (in[1] != weightShape[1] * g) {
             throw bad("Given groups=" + g + ", weight of size " + Shapes.format(weightShape) + ", expected input"
-                    + Shapes.format(in) + " to have " + (weightShape[1] * g) + " channels, but got " + in[1]
+                    + Shapes.format(batched) + " to have " + (weightShape[1] * g) + " channels, but got " + in[1]
                     + " channels instead");
         }
         if (biasShape != null && (biasShape.length != 1 || biasShape[0] != weightShape[0])) {
@@ -80,7 +94,7 @@ public final class ConvValidator {
         long[] padH = sidePadding(p.padding(), p.padding().height(), p.dilationH(), kh);
         long[] padW = sidePadding(p.padding(), p.padding().width(), p.dilationW(), kw);
         if (p.paddingMode() != PaddingMode.ZEROS) {
-            checkModePadding(p.paddingMode(), inputShape, padH, padW);
+            checkModePadding(p.paddingMode(), inputShape, dims == 2 ? padH : null, padW);
         }
         // Sizes in 64 bits, as PyTorch computes them: a padded size or an effective kernel can pass 2^31.
         long paddedH = in[2] + padH[0] + padH[1];
@@ -88,11 +102,13 @@ public final class ConvValidator {
         long effKh = ConvGeometry.effectiveKernel(p.dilationH(), kh);
         long effKw = ConvGeometry.effectiveKernel(p.dilationW(), kw);
         if (paddedH < effKh || paddedW < effKw) {
-            throw bad("Calculated padded input size per channel: (" + paddedH + " x " + paddedW + "). Kernel size: ("
-                    + effKh + " x " + effKw + "). Kernel size can't be greater than actual input size");
+            throw bad("Calculated padded input size per channel: ("
+                    + (dims == 2 ? paddedH + " x " + paddedW : paddedW) + "). Kernel size: ("
+                    + (dims == 2 ? effKh + " x " + effKw : effKw) + "). Kernel size can't be greater than actual input size");
         }
         if (in[0] > 0 && (in[2] == 0 || in[3] == 0)) {
-            throw bad("Only zero batch or zero channel inputs are supported, but got input shape: " + Shapes.format(in));
+            throw bad("Only zero batch or zero channel inputs are supported, but got input shape: "
+                    + Shapes.format(batched));
         }
         long outH = (paddedH - effKh) / p.strideH() + 1;
         long outW = (paddedW - effKw) / p.strideW() + 1;
@@ -120,6 +136,13 @@ public final class ConvValidator {
             throw bad("output of size " + Shapes.format(g.outputShape()) + " has " + g.outputElements()
                     + " elements, more than a Java array holds (" + Shapes.MAX_ELEMENTS + ")");
         }
+    }
+
+    private static int[] prepend(int first, int[] rest) {
+        int[] out = new int[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
     }
 
     /** Checks the data tensor of a forward call against the geometry the validator resolved. */
@@ -170,10 +193,14 @@ public final class ConvValidator {
         };
     }
 
-    /** The limits {@code F.pad} puts on reflect and circular padding, checked width first as PyTorch does. */
+    /**
+     * The limits {@code F.pad} puts on reflect and circular padding, checked width first as PyTorch does;
+     * {@code padH} is null for a 1-D convolution (no height axis to pad).
+     */
     private static void checkModePadding(PaddingMode mode, int[] rawInput, long[] padH, long[] padW) {
         int rank = rawInput.length;
-        long[][] axes = {{rank - 1, padW[0], padW[1], 4}, {rank - 2, padH[0], padH[1], 6}};
+        long[][] axes = padH == null ? new long[][] {{rank - 1, padW[0], padW[1], 4}}
+                : new long[][] {{rank - 1, padW[0], padW[1], 4}, {rank - 2, padH[0], padH[1], 6}};
         for (long[] a : axes) {
             int dim = (int) a[0];
             int size = rawInput[dim];
@@ -181,7 +208,9 @@ public final class ConvValidator {
             long after = a[2];
             if (mode == PaddingMode.REFLECT && (before >= size || after >= size)) {
                 throw bad("Argument #" + a[3] + ": Padding size should be less than the corresponding input dimension, "
-                        + "but got: padding (" + before + ", " + after + ") at dimension " + dim + " of input " + rank);
+                        + "but got: padding (" + before + ", " + after + ") at dimension " + dim + " of input "
+                        // reflection_pad1d (conv1d's) names the input's size, reflection_pad2d only its rank
+                        + (padH == null ? Shapes.format(rawInput) : Integer.toString(rank)));
             }
             if (mode == PaddingMode.CIRCULAR && (before > size || after > size)) {
                 throw bad("Padding value causes wrapping around more than once. (circular padding (" + before + ", "
@@ -192,7 +221,7 @@ public final class ConvValidator {
 
     // ---- messages shared with the parsers ----
 
-    static String invalidPaddingString(String text) {
+    public static String invalidPaddingString(String text) {
         return "Invalid padding string '" + text + "', should be one of {'same', 'valid'}";
     }
 

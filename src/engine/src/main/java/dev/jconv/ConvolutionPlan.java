@@ -64,7 +64,7 @@ public final class ConvolutionPlan implements AutoCloseable {
     private final ConcurrentLinkedQueue<float[][]> staging = new ConcurrentLinkedQueue<>();
 
     private ConvolutionPlan(ConvGeometry geometry, int[] inputShape, boolean hasBias, Options options,
-                            Selection selection) {
+                            Selection selection, PostOp postOp) {
         this.geometry = geometry;
         this.inputShape = inputShape.clone();
         this.weightShape = geometry.weightShape();
@@ -73,7 +73,7 @@ public final class ConvolutionPlan implements AutoCloseable {
         this.hasBias = hasBias;
         this.options = options;
         this.selection = selection;
-        this.lease = outputElements() == 0 ? null : selection.backend().lease(geometry);
+        this.lease = outputElements() == 0 ? null : selection.backend().lease(geometry, postOp);
     }
 
     /**
@@ -107,7 +107,19 @@ public final class ConvolutionPlan implements AutoCloseable {
                                          Options options, Function<ConvGeometry, Selection> selector) {
         ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, biasShape, params);
         ConvValidator.checkOutputFits(g);
-        return new ConvolutionPlan(g, inputShape, biasShape != null, options, selector.apply(g));
+        return new ConvolutionPlan(g, inputShape, biasShape != null, options, selector.apply(g), PostOp.NONE);
+    }
+
+    /**
+     * {@link #create(int[], int[], int[], ConvParams, Options)} followed by {@code postOp} on every output element
+     * ({@code relu(conv2d(...))}), fused into the pass that writes the output where the backend can, as a separate
+     * pass otherwise; {@link #describe()} says which.
+     */
+    public static ConvolutionPlan create(int[] inputShape, int[] weightShape, int[] biasShape, ConvParams params,
+                                         Options options, PostOp postOp) {
+        ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, biasShape, params);
+        ConvValidator.checkOutputFits(g);
+        return new ConvolutionPlan(g, inputShape, biasShape != null, options, Backends.select(options, g), postOp);
     }
 
     /**

@@ -194,13 +194,47 @@ public final class Tensor {
         }
     }
 
-    /** A tensor sharing this one's storage under another shape with the same number of elements. */
+    /**
+     * A tensor sharing this one's data under another shape with the same number of elements; one size may be
+     * {@code -1}, inferred from the others, as in {@code x.reshape(-1, 64 * 7 * 7)}. Errors in PyTorch's words.
+     */
     public Tensor reshape(int... newShape) {
-        int[] s = checkedShape(newShape);
-        if (numel(s) != numel) {
-            throw new IllegalArgumentException("shape " + Shapes.format(s) + " is invalid for input of size " + numel);
+        return new Tensor(checkedShape(inferShape(newShape, numel)), array, offset, direct);
+    }
+
+    /** {@code newShape} with its {@code -1} resolved for {@code numel} elements, checked as PyTorch's infer_size. */
+    static int[] inferShape(int[] newShape, long numel) {
+        int inferred = -1;
+        long known = 1;
+        for (int d = 0; d < newShape.length; d++) {
+            if (newShape[d] == -1) {
+                if (inferred >= 0) {
+                    throw new IllegalArgumentException("only one dimension can be inferred");
+                }
+                inferred = d;
+            } else if (newShape[d] < 0) {
+                throw new IllegalArgumentException("invalid shape dimension " + newShape[d]);
+            } else {
+                // capped where no int-sized tensor can match, so many large sizes cannot overflow into a match
+                known = Math.min(known * newShape[d], Long.MAX_VALUE / Integer.MAX_VALUE);
+            }
         }
-        return new Tensor(s, array, offset, direct);
+        int[] shape = newShape.clone();
+        if (inferred >= 0) {
+            if (known == 0) {
+                if (numel == 0) {
+                    throw new IllegalArgumentException("cannot reshape tensor of 0 elements into shape "
+                            + Shapes.format(newShape) + " because the unspecified dimension size -1 can be any value"
+                            + " and is ambiguous");
+                }
+            } else if (numel % known == 0) {
+                shape[inferred] = Math.toIntExact(numel / known);
+                return shape;
+            }
+        } else if (known == numel) {
+            return shape;
+        }
+        throw new IllegalArgumentException("shape '" + Shapes.format(newShape) + "' is invalid for input of size " + numel);
     }
 
     /** A copy that is a whole array of its own. */

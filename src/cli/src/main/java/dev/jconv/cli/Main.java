@@ -38,6 +38,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new BenchCommand());
         cli.addSubcommand(new VisualizeCommand());
         cli.addSubcommand(new ReportCommand());
+        cli.addSubcommand(new ModelCommand());
         return cli;
     }
 

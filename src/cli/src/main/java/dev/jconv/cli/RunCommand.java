@@ -136,6 +136,11 @@ final class RunCommand implements Callable<Integer> {
         if (STDIN.equals(file.toString())) {
             return Npy.read(standardInput.get(), "stdin (" + option + " -)");
         }
+        return readFile(option, file);
+    }
+
+    /** A {@code .npy} file named by {@code option}, failing with one message naming the option and the file. */
+    static Tensor readFile(String option, Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException("cannot read " + option + " " + file + ": it is a directory");
         }

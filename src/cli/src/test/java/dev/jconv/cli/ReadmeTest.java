@@ -82,6 +82,12 @@ class ReadmeTest {
         assertSectionRunsAsShown("Plans, options, memory and interrupts", "PlanExample");
     }
 
+    /** The Networks section's SimpleCNN: built, loaded from PyTorch's state_dict, run, compared with PyTorch. */
+    @Test
+    void networksExampleCompilesAndPrintsWhatTheReadmeShows() throws Exception {
+        assertSectionRunsAsShown("Networks", "SimpleCnn");
+    }
+
     /** The library section's code needs the engine alone: it is compiled against jconv's own classes only. */
     @Test
     void libraryExampleCompilesAgainstTheEngineAloneAndPrintsWhatTheReadmeShows() throws Exception {
@@ -123,6 +129,7 @@ class ReadmeTest {
     void consoleSamplesAreWhatTheCliPrints() throws IOException {
         List<Block> samples = new ArrayList<>(blocks("CLI", "console"));
         samples.addAll(blocks("Error handling", "console"));
+        samples.addAll(blocks("Networks", "console"));
         int checked = 0;
         for (Block block : samples) {
             String[] lines = block.text().split("\n");

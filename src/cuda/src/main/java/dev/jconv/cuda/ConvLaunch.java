@@ -1,7 +1,6 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * How one {@link ConvGeometry} runs on jconv's kernels: which kernel, its launch configuration, and
@@ -29,11 +28,10 @@ public sealed interface ConvLaunch permits ConvLaunch.Direct, ConvLaunch.Implici
     String reason();
 
     /**
-     * The kernel arguments. {@code bias} may be null (none); {@code taps} is the plan's table from
-     * {@link LaunchPlanner#taps} (ignored by kernels that need none).
+     * The kernel arguments, tensors as device addresses. {@code bias} may be 0 (none); {@code taps} is the plan's
+     * table from {@link LaunchPlanner#taps} (ignored by kernels that need none).
      */
-    KernelArgs arguments(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output,
-                         CUdeviceptr taps, boolean fuseRelu);
+    KernelArgs arguments(long input, long weight, long bias, long output, long taps, boolean fuseRelu);
 
     default String describe() {
         return kernelName() + " (" + reason() + "), " + config();
@@ -53,8 +51,7 @@ public sealed interface ConvLaunch permits ConvLaunch.Direct, ConvLaunch.Implici
         }
 
         @Override
-        public KernelArgs arguments(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output,
-                                    CUdeviceptr taps, boolean fuseRelu) {
+        public KernelArgs arguments(long input, long weight, long bias, long output, long taps, boolean fuseRelu) {
             ConvGeometry g = geometry;
             return new KernelArgs()
                     .pointer("input", input).pointer("weight", weight).pointer("bias", bias).pointer("output", output)
@@ -90,8 +87,7 @@ public sealed interface ConvLaunch permits ConvLaunch.Direct, ConvLaunch.Implici
         }
 
         @Override
-        public KernelArgs arguments(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output,
-                                    CUdeviceptr taps, boolean fuseRelu) {
+        public KernelArgs arguments(long input, long weight, long bias, long output, long taps, boolean fuseRelu) {
             ConvGeometry g = geometry;
             return new KernelArgs()
                     .pointer("input", input).pointer("weight", weight).pointer("bias", bias).pointer("output", output)

@@ -122,8 +122,8 @@ public final class CudaDevice {
         return totalMemory;
     }
 
-    /** The primary context, retained on first call and kept for the life of the process. */
-    public CUcontext context() {
+    /** The primary context, retained on first call and kept for the life of the process; it stays inside this class. */
+    private CUcontext context() {
         CUcontext c = context;
         if (c == null) {
             synchronized (this) {

@@ -30,7 +30,7 @@ public final class CudaKernel {
         int result = JCudaDriver.cuLaunchKernel(function,
                 config.gridX(), config.gridY(), config.gridZ(),
                 config.blockX(), config.blockY(), config.blockZ(),
-                config.sharedMemoryBytes(), stream.handle(), args.toKernelParams(), null);
+                config.sharedMemoryBytes(), stream.jcudaStream(), args.toKernelParams(), null);
         if (result != 0) {
             throw new CudaException("cuLaunchKernel(" + name + ", " + config + ")", result);
         }

@@ -1,5 +1,6 @@
 package dev.jconv.cuda;
 
+import dev.jconv.cuda.internal.RawHandles;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ public final class CudaStream extends NativeResource {
 
     private final CudaDevice device;
     private final CUstream stream;
+    private final long handle;  // of stream
     private final boolean owned;
     private DeviceBuffer scratch;
     private PinnedHostBuffer staging;
@@ -33,11 +35,13 @@ public final class CudaStream extends NativeResource {
         this.owned = true;
         device.makeCurrent();
         Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        this.handle = RawHandles.handle(stream);
     }
 
     private CudaStream(CudaDevice device, long handle) {
         this.device = device;
         this.stream = RawHandles.stream(handle);
+        this.handle = handle;
         this.owned = false;
     }
 
@@ -54,14 +58,17 @@ public final class CudaStream extends NativeResource {
         return device;
     }
 
-    /** The raw {@code CUstream} handle, to pass to another library. */
+    /**
+     * The raw {@code CUstream} handle (also the {@code cudaStream_t} of the CUDA runtime), to pass to another library
+     * or to jconv's cuDNN and cuBLAS calls.
+     */
     public long rawHandle() {
         ensureOpen();
-        return RawHandles.handle(stream);
+        return handle;
     }
 
-    /** The JCuda stream, for jconv's own driver and library calls. */
-    public CUstream handle() {
+    /** The JCuda stream, for this package's driver calls (other packages go through {@link #rawHandle()}). */
+    CUstream jcudaStream() {
         ensureOpen();
         return stream;
     }
@@ -73,6 +80,16 @@ public final class CudaStream extends NativeResource {
         int[] flags = new int[1];
         Cuda.check(JCudaDriver.cuStreamGetFlags(stream, flags), "cuStreamGetFlags");
         return flags[0];
+    }
+
+    /**
+     * Makes work queued on this stream from now on wait until {@code event} (recorded on any stream of the device)
+     * completes ({@code cuStreamWaitEvent}); the host does not wait.
+     */
+    public void waitFor(CudaEvent event) {
+        ensureOpen();
+        device.makeCurrent();
+        Cuda.check(JCudaDriver.cuStreamWaitEvent(stream, event.jcudaEvent(), 0), "cuStreamWaitEvent");
     }
 
     /** Blocks until all work queued on this stream has finished; a kernel's execution error surfaces here. */

@@ -1,5 +1,6 @@
 package dev.jconv.cuda;
 
+import dev.jconv.cuda.internal.RawHandles;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
@@ -18,6 +19,7 @@ public final class DeviceBuffer extends NativeResource {
     private final CudaDevice device;
     private final long bytes;
     private final CUdeviceptr pointer = new CUdeviceptr();
+    private final long address;  // of pointer, 0 for an empty buffer
     /** The most pinned memory one synchronous copy holds on to: bigger arrays are staged in pieces. */
     static final int STAGING_PIECE_BYTES = 64 << 20;
 
@@ -35,6 +37,7 @@ public final class DeviceBuffer extends NativeResource {
                         result, result == CUresult.CUDA_ERROR_OUT_OF_MEMORY ? freeMemoryNote(device) : null);
             }
         }
+        this.address = RawHandles.address(pointer);
     }
 
     private static String freeMemoryNote(CudaDevice device) {
@@ -54,16 +57,17 @@ public final class DeviceBuffer extends NativeResource {
         return bytes;
     }
 
-    /** The device address, for kernel arguments and library calls. */
-    public CUdeviceptr pointer() {
+    /** The raw device address of the first byte (0 for an empty buffer), for kernel arguments and library calls. */
+    public long address() {
         ensureOpen();
-        return pointer;
+        return address;
     }
 
-    public CUdeviceptr pointer(long byteOffset) {
+    /** The raw device address {@code byteOffset} bytes in (at most {@link #byteSize()}). */
+    public long address(long byteOffset) {
         ensureOpen();
         checkRange(byteOffset, 0);
-        return pointer.withByteOffset(byteOffset);
+        return address + byteOffset;
     }
 
     /** Copies {@code count} floats from {@code src[srcIndex...]} to this buffer at {@code dstByteOffset}; returns when done. */
@@ -139,7 +143,7 @@ public final class DeviceBuffer extends NativeResource {
         }
         device.makeCurrent();
         Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(pointer.withByteOffset(dstByteOffset), src.pointer(srcByteOffset, bytes),
-                bytes, stream.handle()), "cuMemcpyHtoDAsync(" + Sizes.bytes(bytes) + ")");
+                bytes, stream.jcudaStream()), "cuMemcpyHtoDAsync(" + Sizes.bytes(bytes) + ")");
     }
 
     /** Queues a copy of {@code bytes} into pinned host memory onto {@code stream}. */
@@ -151,7 +155,7 @@ public final class DeviceBuffer extends NativeResource {
         }
         device.makeCurrent();
         Cuda.check(JCudaDriver.cuMemcpyDtoHAsync(dst.pointer(dstByteOffset, bytes), pointer.withByteOffset(srcByteOffset),
-                bytes, stream.handle()), "cuMemcpyDtoHAsync(" + Sizes.bytes(bytes) + ")");
+                bytes, stream.jcudaStream()), "cuMemcpyDtoHAsync(" + Sizes.bytes(bytes) + ")");
     }
 
     /** Sets every float of the buffer to {@code value} (any bit pattern, NaN included); returns when done. */
@@ -170,7 +174,7 @@ public final class DeviceBuffer extends NativeResource {
         }
         device.makeCurrent();
         Cuda.check(JCudaDriver.cuMemsetD32Async(pointer, Float.floatToRawIntBits(value), bytes / Sizeof.FLOAT,
-                stream.handle()), "cuMemsetD32Async");
+                stream.jcudaStream()), "cuMemsetD32Async");
     }
 
     private void checkRange(long offset, long length) {

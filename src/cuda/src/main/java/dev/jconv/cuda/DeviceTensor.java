@@ -4,7 +4,6 @@ import dev.jconv.Shapes;
 import dev.jconv.Tensor;
 import java.util.Arrays;
 import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A dense float32 row-major tensor in device memory, the device twin of {@link Tensor} (NCHW inputs
@@ -17,8 +16,8 @@ public final class DeviceTensor extends NativeResource {
     private final int[] shape;
     private final long numel;
     private final CudaDevice device;
-    private final DeviceBuffer buffer;   // null for memory another library owns
-    private final CUdeviceptr external;  // that memory, else null
+    private final DeviceBuffer buffer;  // null for memory another library owns
+    private final long external;        // that memory's address, else 0
 
     private DeviceTensor(CudaDevice device, int[] shape, long externalAddress) {
         this.shape = shape.clone();
@@ -32,7 +31,7 @@ public final class DeviceTensor extends NativeResource {
         this.numel = n;
         this.device = device;
         this.buffer = externalAddress == 0 ? device.allocate(n * Sizeof.FLOAT) : null;
-        this.external = externalAddress == 0 ? null : RawHandles.pointer(externalAddress);
+        this.external = externalAddress;
     }
 
     /** An uninitialised tensor of that shape on {@code device}. */
@@ -117,15 +116,10 @@ public final class DeviceTensor extends NativeResource {
         return device;
     }
 
-    /** The raw device address of element 0, to pass to another library. */
+    /** The raw device address of element 0, for kernel arguments and library calls, or to pass to another library. */
     public long address() {
-        return RawHandles.address(pointer());
-    }
-
-    /** The JCuda pointer to element 0, for jconv's kernel arguments and library calls. */
-    public CUdeviceptr pointer() {
         ensureOpen();
-        return buffer != null ? buffer.pointer() : external;
+        return buffer != null ? buffer.address() : external;
     }
 
     private void requireOwned() {

@@ -1,7 +1,6 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * im2col ({@code native-kernels/im2col.cu}) for a chunk of images of one geometry: the column matrix
@@ -30,8 +29,8 @@ public record Im2colKernel(ConvGeometry geometry) {
         return LaunchConfig.of1d((int) Math.max(1, blocks), BLOCK, 0);
     }
 
-    /** {@code input} points at the chunk's first image. */
-    public KernelArgs arguments(CUdeviceptr input, CUdeviceptr columns, int images) {
+    /** {@code input} is the device address of the chunk's first image, {@code columns} of the column matrix. */
+    public KernelArgs arguments(long input, long columns, int images) {
         ConvGeometry g = geometry;
         return new KernelArgs().pointer("input", input).pointer("col", columns)
                 .i32("images", images).i32("channels", g.inChannels()).i32("in_h", g.inHeight()).i32("in_w", g.inWidth())
@@ -43,7 +42,7 @@ public record Im2colKernel(ConvGeometry geometry) {
                 .i32("padding_mode", LaunchPlanner.paddingModeCode(g.paddingMode()));
     }
 
-    public void launch(CudaKernel kernel, CUdeviceptr input, CUdeviceptr columns, int images, CudaStream stream) {
+    public void launch(CudaKernel kernel, long input, long columns, int images, CudaStream stream) {
         kernel.launch(config(images), stream, arguments(input, columns, images));
     }
 }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A kernel's arguments in declaration order, each with the parameter name it binds to in the CUDA
@@ -32,8 +31,8 @@ public final class KernelArgs {
     private final List<Kind> kinds = new ArrayList<>();
     private final List<Object> values = new ArrayList<>();
 
-    /** A device address; null passes a null pointer (e.g. no bias). */
-    public KernelArgs pointer(String name, CUdeviceptr address) {
+    /** A device address; 0 passes a null pointer (e.g. no bias). */
+    public KernelArgs pointer(String name, long address) {
         return add(name, Kind.POINTER, address);
     }
 
@@ -75,15 +74,16 @@ public final class KernelArgs {
         return (Integer) values.get(i);
     }
 
-    /** The {@code void**} that {@code cuLaunchKernel} takes. */
+    /**
+     * The {@code void**} that {@code cuLaunchKernel} takes: each entry points at the argument's bytes, for a pointer
+     * argument the 8 bytes of its device address.
+     */
     Pointer toKernelParams() {
         NativePointerObject[] params = new NativePointerObject[values.size()];
         for (int i = 0; i < params.length; i++) {
             Object v = values.get(i);
-            if (v == null) {
-                params[i] = Pointer.to(new long[] {0L});
-            } else if (v instanceof CUdeviceptr p) {
-                params[i] = Pointer.to(p);
+            if (v instanceof Long address) {
+                params[i] = Pointer.to(new long[] {address});
             } else if (v instanceof Integer n) {
                 params[i] = Pointer.to(new int[] {n});
             } else {

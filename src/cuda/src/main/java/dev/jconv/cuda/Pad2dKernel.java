@@ -2,7 +2,6 @@ package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.PaddingMode;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * The pad pass ({@code native-kernels/pad2d.cu}): a padded copy of an NCHW tensor with PyTorch's
@@ -49,7 +48,8 @@ public record Pad2dKernel(int planes, int inH, int inW, int outH, int outW, int 
         return LaunchConfig.of1d((int) Math.max(1, blocks), BLOCK, 0);
     }
 
-    public KernelArgs arguments(CUdeviceptr input, CUdeviceptr output) {
+    /** {@code input} and {@code output} are device addresses. */
+    public KernelArgs arguments(long input, long output) {
         return new KernelArgs().pointer("input", input).pointer("output", output)
                 .i32("planes", planes).i32("in_h", inH).i32("in_w", inW).i32("out_h", outH).i32("out_w", outW)
                 .i32("pad_top", padTop).i32("pad_left", padLeft)
@@ -57,7 +57,7 @@ public record Pad2dKernel(int planes, int inH, int inW, int outH, int outW, int 
     }
 
     /** Queues the pad pass on {@code stream}. */
-    public void launch(CudaKernel kernel, CUdeviceptr input, CUdeviceptr output, CudaStream stream) {
+    public void launch(CudaKernel kernel, long input, long output, CudaStream stream) {
         kernel.launch(config(), stream, arguments(input, output));
     }
 }

@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
 import dev.jconv.Options;
@@ -98,6 +99,7 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
         return (DeviceConvPlan) plans.get(geometry);
     }
 
+
     /**
      * {@code output = conv2d(input, weight, bias)} on device tensors, validated like
      * {@code Functional.conv2d} (PyTorch's messages), waiting until the output is written.
@@ -112,6 +114,12 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
     public PlanLease lease(ConvGeometry geometry) {
         CudaUnavailableException.requireAvailable(NAME, availability());
         return plans.lease(geometry);
+    }
+
+    /** The leased plan for {@code geometry} with ReLU in the kernels' epilogue ({@link PtxPlan#withPostOp}). */
+    @Override
+    public PlanLease lease(ConvGeometry geometry, PostOp postOp) {
+        return PlanLease.viewing(lease(geometry), plan -> ((PtxPlan) plan).withPostOp(postOp));
     }
 
     /** This backend if {@code options} ask for its device, else the shared instance for that device. */

@@ -2,9 +2,9 @@ package dev.jconv.cuda;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvolutionInterruptedException;
+import dev.jconv.PostOp;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.concurrent.atomic.AtomicBoolean;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A {@code cuda-ptx} plan for one geometry: the kernel and launch configuration chosen once by
@@ -50,9 +50,62 @@ final class PtxPlan implements DeviceConvPlan {
 
     @Override
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        forward(input, weight, bias, output, false);
+    }
+
+    /** Host arrays in, host array out, with ReLU in the kernels' epilogue when {@code fuseRelu}. */
+    private void forward(float[] input, float[] weight, float[] bias, float[] output, boolean fuseRelu) {
         ensureOpen();
         HostStaging.forward(PtxBackend.NAME, geometry, device, input, weight, bias, output, 0, "no temporary",
-                (in, w, b, out, temp, stream) -> run(in, w, b, out, stream, false));
+                (in, w, b, out, temp, stream) -> run(in, w, b, out, stream, fuseRelu));
+    }
+
+    /**
+     * This plan with {@code postOp} in the kernels' epilogue (their {@code fuse_relu} flag): a view sharing the
+     * launch and tap table; closing it closes nothing (the backend's lease owns the plan).
+     */
+    DeviceConvPlan withPostOp(PostOp postOp) {
+        if (postOp == PostOp.NONE) {
+            return this;
+        }
+        PtxPlan plan = this;
+        return new DeviceConvPlan() {
+            @Override
+            public CudaDevice device() {
+                return device;
+            }
+
+            @Override
+            public ConvGeometry geometry() {
+                return geometry;
+            }
+
+            @Override
+            public long retainedBytes() {
+                return plan.retainedBytes();
+            }
+
+            @Override
+            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+                plan.forward(input, weight, bias, output, true);
+            }
+
+            @Override
+            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                                     CudaStream stream) {
+                plan.forwardAsync(input, weight, bias, output, stream, true);
+            }
+
+            @Override
+            public String describe() {
+                return plan.describe() + ", ReLU fused into the kernel's epilogue";
+            }
+
+            @Override
+            public void close() {
+                // the backend's cached plan owns the tap table
+            }
+        };
     }
 
     @Override
@@ -80,14 +133,14 @@ final class PtxPlan implements DeviceConvPlan {
         if (!DeviceConvPlan.checkOperands(geometry, device, input, weight, bias, output, stream)) {
             return;  // empty output: no launch was planned
         }
-        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), stream, fuseRelu);
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), stream, fuseRelu);
     }
 
-    private void run(CUdeviceptr in, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr out, CudaStream stream,
-                     boolean fuseRelu) {
+    /** Queues the kernel; tensors are device addresses, {@code bias} 0 for none. */
+    private void run(long in, long weight, long bias, long out, CudaStream stream, boolean fuseRelu) {
         ConvolutionInterruptedException.throwIfInterrupted();
         kernel.launch(launch.config(), stream,
-                launch.arguments(in, weight, bias, out, taps == null ? null : taps.pointer(), fuseRelu));
+                launch.arguments(in, weight, bias, out, taps == null ? 0 : taps.address(), fuseRelu));
     }
 
     private void ensureOpen() {

@@ -49,7 +49,7 @@ class KernelBindingTest {
     }
 
     private static void assertBinding(ConvLaunch launch, List<String> sourceNames) {
-        KernelArgs args = launch.arguments(null, null, null, null, null, true);
+        KernelArgs args = launch.arguments(0, 0, 0, 0, 0, true);
         assertEquals(sourceNames, args.names(), launch.kernelName() + ": argument names and order");
         List<String> ptxTypes = ptxParameterTypes(PtxModule.readResource(launch.ptxResource()), launch.kernelName());
         List<String> javaTypes = args.kinds().stream().map(KernelArgs.Kind::ptxType).toList();

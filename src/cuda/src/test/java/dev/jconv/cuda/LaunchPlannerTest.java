@@ -137,7 +137,7 @@ class LaunchPlannerTest {
         ConvGeometry g = geometry(1, 4, 10, 10, 8, 4, 4, ConvParams.defaults().withPadding(Padding.SAME));
         assertEquals(1, g.padTop());
         assertEquals(2, g.padBottom());
-        KernelArgs args = LaunchPlanner.plan(g, H200_SMS).arguments(null, null, null, null, null, false);
+        KernelArgs args = LaunchPlanner.plan(g, H200_SMS).arguments(0, 0, 0, 0, 0, false);
         assertEquals(1, args.intValue("pad_top"));
         assertEquals(1, args.intValue("pad_left"));
     }

@@ -24,7 +24,7 @@ class VendorKernelBindingTest {
         ConvGeometry g = LaunchPlannerTest.geometry(2, 3, 9, 10, 4, 4, 4, ConvParams.defaults().withPadding(Padding.SAME)
                 .withPaddingMode(PaddingMode.REFLECT));
         Pad2dKernel k = Pad2dKernel.forInput(g);
-        KernelArgs args = k.arguments(null, null);
+        KernelArgs args = k.arguments(0, 0);
         assertEquals(signature("pad2d.cu", "pad2d"), args.names());
         assertEquals(ptxTypes(Pad2dKernel.PTX, Pad2dKernel.NAME), args.kinds().stream().map(KernelArgs.Kind::ptxType).toList());
         assertEquals(1, args.intValue("padding_mode"));
@@ -38,7 +38,7 @@ class VendorKernelBindingTest {
         ConvGeometry g = LaunchPlannerTest.geometry(4, 6, 20, 21, 8, 3, 5, ConvParams.defaults().withStride(2, 1)
                 .withDilation(1, 2).withPadding(Padding.of(1, 2)).withPaddingMode(PaddingMode.CIRCULAR).withGroups(2));
         Im2colKernel k = new Im2colKernel(g);
-        KernelArgs args = k.arguments(null, null, 3);
+        KernelArgs args = k.arguments(0, 0, 3);
         assertEquals(signature("im2col.cu", "im2col"), args.names());
         assertEquals(ptxTypes(Im2colKernel.PTX, Im2colKernel.NAME), args.kinds().stream().map(KernelArgs.Kind::ptxType).toList());
         assertEquals(3, args.intValue("images"));

@@ -2,6 +2,7 @@ package dev.jconv.backend;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.Options;
+import dev.jconv.PostOp;
 
 /**
  * A way to run a convolution forward pass. A backend turns a {@link ConvGeometry} into a
@@ -30,6 +31,16 @@ public interface ConvBackend {
      */
     default PlanLease lease(ConvGeometry geometry) {
         return PlanLease.owning(plan(geometry));
+    }
+
+    /**
+     * {@link #lease(ConvGeometry)}'s plan followed by {@code postOp}. Backends that fuse the post-op into the pass
+     * that writes the output override this (and cache plans per geometry and post-op); the default runs it as a
+     * separate pass over the output.
+     */
+    default PlanLease lease(ConvGeometry geometry, PostOp postOp) {
+        PlanLease lease = lease(geometry);
+        return postOp == PostOp.NONE ? lease : PlanLease.viewing(lease, plan -> new SeparatePostOpPlan(plan, postOp));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.Options;
+import dev.jconv.PostOp;
 import dev.jconv.Shapes;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
@@ -72,7 +73,9 @@ public final class CpuBackend implements ConvBackend {
     private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
     private static final Map<Integer, CpuBackend> SHARED_SINGLE_CALL = new ConcurrentHashMap<>();
 
-    private final PlanCache plans = new PlanCache(this::newPlan);
+    private final PlanCache plans = new PlanCache(g -> newPlan(g, PostOp.NONE));
+    /** Plans with ReLU fused where they write the output: a cache of their own, so plans are per (shape, post-op). */
+    private final PlanCache reluPlans = new PlanCache(g -> newPlan(g, PostOp.RELU));
 
     /** A backend on the default thread count ({@link #defaultThreads()}). */
     public CpuBackend() {
@@ -230,9 +233,17 @@ public final class CpuBackend implements ConvBackend {
         return plans.lease(geometry);
     }
 
+    /** Fuses {@code postOp} into the pass that writes the output (see {@link VectorStores.Sink#flush}). */
+    @Override
+    public PlanLease lease(ConvGeometry geometry, PostOp postOp) {
+        checkAvailable();
+        return (postOp == PostOp.RELU ? reluPlans : plans).lease(geometry);
+    }
+
     /** Drops this backend's cached plans (see {@link PlanCache#clear()}). */
     public void clearPlans() {
         plans.clear();
+        reluPlans.clear();
     }
 
     private void checkAvailable() {
@@ -244,7 +255,7 @@ public final class CpuBackend implements ConvBackend {
         }
     }
 
-    private ConvPlan newPlan(ConvGeometry g) {
+    private ConvPlan newPlan(ConvGeometry g, PostOp postOp) {
         if (!supports(g)) {
             throw new IllegalArgumentException("input " + Shapes.format(g.inputShape())
                     + " is too large for the cpu backend: its padded copy would need " + copyLength(g)
@@ -253,18 +264,19 @@ public final class CpuBackend implements ConvBackend {
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
         WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
         if (gathers(g)) {
-            return new GatherPlan(g, pool, packMinColumns);
+            return new GatherPlan(g, pool, packMinColumns, postOp);
         }
         if (!VectorModule.present()) {
-            return new PlainJavaPlan(g, pool);
+            return new PlainJavaPlan(g, pool, postOp);
         }
         if (singleCall) {
-            return new PlainJavaPlan(g, pool, SINGLE_CALL_REASON);
+            return new PlainJavaPlan(g, pool, postOp, SINGLE_CALL_REASON);
         }
         if (g.isDepthwise()) {
-            return DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
-                    : new DepthwiseRowsPlan(g, pool);
+            return PostOpPass.of(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
+                    : new DepthwiseRowsPlan(g, pool), postOp);
         }
-        return winograd.runs(g) ? new WinogradPlan(g, pool) : new ImplicitGemmPlan(g, pool, packMinColumns);
+        return winograd.runs(g) ? PostOpPass.of(new WinogradPlan(g, pool), postOp)
+                : new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.PaddingMode;
 import dev.jconv.backend.ConvPlan;
 
@@ -33,15 +34,16 @@ final class GatherPlan implements ConvPlan {
     private final ScratchPool columns = new ScratchPool(1);
     private volatile boolean closed;
 
-    GatherPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
+    /** {@code postOp} is the pointwise plan's, applied where it writes the output. */
+    GatherPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
         this.g = g;
         this.pool = pool;
         ConvGeometry gemm = new ConvGeometry(g.batch(), g.inChannels() * taps(g), g.outHeight(), g.outWidth(),
                 g.outChannels(), 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, g.groups(), PaddingMode.ZEROS,
                 g.outHeight(), g.outWidth());
         // without the Vector API module, the plain-Java plan (ImplicitGemmPlan's class needs the module to load)
-        this.pointwise = VectorModule.present() ? new ImplicitGemmPlan(gemm, pool, packMinColumns)
-                : new PlainJavaPlan(gemm, pool);
+        this.pointwise = VectorModule.present() ? new ImplicitGemmPlan(gemm, pool, packMinColumns, postOp)
+                : new PlainJavaPlan(gemm, pool, postOp);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import java.util.Locale;
 
 /**
@@ -67,14 +68,19 @@ final class ImplicitGemmPlan extends CpuPlan {
     private final int fillChunk;
     private final int imagesPerPass;
     private final boolean fusedFill;
+    private final PostOp postOp;
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
-        this(g, pool, PACK_MIN_COLUMNS);
+        this(g, pool, PACK_MIN_COLUMNS, PostOp.NONE);
     }
 
-    /** Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout. */
-    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns) {
+    /**
+     * Tests set {@code packMinColumns} to 0 or {@link Integer#MAX_VALUE} to force either weight layout;
+     * {@code postOp} is applied by the task's {@link VectorStores.Sink} as it writes each output vector.
+     */
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
         super(g, pool);
+        this.postOp = postOp;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
         this.buffers = new ScratchPool(pool.threads());
@@ -211,7 +217,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         if (fusedFill) {
             fillFor(input, n, srcImage, group, firstTile, lastTile, src);
         }
-        VectorStores.Sink sink = stores.sink(out);
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
         if (packWeights) {
             runPacked(src, srcBase, packed, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
         } else {
@@ -308,7 +314,8 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
         return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
-                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount());
+                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount())
+                + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 
     /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */

@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.PaddingMode;
 import dev.jconv.backend.ConvPlan;
 import java.util.Arrays;
@@ -55,13 +56,23 @@ final class PlainJavaPlan implements ConvPlan {
     private final ScratchPool paddedInputs;
     /** Why these loops run rather than the vector kernels, for {@link #describe()}. */
     private final String reason;
+    private final PostOp postOp;
 
     /** The plan for a JVM without the Vector API. */
     PlainJavaPlan(ConvGeometry g, WorkerPool pool) {
-        this(g, pool, "no Vector API: the JVM lacks " + VectorModule.FLAG);
+        this(g, pool, PostOp.NONE);
     }
 
-    PlainJavaPlan(ConvGeometry g, WorkerPool pool, String reason) {
+    PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this(g, pool, postOp, "no Vector API: the JVM lacks " + VectorModule.FLAG);
+    }
+
+    /**
+     * {@code postOp} is applied to each run of accumulators just before {@link #store} copies it out; {@code reason}
+     * says in {@link #describe()} why these loops run rather than the vector kernels.
+     */
+    PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, String reason) {
+        this.postOp = postOp;
         this.g = g;
         this.reason = reason;
         this.pool = pool;
@@ -199,6 +210,7 @@ final class PlainJavaPlan implements ConvPlan {
 
     /** Copies one run of accumulators to an output channel plane, dropping the wide rows' extra columns. */
     private void store(float[] acc, float[] output, int channelPlane, int y, int start, int length) {
+        postOp.applyInPlace(acc, 0, length);
         int outW = g.outWidth();
         if (!wideRows) {
             System.arraycopy(acc, 0, output, channelPlane + y * outW + start, length);

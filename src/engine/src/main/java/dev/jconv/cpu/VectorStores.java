@@ -80,9 +80,12 @@ final class VectorStores {
         return new VectorStores(vectors);
     }
 
-    /** Where one task's tiles store their vectors: the output array and the task's own scratch. */
-    Sink sink(float[] out) {
-        return new Sink(this, out);
+    /**
+     * Where one task's tiles store their vectors: the output array and the task's own scratch; with {@code relu},
+     * every vector is clamped at zero on its way out (the fused Conv-ReLU post-op).
+     */
+    Sink sink(float[] out, boolean relu) {
+        return new Sink(this, out, relu);
     }
 
     /**
@@ -98,10 +101,12 @@ final class VectorStores {
         final float[] tile = new float[GemmKernel.ROWS * 3 * LANES];
         private final VectorStores stores;
         private final float[] out;
+        private final boolean relu;
 
-        private Sink(VectorStores stores, float[] out) {
+        private Sink(VectorStores stores, float[] out, boolean relu) {
             this.stores = stores;
             this.out = out;
+            this.relu = relu;
         }
 
         /**
@@ -109,6 +114,9 @@ final class VectorStores {
          * q0 + 1, ...}, into the output planes {@code plane0 + m * planeStride}.
          */
         void flush(int plane0, int planeStride, int q0, int vectors, int rows) {
+            if (relu) {
+                reluOnTile(vectors, rows);
+            }
             int[] whole = stores.whole;
             for (int m = 0; m < rows; m++) {
                 int plane = plane0 + m * planeStride;
@@ -120,6 +128,20 @@ final class VectorStores {
                     } else {
                         stores.copyRuns(out, plane, q0 + v, tile, from);
                     }
+                }
+            }
+        }
+
+        /**
+         * The fused ReLU post-op, on the tile while it is in L1 just before the stores: {@code max(v, 0)}, which
+         * keeps NaN (the Vector API's max is {@link Math#max}'s, NaN if either operand is).
+         */
+        private void reluOnTile(int vectors, int rows) {
+            FloatVector zero = FloatVector.zero(GemmKernel.F);
+            for (int m = 0; m < rows; m++) {
+                for (int v = 0; v < vectors; v++) {
+                    int at = (3 * m + v) * LANES;
+                    FloatVector.fromArray(GemmKernel.F, tile, at).max(zero).intoArray(tile, at);
                 }
             }
         }

@@ -189,7 +189,7 @@ final class WinogradPlan extends CpuPlan {
         int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
         int fullTiles = columns / GemmKernel.WIDTH;
         int tiles = ceilDiv(columns, GemmKernel.WIDTH);
-        VectorStores.Sink sink = stores.sink(m);
+        VectorStores.Sink sink = stores.sink(m, false);
         for (int tile = 0; tile < tiles; tile++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled: a task is seconds of work on a big layer

@@ -2,8 +2,11 @@ package dev.jconv.io;
 
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -311,24 +314,36 @@ public final class Npy {
 
     /** Writes in the given element type, atomically: the file appears complete or not at all. */
     public static void write(Path file, Tensor t, Dtype dtype) throws IOException {
-        byte[] header = header(t.shape(), dtype);
-        AtomicWrite.write(file, out -> {
-            out.write(header);
-            float[] d = t.data();
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : d) {
-                if (buf.remaining() < dtype.bytes) {
-                    out.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                }
-                if (dtype == Dtype.F4) {
-                    buf.putFloat(v);
-                } else {
-                    buf.putDouble(v);
-                }
+        AtomicWrite.write(file, out -> write(out, t, dtype));
+    }
+
+    /** The float32 {@code .npy} file of {@code t} as bytes (e.g. for a binary column of a table). */
+    public static byte[] toBytes(Tensor t) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            write(bytes, t, Dtype.F4);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void write(OutputStream out, Tensor t, Dtype dtype) throws IOException {
+        out.write(header(t.shape(), dtype));
+        float[] d = t.data();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : d) {
+            if (buf.remaining() < dtype.bytes) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
             }
-            out.write(buf.array(), 0, buf.position());
-        });
+            if (dtype == Dtype.F4) {
+                buf.putFloat(v);
+            } else {
+                buf.putDouble(v);
+            }
+        }
+        out.write(buf.array(), 0, buf.position());
     }
 
     private static byte[] header(int[] shape, Dtype dtype) {

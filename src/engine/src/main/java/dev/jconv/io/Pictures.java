@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,30 +45,44 @@ public final class Pictures {
             throw new NoSuchFileException(file.toString(), null, "no such input file");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new IOException(file + ": not a picture Java can read (PNG, JPEG, GIF or BMP)");
+            return read(in, file.toString(), maxPixels);
+        }
+    }
+
+    /**
+     * Decodes a picture file's content (from a table or Spark's {@code binaryFile} source, say) as
+     * {@code (C, H, W)}, with the same limit; {@code name} (its path) is what messages name.
+     */
+    public static Tensor decode(byte[] content, String name, long maxPixels) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(content))) {
+            return read(in, name, maxPixels);
+        }
+    }
+
+    private static Tensor read(ImageInputStream in, String name, long maxPixels) throws IOException {
+        Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+        if (readers == null || !readers.hasNext()) {
+            throw new IOException(name + ": not a picture Java can read (PNG, JPEG, GIF or BMP)");
+        }
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+            long width = reader.getWidth(0);
+            long height = reader.getHeight(0);
+            if (width * height > maxPixels) {
+                throw new IllegalArgumentException(name + ": a " + width + " x " + height + " picture has "
+                        + width * height + " pixels, more than the limit of " + maxPixels
+                        + " (raise it with --max-pixels)");
             }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long width = reader.getWidth(0);
-                long height = reader.getHeight(0);
-                if (width * height > maxPixels) {
-                    throw new IllegalArgumentException(file + ": a " + width + " x " + height + " picture has "
-                            + width * height + " pixels, more than the limit of " + maxPixels
-                            + " (raise it with --max-pixels)");
-                }
-                if (3 * width * height > Shapes.MAX_ELEMENTS) {
-                    throw new IllegalArgumentException(file + ": a " + width + " x " + height + " picture has more "
-                            + "values than a Java array holds");
-                }
-                return toTensor(reader.read(0));
-            } catch (javax.imageio.IIOException e) {
-                throw new IOException(file + ": cannot decode the picture: " + e.getMessage(), e);
-            } finally {
-                reader.dispose();
+            if (3 * width * height > Shapes.MAX_ELEMENTS) {
+                throw new IllegalArgumentException(name + ": a " + width + " x " + height + " picture has more "
+                        + "values than a Java array holds");
             }
+            return toTensor(reader.read(0));
+        } catch (javax.imageio.IIOException e) {
+            throw new IOException(name + ": cannot decode the picture: " + e.getMessage(), e);
+        } finally {
+            reader.dispose();
         }
     }
 

@@ -82,6 +82,7 @@ class NpyTest {
         Path ours = dir.resolve("ours-" + name);
         Npy.write(ours, t);
         assertArrayEquals(numpy, Files.readAllBytes(ours), "bytes of " + name + "; ours: " + header(ours));
+        assertArrayEquals(numpy, Npy.toBytes(t), "toBytes of " + name);
     }
 
     @Test

@@ -2,12 +2,12 @@ package dev.jconv.cuda.cublas;
 
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaStream;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.HandlePool;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
-import jcuda.runtime.cudaStream_t;
 
 /**
  * cuBLAS handles of one device ({@link HandlePool}), bound to the borrower's stream ({@code cublasSetStream})
@@ -37,7 +37,7 @@ final class CublasHandles extends HandlePool<cublasHandle> {
 
     Lease<cublasHandle> lease(CudaStream stream, int mathMode) {
         return lease(h -> {
-            Cublas.check(JCublas2.cublasSetStream(h, new cudaStream_t(stream.handle())), "cublasSetStream");
+            Cublas.check(JCublas2.cublasSetStream(h, RawHandles.runtimeStream(stream.rawHandle())), "cublasSetStream");
             Cublas.check(JCublas2.cublasSetMathMode(h, mathMode), "cublasSetMathMode(" + mathMode + ")");
         });
     }

@@ -10,13 +10,13 @@ import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.Im2colKernel;
 import dev.jconv.cuda.cublas.GemmPlan.Call;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.HostStaging;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasOperation;
@@ -88,25 +88,26 @@ final class CublasPlan implements DeviceConvPlan {
         if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
-        CUdeviceptr columns = HostStaging.temp(CublasBackend.NAME, g, device, stream, gemm.columnBytes(),
-                "im2col column matrix");
-        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), columns, stream);
+        long columns = HostStaging.temp(CublasBackend.NAME, g, device, stream, gemm.columnBytes(), "im2col column matrix");
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), columns, stream);
     }
 
-    /** Queues, chunk by chunk, im2col (unless pointwise) and the GEMM calls on {@code stream}. */
-    private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr columns,
-                     CudaStream stream) {
+    /**
+     * Queues, chunk by chunk, im2col (unless pointwise) and the GEMM calls on {@code stream}; operands are raw device
+     * addresses, {@code bias} and {@code columns} 0 for none.
+     */
+    private void run(long input, long weight, long bias, long output, long columns, CudaStream stream) {
         ConvGeometry g = geometry;
         long imageFloats = (long) g.inChannels() * g.inHeight() * g.inWidth();
-        Map<GemmPlan.Operand, CUdeviceptr> operands = new EnumMap<>(GemmPlan.Operand.class);
+        Map<GemmPlan.Operand, Long> operands = new EnumMap<>(GemmPlan.Operand.class);
         operands.put(GemmPlan.Operand.INPUT, input);
         operands.put(GemmPlan.Operand.WEIGHT, weight);
         operands.put(GemmPlan.Operand.OUTPUT, output);
-        operands.put(GemmPlan.Operand.ONES, ones.pointer());
-        if (bias != null) {
+        operands.put(GemmPlan.Operand.ONES, ones.address());
+        if (bias != 0) {
             operands.put(GemmPlan.Operand.BIAS, bias);
         }
-        if (columns != null) {
+        if (columns != 0) {
             operands.put(GemmPlan.Operand.COLUMNS, columns);
         }
         int mathMode = settings.allowTf32() ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
@@ -115,17 +116,17 @@ final class CublasPlan implements DeviceConvPlan {
                 ConvolutionInterruptedException.throwIfInterrupted(); // between chunks of launches
                 int images = Math.min(gemm.imagesPerChunk(), g.batch() - n0);
                 if (im2col != null) {
-                    im2col.launch(im2colKernel, input.withByteOffset(4 * n0 * imageFloats), columns, images, stream);
+                    im2col.launch(im2colKernel, input + 4 * n0 * imageFloats, columns, images, stream);
                 }
-                List<Call> calls = gemm.calls(n0, images, bias != null);
+                List<Call> calls = gemm.calls(n0, images, bias != 0);
                 device.makeCurrent();
                 for (Call c : calls) {
                     Cublas.check(JCublas2.cublasSgemmStridedBatched(h.handle(),
                             cublasOperation.CUBLAS_OP_N, cublasOperation.CUBLAS_OP_N, c.m(), c.n(), c.k(), ONE,
-                            operands.get(c.a()).withByteOffset(4 * c.aOffset()), c.lda(), c.strideA(),
-                            operands.get(c.b()).withByteOffset(4 * c.bOffset()), c.ldb(), c.strideB(),
+                            RawHandles.pointer(operands.get(c.a()) + 4 * c.aOffset()), c.lda(), c.strideA(),
+                            RawHandles.pointer(operands.get(c.b()) + 4 * c.bOffset()), c.ldb(), c.strideB(),
                             c.beta() == 0f ? ZERO : ONE,
-                            output.withByteOffset(4 * c.cOffset()), c.ldc(), c.strideC(), c.batch()),
+                            RawHandles.pointer(output + 4 * c.cOffset()), c.ldc(), c.strideC(), c.batch()),
                             "cublasSgemmStridedBatched(m=" + c.m() + ", n=" + c.n() + ", k=" + c.k() + ", batch=" + c.batch()
                                     + ", A=" + c.a() + ", B=" + c.b() + ")");
                 }

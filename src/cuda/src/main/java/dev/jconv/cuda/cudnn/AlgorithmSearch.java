@@ -3,6 +3,7 @@ package dev.jconv.cuda.cudnn;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.DeviceMemory;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,8 +68,9 @@ final class AlgorithmSearch {
             cudnnConvolutionFwdAlgoPerf[] perfs = perfArray(count);
             int[] returned = new int[1];
             device.makeCurrent();
-            Cudnn.check(JCudnn.cudnnFindConvolutionForwardAlgorithmEx(h, d.x, x.pointer(), d.w, w.pointer(), d.conv, d.y,
-                    y.pointer(), perfs.length, returned, perfs, ws.pointer(), ws.byteSize()),
+            Cudnn.check(JCudnn.cudnnFindConvolutionForwardAlgorithmEx(h, d.x, RawHandles.pointer(x.address()), d.w,
+                    RawHandles.pointer(w.address()), d.conv, d.y, RawHandles.pointer(y.address()), perfs.length, returned,
+                    perfs, RawHandles.pointer(ws.address()), ws.byteSize()),
                     "cudnnFindConvolutionForwardAlgorithmEx(" + s.describe() + ", workspace " + DeviceMemory.bytes(ws.byteSize()) + ")");
             return candidates(perfs, returned[0], d.mathType());
         } catch (RuntimeException e) {

@@ -32,7 +32,8 @@ public final class Cudnn {
     public static final int REQUIRED_MAJOR = 9;
     public static final int SUCCESS = cudnnStatus.CUDNN_STATUS_SUCCESS;
     /** Every cuDNN function jconv calls (through JCudnn; a test keeps this list equal to the calls in the sources). */
-    public static final List<String> FUNCTIONS = List.of("cudnnAddTensor", "cudnnConvolutionBiasActivationForward",
+    public static final List<String> FUNCTIONS = List.of("cudnnActivationForward", "cudnnAddTensor",
+            "cudnnConvolutionBiasActivationForward",
             "cudnnConvolutionForward", "cudnnCreate", "cudnnCreateActivationDescriptor", "cudnnCreateConvolutionDescriptor",
             "cudnnCreateFilterDescriptor", "cudnnCreateTensorDescriptor", "cudnnDestroyActivationDescriptor",
             "cudnnDestroyConvolutionDescriptor", "cudnnDestroyFilterDescriptor", "cudnnDestroyTensorDescriptor",

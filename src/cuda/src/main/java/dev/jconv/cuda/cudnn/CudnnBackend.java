@@ -1,6 +1,7 @@
 package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
@@ -149,6 +150,13 @@ public final class CudnnBackend implements ConvBackend, AutoCloseable {
     public PlanLease lease(ConvGeometry g) {
         CudaUnavailableException.requireAvailable(NAME, availability());
         return plans.lease(g);
+    }
+
+    /** The leased plan for {@code g} with ReLU applied by cuDNN as it writes the output ({@link CudnnPlan#withPostOp}). */
+    @Override
+    public PlanLease lease(ConvGeometry g, PostOp postOp) {
+        // an empty output's plan launches nothing: there is nothing to apply a post-op to
+        return PlanLease.viewing(lease(g), plan -> plan instanceof CudnnPlan c ? c.withPostOp(postOp) : plan);
     }
 
     /** This backend if {@code options} ask for its settings and device, else the shared instance that has them. */

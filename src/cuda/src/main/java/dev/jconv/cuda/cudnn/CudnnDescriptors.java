@@ -23,9 +23,11 @@ final class CudnnDescriptors implements AutoCloseable {
     final cudnnTensorDescriptor y = new cudnnTensorDescriptor();
     final cudnnTensorDescriptor bias = new cudnnTensorDescriptor();
     final cudnnActivationDescriptor identity = new cudnnActivationDescriptor();
+    /** ReLU for the fused Conv-ReLU post-op; NaN propagates, as {@code torch.relu} keeps NaN. */
+    final cudnnActivationDescriptor relu = new cudnnActivationDescriptor();
     final cudnnConvolutionDescriptor conv = new cudnnConvolutionDescriptor();
     private final CudnnConvShape shape;
-    private boolean xMade, wMade, yMade, biasMade, identityMade, convMade, closed;
+    private boolean xMade, wMade, yMade, biasMade, identityMade, reluMade, convMade, closed;
     private int mathType;
 
     CudnnDescriptors(CudnnConvShape s, int mathType) {
@@ -53,6 +55,10 @@ final class CudnnDescriptors implements AutoCloseable {
             identityMade = true;
             Cudnn.check(JCudnn.cudnnSetActivationDescriptor(identity, cudnnActivationMode.CUDNN_ACTIVATION_IDENTITY,
                     cudnnNanPropagation.CUDNN_NOT_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor(IDENTITY)");
+            Cudnn.check(JCudnn.cudnnCreateActivationDescriptor(relu), "cudnnCreateActivationDescriptor");
+            reluMade = true;
+            Cudnn.check(JCudnn.cudnnSetActivationDescriptor(relu, cudnnActivationMode.CUDNN_ACTIVATION_RELU,
+                    cudnnNanPropagation.CUDNN_PROPAGATE_NAN, 0.0), "cudnnSetActivationDescriptor(RELU)");
             Cudnn.check(JCudnn.cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
             convMade = true;
             Cudnn.check(JCudnn.cudnnSetConvolution2dDescriptor(conv, s.padH(), s.padW(), s.strideH(), s.strideW(),
@@ -101,6 +107,7 @@ final class CudnnDescriptors implements AutoCloseable {
         // destroy everything that was made even if one destroy fails; report the first failure
         RuntimeException first = null;
         first = destroy(convMade, () -> JCudnn.cudnnDestroyConvolutionDescriptor(conv), "cudnnDestroyConvolutionDescriptor", first);
+        first = destroy(reluMade, () -> JCudnn.cudnnDestroyActivationDescriptor(relu), "cudnnDestroyActivationDescriptor(relu)", first);
         first = destroy(identityMade, () -> JCudnn.cudnnDestroyActivationDescriptor(identity), "cudnnDestroyActivationDescriptor", first);
         first = destroy(biasMade, () -> JCudnn.cudnnDestroyTensorDescriptor(bias), "cudnnDestroyTensorDescriptor(bias)", first);
         first = destroy(yMade, () -> JCudnn.cudnnDestroyTensorDescriptor(y), "cudnnDestroyTensorDescriptor(y)", first);

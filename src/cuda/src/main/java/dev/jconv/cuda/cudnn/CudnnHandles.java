@@ -2,12 +2,12 @@ package dev.jconv.cuda.cudnn;
 
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaStream;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.HandlePool;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnHandle;
-import jcuda.runtime.cudaStream_t;
 
 /** cuDNN handles of one device ({@link HandlePool}), bound to the borrower's stream ({@code cudnnSetStream}). */
 final class CudnnHandles extends HandlePool<cudnnHandle> {
@@ -27,6 +27,6 @@ final class CudnnHandles extends HandlePool<cudnnHandle> {
 
     /** A handle bound to {@code stream}, for the caller's exclusive use until the lease is closed. */
     Lease<cudnnHandle> lease(CudaStream stream) {
-        return lease(h -> Cudnn.check(JCudnn.cudnnSetStream(h, new cudaStream_t(stream.handle())), "cudnnSetStream"));
+        return lease(h -> Cudnn.check(JCudnn.cudnnSetStream(h, RawHandles.runtimeStream(stream.rawHandle())), "cudnnSetStream"));
     }
 }

@@ -2,6 +2,7 @@ package dev.jconv.cuda.cudnn;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvolutionInterruptedException;
+import dev.jconv.PostOp;
 import dev.jconv.cuda.CudaDevice;
 import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaStream;
@@ -9,11 +10,11 @@ import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
 import dev.jconv.cuda.Pad2dKernel;
 import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
+import dev.jconv.cuda.internal.RawHandles;
 import dev.jconv.cuda.vendor.HostStaging;
 import dev.jconv.cuda.vendor.WorkspacePool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgo;
 import jcuda.jcudnn.cudnnMathType;
@@ -27,6 +28,11 @@ import jcuda.jcudnn.cudnnMathType;
  * algorithm it is added by {@code cudnnAddTensor} afterwards. Restricting every shape to the fusable
  * algorithm would give up Winograd, FFT and the tensor-core kernels to save one pass over the output,
  * so the algorithm choice comes first and the bias follows it.
+ *
+ * <p>With the ReLU post-op ({@link #withPostOp}) bias and ReLU go through
+ * {@code cudnnConvolutionBiasActivationForward} with a RELU activation, which cuDNN allows with every algorithm;
+ * without a bias the API has nothing to add, so the convolution is followed by {@code cudnnActivationForward}
+ * in place.
  */
 final class CudnnPlan implements DeviceConvPlan {
     private static final Pointer ONE = Pointer.to(new float[] {1f});
@@ -100,51 +106,126 @@ final class CudnnPlan implements DeviceConvPlan {
 
     @Override
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        forward(input, weight, bias, output, PostOp.NONE);
+    }
+
+    private void forward(float[] input, float[] weight, float[] bias, float[] output, PostOp postOp) {
         ensureOpen();
         HostStaging.forward(CudnnBackend.NAME, geometry, device, input, weight, bias, output, padBytes(), "padded input",
-                this::run);
+                (i, w, b, o, t, s) -> run(i, w, b, o, t, s, postOp));
     }
 
     @Override
     public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
                              CudaStream stream) {
+        forwardAsync(input, weight, bias, output, stream, PostOp.NONE);
+    }
+
+    private void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                              CudaStream stream, PostOp postOp) {
         ensureOpen();
         ConvGeometry g = geometry;
         if (!DeviceConvPlan.checkOperands(g, device, input, weight, bias, output, stream)) {
             return;
         }
-        CUdeviceptr temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
-        run(input.pointer(), weight.pointer(), bias == null ? null : bias.pointer(), output.pointer(), temp, stream);
+        long temp = HostStaging.temp(CudnnBackend.NAME, g, device, stream, padBytes(), "padded input");
+        run(input.address(), weight.address(), bias == null ? 0 : bias.address(), output.address(), temp, stream, postOp);
+    }
+
+    /**
+     * This plan with {@code postOp} applied by cuDNN as it writes the output: a view sharing the descriptors,
+     * algorithm and workspace (closing it closes nothing; the backend's lease owns the plan).
+     */
+    DeviceConvPlan withPostOp(PostOp postOp) {
+        if (postOp == PostOp.NONE) {
+            return this;
+        }
+        CudnnPlan plan = this;
+        return new DeviceConvPlan() {
+            @Override
+            public CudaDevice device() {
+                return device;
+            }
+
+            @Override
+            public ConvGeometry geometry() {
+                return geometry;
+            }
+
+            @Override
+            public long retainedBytes() {
+                return plan.retainedBytes();
+            }
+
+            @Override
+            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+                plan.forward(input, weight, bias, output, postOp);
+            }
+
+            @Override
+            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
+                                     CudaStream stream) {
+                plan.forwardAsync(input, weight, bias, output, stream, postOp);
+            }
+
+            @Override
+            public String describe() {
+                return plan.describe() + ", ReLU fused (cudnnConvolutionBiasActivationForward, RELU; without bias"
+                        + " cudnnActivationForward in place)";
+            }
+
+            @Override
+            public void close() {
+                // the backend's cached plan owns every resource
+            }
+        };
     }
 
     private long padBytes() {
         return padPass == null ? 0 : padPass.outputBytes();
     }
 
-    /** Queues the pad pass (if any), the convolution and the bias on {@code stream}. */
-    private void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
-                     CudaStream stream) {
+    /**
+     * Queues the pad pass (if any), the convolution, the bias and the post-op on {@code stream}; operands are raw
+     * device addresses, {@code bias} 0 for none. JCuda pointers are made here, for the cuDNN calls only.
+     */
+    private void run(long input, long weight, long bias, long output, long temp, CudaStream stream, PostOp postOp) {
         ConvolutionInterruptedException.throwIfInterrupted(); // before the first launch, and between launches below
-        CUdeviceptr x = input;
+        long padded = input;
         if (padPass != null) {
             padPass.launch(padKernel, input, temp, stream);
-            x = temp;
+            padded = temp;
             ConvolutionInterruptedException.throwIfInterrupted(); // between launches
         }
+        Pointer x = RawHandles.pointer(padded);
+        Pointer w = RawHandles.pointer(weight);
+        Pointer y = RawHandles.pointer(output);
+        Pointer b = RawHandles.pointer(bias);
         CudnnDescriptors d = descriptors;
         int algo = algorithm.algo();
         try (var h = handles.lease(stream); WorkspacePool.Lease ws = workspace.lease(stream)) {
             device.makeCurrent();
-            if (bias != null && fusesBias()) {
-                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output, d.bias, bias, d.identity, d.y, output),
+            Pointer workspaceMemory = RawHandles.pointer(ws.address());
+            if (postOp == PostOp.RELU && bias != 0) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.relu, d.y, y),
+                        "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", RELU, " + shape.describe() + ")");
+            } else if (postOp == PostOp.RELU) {
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y),
+                        "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
+                Cudnn.check(JCudnn.cudnnActivationForward(h.handle(), d.relu, ONE, d.y, y, ZERO, d.y, y),
+                        "cudnnActivationForward(RELU, in place)");
+            } else if (bias != 0 && fusesBias()) {
+                Cudnn.check(JCudnn.cudnnConvolutionBiasActivationForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y, d.bias, b, d.identity, d.y, y),
                         "cudnnConvolutionBiasActivationForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
             } else {
-                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, weight, d.conv, algo,
-                        ws.pointer(), ws.bytes(), ZERO, d.y, output),
+                Cudnn.check(JCudnn.cudnnConvolutionForward(h.handle(), ONE, d.x, x, d.w, w, d.conv, algo,
+                        workspaceMemory, ws.bytes(), ZERO, d.y, y),
                         "cudnnConvolutionForward(" + algorithm.algoName() + ", " + shape.describe() + ")");
-                if (bias != null) {
-                    Cudnn.check(JCudnn.cudnnAddTensor(h.handle(), ONE, d.bias, bias, ONE, d.y, output),
+                if (bias != 0) {
+                    Cudnn.check(JCudnn.cudnnAddTensor(h.handle(), ONE, d.bias, b, ONE, d.y, y),
                             "cudnnAddTensor(bias [1, " + shape.k() + ", 1, 1] to y)");
                 }
             }

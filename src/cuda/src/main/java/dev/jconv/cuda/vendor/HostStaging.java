@@ -6,7 +6,6 @@ import dev.jconv.cuda.CudaStream;
 import dev.jconv.cuda.DeviceBuffer;
 import dev.jconv.cuda.PinnedHostBuffer;
 import dev.jconv.cuda.StreamPool;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * {@code ConvPlan.forward} on host arrays for a plan that works on device pointers: borrows a stream,
@@ -19,11 +18,13 @@ import jcuda.driver.CUdeviceptr;
 public final class HostStaging {
     private static final long MAX_STAGING_BYTES = Integer.MAX_VALUE;
 
-    /** The device part of one forward call; {@code bias} is null for none; {@code temp} is {@code tempBytes} of scratch. */
+    /**
+     * The device part of one forward call, operands as raw device addresses: {@code bias} is 0 for none; {@code temp}
+     * is {@code tempBytes} of scratch.
+     */
     @FunctionalInterface
     public interface DeviceWork {
-        void run(CUdeviceptr input, CUdeviceptr weight, CUdeviceptr bias, CUdeviceptr output, CUdeviceptr temp,
-                 CudaStream stream);
+        void run(long input, long weight, long bias, long output, long temp, CudaStream stream);
     }
 
     private HostStaging() {}
@@ -59,7 +60,7 @@ public final class HostStaging {
                 }
                 throw e;
             }
-            CUdeviceptr biasPointer = bias == null ? null : scratch.pointer(at.bias());
+            long biasAddress = bias == null ? 0 : scratch.address(at.bias());
             if (staging != null) {
                 staging.put(at.input() / 4, input);
                 staging.put(at.weight() / 4, weight);
@@ -67,8 +68,8 @@ public final class HostStaging {
                     staging.put(at.bias() / 4, bias);
                 }
                 scratch.copyFromAsync(staging, 0, 0, at.output(), stream);
-                work.run(scratch.pointer(at.input()), scratch.pointer(at.weight()), biasPointer,
-                        scratch.pointer(at.output()), scratch.pointer(at.temp()), stream);
+                work.run(scratch.address(at.input()), scratch.address(at.weight()), biasAddress,
+                        scratch.address(at.output()), scratch.address(at.temp()), stream);
                 scratch.copyToAsync(at.output(), staging, at.output(), 4L * output.length, stream);
                 stream.synchronize();
                 staging.get(at.output() / 4, output);
@@ -78,21 +79,24 @@ public final class HostStaging {
                 if (bias != null) {
                     scratch.copyFrom(bias, 0, at.bias(), bias.length, stream);
                 }
-                work.run(scratch.pointer(at.input()), scratch.pointer(at.weight()), biasPointer,
-                        scratch.pointer(at.output()), scratch.pointer(at.temp()), stream);
+                work.run(scratch.address(at.input()), scratch.address(at.weight()), biasAddress,
+                        scratch.address(at.output()), scratch.address(at.temp()), stream);
                 scratch.copyTo(at.output(), output, 0, output.length, stream);
             }
         }
     }
 
-    /** Device temporary space for a call on device tensors: the stream's scratch, with a sized error when it cannot grow. */
-    public static CUdeviceptr temp(String backend, ConvGeometry g, CudaDevice device, CudaStream stream, long tempBytes,
+    /**
+     * The device address of temporary space for a call on device tensors (0 for none): the stream's scratch, with a
+     * sized error when it cannot grow.
+     */
+    public static long temp(String backend, ConvGeometry g, CudaDevice device, CudaStream stream, long tempBytes,
                                    String tempRole) {
         if (tempBytes == 0) {
-            return null;
+            return 0;
         }
         try {
-            return stream.scratch(tempBytes).pointer();
+            return stream.scratch(tempBytes).address();
         } catch (RuntimeException e) {
             if (DeviceMemory.isOutOfMemory(e)) {
                 throw DeviceMemory.outOfMemory(backend + " forward for input " + dims(g.inputShape()) + " (" + tempRole + ")",

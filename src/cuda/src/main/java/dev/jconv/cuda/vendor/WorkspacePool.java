@@ -1,16 +1,12 @@
 package dev.jconv.cuda.vendor;
 
-import dev.jconv.cuda.Cuda;
 import dev.jconv.cuda.CudaDevice;
+import dev.jconv.cuda.CudaEvent;
 import dev.jconv.cuda.CudaStream;
 import dev.jconv.cuda.DeviceBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUevent;
-import jcuda.driver.CUevent_flags;
-import jcuda.driver.JCudaDriver;
 
 /**
  * A plan's workspace: device buffers of one size, allocated when the plan is made and reused by every
@@ -30,11 +26,12 @@ public final class WorkspacePool implements AutoCloseable {
 
     private static final class Entry {
         final DeviceBuffer buffer;
-        final CUevent lastUse = new CUevent();
+        final CudaEvent lastUse;
         boolean recorded;
 
-        Entry(DeviceBuffer buffer) {
+        Entry(DeviceBuffer buffer, CudaEvent lastUse) {
             this.buffer = buffer;
+            this.lastUse = lastUse;
         }
     }
 
@@ -63,8 +60,7 @@ public final class WorkspacePool implements AutoCloseable {
         }
         Entry e = take();
         if (e.recorded) {
-            device.makeCurrent();
-            Cuda.check(JCudaDriver.cuStreamWaitEvent(stream.handle(), e.lastUse, 0), "cuStreamWaitEvent(workspace)");
+            stream.waitFor(e.lastUse);
         }
         return new Lease(e, stream);
     }
@@ -108,10 +104,9 @@ public final class WorkspacePool implements AutoCloseable {
     }
 
     private synchronized Entry adopt(DeviceBuffer buffer) {
-        Entry e = new Entry(buffer);
+        Entry e;
         try {
-            device.makeCurrent();
-            Cuda.check(JCudaDriver.cuEventCreate(e.lastUse, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+            e = new Entry(buffer, CudaEvent.forOrdering(device));
         } catch (RuntimeException ex) {
             buffer.close();
             throw ex;
@@ -122,8 +117,7 @@ public final class WorkspacePool implements AutoCloseable {
 
     private synchronized void giveBack(Entry e, CudaStream stream) {
         try {
-            device.makeCurrent();
-            Cuda.check(JCudaDriver.cuEventRecord(e.lastUse, stream.handle()), "cuEventRecord(workspace)");
+            e.lastUse.record(stream);
             e.recorded = true;
         } finally {
             leased--;
@@ -149,11 +143,10 @@ public final class WorkspacePool implements AutoCloseable {
         RuntimeException first = null;
         for (Entry e : all) {
             try {
-                device.makeCurrent();
                 if (e.recorded) {
-                    Cuda.check(JCudaDriver.cuEventSynchronize(e.lastUse), "cuEventSynchronize(workspace)");
+                    e.lastUse.synchronize();
                 }
-                Cuda.check(JCudaDriver.cuEventDestroy(e.lastUse), "cuEventDestroy");
+                e.lastUse.close();
             } catch (RuntimeException ex) {
                 first = first == null ? ex : first;
             } finally {
@@ -178,9 +171,9 @@ public final class WorkspacePool implements AutoCloseable {
             this.stream = stream;
         }
 
-        /** The workspace's device address (a null pointer for a zero-byte workspace). */
-        public CUdeviceptr pointer() {
-            return entry == null ? new CUdeviceptr() : entry.buffer.pointer();
+        /** The workspace's raw device address (0, the null pointer, for a zero-byte workspace). */
+        public long address() {
+            return entry == null ? 0 : entry.buffer.address();
         }
 
         public long bytes() {

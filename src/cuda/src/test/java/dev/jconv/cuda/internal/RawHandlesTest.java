@@ -1,7 +1,8 @@
-package dev.jconv.cuda;
+package dev.jconv.cuda.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import jcuda.driver.CUstream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,5 +24,16 @@ class RawHandlesTest {
         long handle = 0x5555_aaaa_0000L;
         assertEquals(handle, RawHandles.handle(RawHandles.stream(handle)));
         assertEquals(0, RawHandles.handle(RawHandles.stream(0)), "0 is the legacy default stream");
+    }
+
+    @Test
+    void theRuntimeStreamCuDnnAndCuBlasTakeIsTheSameHandle() {
+        long handle = 0x5555_aaaa_0000L;
+        assertEquals(handle, RawHandles.handle(new CUstream(RawHandles.runtimeStream(handle))));
+    }
+
+    @Test
+    void addressZeroIsTheNullPointer() {
+        assertEquals(0, RawHandles.address(RawHandles.pointer(0)), "0 passes no bias, no workspace");
     }
 }
