@@ -8,6 +8,9 @@ import dev.jconv.Functional;
 import dev.jconv.PostOp;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.DeviceWorkspace;
 import dev.jconv.io.StateDict;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,6 +49,8 @@ public final class Sequential implements Module {
     private final List<Module> modules = new ArrayList<>();
     private boolean fusion = true;
     private volatile List<Step> steps;
+    /** The plan on a GPU backend's device for the last input shape, or null ({@link DeviceNetwork}). */
+    private DeviceNetwork device;
 
     /** A model printed and reported as {@code Sequential}. */
     public Sequential() {
@@ -72,7 +77,7 @@ public final class Sequential implements Module {
         }
         names.add(name);
         modules.add(module);
-        steps = null;
+        invalidate();
         return this;
     }
 
@@ -88,17 +93,79 @@ public final class Sequential implements Module {
     /** Turns fusion off (every module runs on its own, as written) or on again; for measuring it. */
     public Sequential fusion(boolean on) {
         this.fusion = on;
-        steps = null;
+        invalidate();
         return this;
     }
 
     /** Rebuilds the fused plan from the layers' current tensors (needed only after writing into them directly). */
     public void refuse() {
-        steps = null;
+        invalidate();
     }
 
+    /** Frees the device memory a network run on a GPU backend keeps (weights and buffers); the next forward makes it again. */
+    public synchronized void releaseDevice() {
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+    }
+
+    private synchronized void invalidate() {
+        steps = null;
+        releaseDevice();
+    }
+
+    /**
+     * The device plan for {@code inputShape}, made on first use and kept for the last shape, or null when the
+     * network runs on the host: its convolutions are not all set to the same backend, or that backend runs on host
+     * memory or lends no device workspace ({@link ConvBackend#openDeviceWorkspace()}).
+     */
+    private synchronized DeviceNetwork deviceNetwork(int[] inputShape) {
+        if (device != null && Arrays.equals(device.inputShape(), inputShape)) {
+            return device;
+        }
+        String backend = sharedBackend();
+        if (backend == null) {
+            return null;
+        }
+        DeviceWorkspace workspace = Backends.byName(backend).openDeviceWorkspace();
+        if (workspace == null) {
+            return null;
+        }
+        releaseDevice();
+        device = new DeviceNetwork(steps(), inputShape, workspace, backend);
+        return device;
+    }
+
+    /** The backend every convolution and Linear is set to, or null if they differ, use auto, or there are none. */
+    private String sharedBackend() {
+        String shared = null;
+        for (Module m : unique().values()) {
+            String b = m instanceof Conv2d c ? c.backend() : m instanceof Conv1d c ? c.backend()
+                    : m instanceof Linear l ? l.backend() : null;
+            if (b == null) {
+                continue;
+            }
+            if (Backends.AUTO.equals(b) || (shared != null && !shared.equals(b))) {
+                return null;
+            }
+            shared = b;
+        }
+        return shared;
+    }
+
+    /**
+     * Runs the network. When every convolution, {@code Linear} included, is set to one GPU backend that lends
+     * device workspaces ({@code cuda-ptx}), the whole network runs on its device ({@link #explain} says
+     * {@code on device: 1 upload, 1 download}); a layer that has no device kernel then fails by name rather than
+     * copying to the host. Otherwise each module runs on its own backend, a GPU one copying per convolution.
+     */
     @Override
     public Tensor forward(Tensor input) {
+        DeviceNetwork d = deviceNetwork(input.shape());
+        if (d != null) {
+            return d.forward(input);
+        }
         Tensor x = input;
         for (Step s : steps()) {
             x = s.forward(x);
@@ -119,7 +186,7 @@ public final class Sequential implements Module {
     @Override
     public void setBackend(String backend) {
         unique().values().forEach(m -> m.setBackend(backend));
-        steps = null;
+        invalidate();
     }
 
     /** Parameters by full {@code state_dict} name ({@code conv1.weight}), each shared module once. */
@@ -192,7 +259,7 @@ public final class Sequential implements Module {
             throw new IllegalArgumentException(errors);
         }
         own.forEach((key, t) -> System.arraycopy(state.tensors().get(key).data(), 0, t.data(), 0, (int) t.numel()));
-        steps = null;
+        invalidate();
     }
 
     /**
@@ -201,9 +268,16 @@ public final class Sequential implements Module {
      */
     public List<String> explain(int... inputShape) {
         List<String> lines = new ArrayList<>();
+        DeviceNetwork d = deviceNetwork(inputShape);
+        List<String> onDevice = d == null ? null : d.stepDescriptions();
+        if (d != null) {
+            lines.add(d.describe());
+        }
         int[] shape = inputShape;
-        for (Step s : steps()) {
-            String how = s.describe(shape);
+        List<Step> plan = steps();
+        for (int i = 0; i < plan.size(); i++) {
+            Step s = plan.get(i);
+            String how = s.describe(shape) + (onDevice == null ? "" : "; " + onDevice.get(i));
             shape = s.outputShape(shape);
             lines.add(String.join(" + ", s.names()) + " -> " + Shapes.format(shape) + ": " + how);
         }
@@ -296,7 +370,7 @@ public final class Sequential implements Module {
     }
 
     /** One step of the plan: one module, or a convolution with what was fused into it. */
-    private interface Step {
+    interface Step {
         List<String> names();
 
         Tensor forward(Tensor input);
@@ -306,7 +380,7 @@ public final class Sequential implements Module {
         String describe(int[] inputShape);
     }
 
-    private record ModuleStep(String name, Module module) implements Step {
+    record ModuleStep(String name, Module module) implements Step {
         @Override
         public List<String> names() {
             return List.of(name);
@@ -332,7 +406,7 @@ public final class Sequential implements Module {
      * A Conv2d or Conv1d with its weights (folded with the BatchNorm named {@code foldedNorm}, or its own) and the
      * post-op its plan applies as it writes the output.
      */
-    private record ConvStep(List<String> names, Module conv, Tensor weight, Tensor bias, String foldedNorm,
+    record ConvStep(List<String> names, Module conv, Tensor weight, Tensor bias, String foldedNorm,
                             PostOp postOp) implements Step {
         @Override
         public Tensor forward(Tensor input) {
