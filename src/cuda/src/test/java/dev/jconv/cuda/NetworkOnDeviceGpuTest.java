@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.Conv2d;
@@ -81,6 +82,40 @@ class NetworkOnDeviceGpuTest {
             assertEquals(1, DeviceBuffer.deviceToHostCopies() - down, "device-to-host copies in one forward");
         }
         model.releaseDevice();
+    }
+
+    @Test
+    void aLayerWithoutADeviceKernelFailsByNameInsteadOfCopying() {
+        Sequential model = new Sequential()
+                .add("conv", Conv2d.builder(3, 4, 3).build())
+                .add("relu", new ReLU())
+                .add("bn", new BatchNorm2d(4, 1e-5, 0.1, true, false));  // batch statistics: no device kernel
+        model.setBackend(PtxBackend.NAME);
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> model.forward(Tensor.uniform(SEEDS.nextLong(), -1f, 1f, 1, 3, 8, 8)));
+        assertTrue(e.getMessage().startsWith("bn: BatchNorm2d(4, eps=1e-05"), e.getMessage());
+    }
+
+    @Test
+    void newShapesAndReleaseGiveTheDeviceMemoryBack() throws IOException {
+        CudaDevice device = GpuTestSupport.requireCudaDevice();
+        Sequential model = ModelSpec.read(NetworkFixtures.path("simple_cnn/spec.txt"));
+        model.setBackend(PtxBackend.NAME);
+        forwardEachBatch(model);  // the backend's cached conv plans (tap tables) for each shape, kept on purpose
+        model.releaseDevice();
+        device.streams().trim();
+        long before = device.memoryInfo().used();
+        forwardEachBatch(model);  // each new shape replaces the device plan of the last
+        forwardEachBatch(model);
+        model.releaseDevice();
+        device.streams().trim();
+        assertEquals(before, device.memoryInfo().used(), "device memory in use after releaseDevice");
+    }
+
+    private static void forwardEachBatch(Sequential model) {
+        for (int batch = 1; batch <= 3; batch++) {
+            model.forward(Tensor.uniform(SEEDS.nextLong(), -1f, 1f, batch, 3, 28, 28));
+        }
     }
 
     static Stream<Arguments> pools() {

@@ -4,6 +4,8 @@ import dev.jconv.Conv2d;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.ConvolutionPlan;
+import dev.jconv.Options;
 import dev.jconv.Functional;
 import dev.jconv.PostOp;
 import dev.jconv.Shapes;
@@ -135,6 +137,18 @@ public final class Sequential implements Module {
         releaseDevice();
         device = new DeviceNetwork(steps(), inputShape, workspace, backend);
         return device;
+    }
+
+    /** Whether the first convolution of {@code plan} runs on device memory on {@code backend} (a GPU backend). */
+    private static boolean copiesPerLayer(List<Step> plan, int[] inputShape, String backend) {
+        int[] shape = inputShape;
+        for (Step s : plan) {
+            if (s instanceof ConvStep c) {
+                return c.runsOnDevice(shape, backend);
+            }
+            shape = s.outputShape(shape);
+        }
+        return false;
     }
 
     /** The backend every convolution and Linear is set to, or null if they differ, use auto, or there are none. */
@@ -275,6 +289,12 @@ public final class Sequential implements Module {
         }
         int[] shape = inputShape;
         List<Step> plan = steps();
+        String backend = d == null ? sharedBackend() : null;
+        if (backend != null && copiesPerLayer(plan, inputShape, backend)) {
+            lines.add("per layer: " + backend + " runs convolutions on device memory but lends no workspace for the"
+                    + " layers between them, so each convolution uploads its input and downloads its output and the"
+                    + " other modules run on the host");
+        }
         for (int i = 0; i < plan.size(); i++) {
             Step s = plan.get(i);
             String how = s.describe(shape) + (onDevice == null ? "" : "; " + onDevice.get(i));
@@ -443,6 +463,18 @@ public final class Sequential implements Module {
                     + " fused into the convolution's output pass; ");
             ConvParams params = conv instanceof Conv2d c2 ? c2.params() : ((Conv1d) conv).params();
             return conv + ": " + fused + Functional.describe(g, b != null, params, backend, postOp);
+        }
+
+        /** Whether its backend runs this convolution on device memory (a GPU backend), for {@code inputShape}. */
+        boolean runsOnDevice(int[] inputShape, String backend) {
+            int[] b = bias == null ? null : bias.shape();
+            ConvParams params = conv instanceof Conv2d c2 ? c2.params() : ((Conv1d) conv).params();
+            ConvGeometry g = conv instanceof Conv2d ? ConvValidator.checkForward(inputShape, weight.shape(), b, params)
+                    : ConvValidator.checkForward1d(inputShape, weight.shape(), b, params);
+            try (ConvolutionPlan plan = ConvolutionPlan.create(g.inputShape(), g.weightShape(), b, params,
+                    Options.defaults().withBackend(backend), postOp)) {
+                return plan.runsOnDevice();
+            }
         }
     }
 }
