@@ -59,9 +59,10 @@ public final class Options {
     private final boolean cudnnDeterministic;
     private final boolean cudnnTf32;
     private final boolean cublasTf32;
+    private final boolean singleCall;
 
     private Options(String backend, int threads, int deviceIndex, boolean cudnnBenchmark, boolean cudnnDeterministic,
-                    boolean cudnnTf32, boolean cublasTf32) {
+                    boolean cudnnTf32, boolean cublasTf32, boolean singleCall) {
         this.backend = Objects.requireNonNull(backend, "backend");
         checkThreads(threads, "the thread count");
         if (deviceIndex < 0) {
@@ -73,6 +74,7 @@ public final class Options {
         this.cudnnDeterministic = cudnnDeterministic;
         this.cudnnTf32 = cudnnTf32;
         this.cublasTf32 = cublasTf32;
+        this.singleCall = singleCall;
     }
 
     /** The values from the system properties and the environment (see the class comment), read now. */
@@ -88,7 +90,7 @@ public final class Options {
                 CUDNN_BENCHMARK.flag(properties, environment, "cuDNN benchmark mode"),
                 CUDNN_DETERMINISTIC.flag(properties, environment, "deterministic cuDNN algorithms"),
                 CUDNN_TF32.flag(properties, environment, "TF32 math in cuDNN"),
-                CUBLAS_TF32.flag(properties, environment, "TF32 math in cuBLAS"));
+                CUBLAS_TF32.flag(properties, environment, "TF32 math in cuBLAS"), false);
     }
 
     /**
@@ -205,51 +207,72 @@ public final class Options {
         return cublasTf32;
     }
 
+    /**
+     * The plan will run once, in a process that has not run it before (a one-shot {@code jconv run}): the {@code cpu}
+     * backend then takes its plain-Java loops, which are fast before the JIT has compiled anything, instead of the
+     * vector kernels, which are fast only once compiled. Off by default.
+     */
+    public boolean singleCall() {
+        return singleCall;
+    }
+
     public Options withBackend(String name) {
-        return new Options(name, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32);
+        return new Options(name, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32,
+                singleCall);
     }
 
     public Options withThreads(int n) {
-        return new Options(backend, n, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32);
+        return new Options(backend, n, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32,
+                singleCall);
     }
 
     public Options withDeviceIndex(int ordinal) {
-        return new Options(backend, threads, ordinal, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32);
+        return new Options(backend, threads, ordinal, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32,
+                singleCall);
     }
 
     public Options withCudnnBenchmark(boolean on) {
-        return new Options(backend, threads, deviceIndex, on, cudnnDeterministic, cudnnTf32, cublasTf32);
+        return new Options(backend, threads, deviceIndex, on, cudnnDeterministic, cudnnTf32, cublasTf32, singleCall);
     }
 
     public Options withCudnnDeterministic(boolean on) {
-        return new Options(backend, threads, deviceIndex, cudnnBenchmark, on, cudnnTf32, cublasTf32);
+        return new Options(backend, threads, deviceIndex, cudnnBenchmark, on, cudnnTf32, cublasTf32, singleCall);
     }
 
     public Options withCudnnTf32(boolean on) {
-        return new Options(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, on, cublasTf32);
+        return new Options(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, on, cublasTf32,
+                singleCall);
     }
 
     public Options withCublasTf32(boolean on) {
-        return new Options(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, on);
+        return new Options(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, on,
+                singleCall);
+    }
+
+    public Options withSingleCall(boolean on) {
+        return new Options(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32,
+                on);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Options x && backend.equals(x.backend) && threads == x.threads
                 && deviceIndex == x.deviceIndex && cudnnBenchmark == x.cudnnBenchmark
-                && cudnnDeterministic == x.cudnnDeterministic && cudnnTf32 == x.cudnnTf32 && cublasTf32 == x.cublasTf32;
+                && cudnnDeterministic == x.cudnnDeterministic && cudnnTf32 == x.cudnnTf32 && cublasTf32 == x.cublasTf32
+                && singleCall == x.singleCall;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32);
+        return Objects.hash(backend, threads, deviceIndex, cudnnBenchmark, cudnnDeterministic, cudnnTf32, cublasTf32,
+                singleCall);
     }
 
     @Override
     public String toString() {
         return "Options(backend=" + backend + ", threads=" + threads + ", device=" + deviceIndex
                 + ", cudnnBenchmark=" + cudnnBenchmark + ", cudnnDeterministic=" + cudnnDeterministic
-                + ", cudnnTf32=" + cudnnTf32 + ", cublasTf32=" + cublasTf32 + ")";
+                + ", cudnnTf32=" + cudnnTf32 + ", cublasTf32=" + cublasTf32 + ", singleCall=" + singleCall + ")";
     }
 
     /** Where one default comes from: a system property, else an environment variable. */

@@ -65,14 +65,16 @@ class OptionsTest {
     void withersCopyAndCheck() {
         Options base = Options.from(NONE::get, NONE::get);
         Options changed = base.withBackend("cpu").withThreads(7).withDeviceIndex(2).withCudnnBenchmark(true)
-                .withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true);
+                .withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true).withSingleCall(true);
         assertEquals("Options(backend=cpu, threads=7, device=2, cudnnBenchmark=true, cudnnDeterministic=true, "
-                + "cudnnTf32=true, cublasTf32=true)", changed.toString());
+                + "cudnnTf32=true, cublasTf32=true, singleCall=true)", changed.toString());
         assertEquals("auto", base.backend(), "the original is unchanged");
         assertEquals(changed, base.withBackend("cpu").withThreads(7).withDeviceIndex(2).withCudnnBenchmark(true)
-                .withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true));
+                .withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true).withSingleCall(true));
+        assertNotEquals(changed, changed.withSingleCall(false));
         assertEquals(changed.hashCode(), base.withBackend("cpu").withThreads(7).withDeviceIndex(2)
-                .withCudnnBenchmark(true).withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true).hashCode());
+                .withCudnnBenchmark(true).withCudnnDeterministic(true).withCudnnTf32(true).withCublasTf32(true)
+                .withSingleCall(true).hashCode());
         assertNotEquals(base, changed);
         assertEquals("the thread count must be from 1 to 1024, got 0",
                 assertThrows(IllegalArgumentException.class, () -> base.withThreads(0)).getMessage());

@@ -95,7 +95,8 @@ final class RunCommand implements Callable<Integer> {
         Tensor w = read("--weight", weight);
         Tensor b = bias == null ? null : read("--bias", bias);
 
-        Options options = Options.defaults().withBackend(backend);
+        // one call: the cpu backend takes the loops that are fast before the JIT compiles anything
+        Options options = Options.defaults().withBackend(backend).withSingleCall(true);
         Tensor y;
         try (ConvolutionPlan plan = ConvolutionPlan.create(x.shape(), w.shape(), b == null ? null : b.shape(), params,
                 options, g -> selector.apply(options, g))) {

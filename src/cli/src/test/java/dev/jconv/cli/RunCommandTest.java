@@ -155,10 +155,20 @@ class RunCommandTest {
         // which backend auto takes depends on the machine (a GPU, its driver): ask the selector itself
         ConvGeometry g = dev.jconv.ConvValidator.checkForward(new int[] {1, 3, 6, 6}, new int[] {4, 3, 3, 3}, null,
                 ConvParams.defaults().withStride(2));
-        Selection auto = dev.jconv.backend.Backends.select(dev.jconv.backend.Backends.AUTO, g);
+        Selection auto = dev.jconv.backend.Backends.select(Options.defaults().withSingleCall(true), g);
         assertEquals("explain: backend " + auto.backend().name() + ": " + auto.reason(), lines.get(2));
         assertEquals("explain: plan: " + auto.backend().plan(g).describe(), lines.get(3));
         assertTrue(r.out().startsWith("wrote "), "stdout keeps only the result line");
+    }
+
+    /** A run makes one call, so the cpu backend plans its plain loops, which need no JIT warm-up, and says so. */
+    @Test
+    void runPlansASingleCall() throws IOException {
+        Cli.Result r = Cli.run("run", "--input", save("x.npy", Tensor.randn(1, 1, 16, 20, 20)).toString(),
+                "--weight", save("w.npy", Tensor.randn(2, 32, 16, 3, 3)).toString(), "--backend", "cpu",
+                "--explain", "--output", dir.resolve("y.npy").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("explain: plan: plain Java loops (a single call (one-shot run)"), r.err());
     }
 
     @Test

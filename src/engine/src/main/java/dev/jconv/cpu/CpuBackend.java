@@ -24,7 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@link GatherPlan} (its memory does not grow with the stride);</li>
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
  * </ul>
- * Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
+ * A plan made for a single call ({@link Options#singleCall()}, a one-shot {@code jconv run}) runs
+ * {@link PlainJavaPlan} instead of the vector kernels: in a fresh JVM the vector kernels run interpreted or
+ * C1-compiled, boxing every vector, until C2 compiles them, which a single call does not live to see; the plain
+ * loops measured 3-4x cheaper cold ({@link #SINGLE_CALL_REASON}'s comment has the numbers).
+ *
+ * <p>Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
  * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
  * plain Java loops, several times slower, and says so once in the log ({@link VectorModule}).
  * This class touches no Vector API type itself, so it loads either way.
@@ -49,12 +54,24 @@ public final class CpuBackend implements ConvBackend {
      */
     static final double DEPTHWISE_WORK_PER_FLOP = 4;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /**
+     * Why a single-call plan runs plain loops. Measured one-shot {@code jconv run --backend cpu} on Java 17, 2-core
+     * AMD EPYC with AVX-512 shared with other jobs, median process CPU time: 1x192x28x28 * 192x192x3x3 (520 MFLOP)
+     * 2.6 s and 650 MB on the vector kernels, 0.7 s and 63 MB on the plain loops, 1.7-1.9 s on cpu-reference;
+     * 1x64x32x32 * 128x64x3x3 (151 MFLOP) 2.1 / 0.6 / 0.8-1.0 s
+     * (benchmarks/results/2026-12-01_cold-start_epyc-avx512_2cores.md).
+     */
+    static final String SINGLE_CALL_REASON = "a single call (one-shot run): the vector kernels would run before the JIT"
+            + " compiles them, several times slower than these loops";
 
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
     private final Winograd winograd;
+    /** Plans run {@link PlainJavaPlan} even with the Vector API present ({@link Options#singleCall()}). */
+    private final boolean singleCall;
     private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
+    private static final Map<Integer, CpuBackend> SHARED_SINGLE_CALL = new ConcurrentHashMap<>();
 
     private final PlanCache plans = new PlanCache(g -> newPlan(g, PostOp.NONE));
     /** Plans with ReLU fused where they write the output: a cache of their own, so plans are per (shape, post-op). */
@@ -82,11 +99,16 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force Winograd on every shape it can run, or off. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd) {
+        this(threads, parallelFlops, packMinColumns, winograd, false);
+    }
+
+    private CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd, boolean singleCall) {
         Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
         this.winograd = winograd;
+        this.singleCall = singleCall;
     }
 
     /**
@@ -131,10 +153,22 @@ public final class CpuBackend implements ConvBackend {
         return SHARED.computeIfAbsent(threads, CpuBackend::new);
     }
 
-    /** This backend if it has {@code options.threads()} threads, else the shared one that does. */
+    /** The shared backend whose plans run once each ({@link Options#singleCall()}), on {@code threads} threads. */
+    static CpuBackend sharedSingleCall(int threads) {
+        return SHARED_SINGLE_CALL.computeIfAbsent(threads, t -> new CpuBackend(t, PARALLEL_FLOPS,
+                ImplicitGemmPlan.PACK_MIN_COLUMNS, Winograd.fromProperty(), true));
+    }
+
+    /**
+     * This backend if it has {@code options.threads()} threads and the same {@link Options#singleCall()}, else the
+     * shared one that does.
+     */
     @Override
     public ConvBackend configured(Options options) {
-        return options.threads() == threads ? this : shared(options.threads());
+        if (options.threads() == threads && options.singleCall() == singleCall) {
+            return this;
+        }
+        return options.singleCall() ? sharedSingleCall(options.threads()) : shared(options.threads());
     }
 
     public int threads() {
@@ -153,6 +187,9 @@ public final class CpuBackend implements ConvBackend {
             return Availability.yes(threadCount + ", plain Java loops: the JVM was started without " + VectorModule.FLAG
                     + " (the vector kernels need it; about 3x faster)");
         }
+        if (singleCall) { // its plans never touch the Vector API, whose classes take tens of ms to initialise
+            return Availability.yes(threadCount + ", plain Java loops for single calls");
+        }
         return Availability.yes(threadCount + ", " + VectorInfo.describe());
     }
 
@@ -167,16 +204,20 @@ public final class CpuBackend implements ConvBackend {
     }
 
     /** Floats of the input copy the plan makes: the gathered matrix, or the layout {@link #layoutCopyLength}. */
-    private static long copyLength(ConvGeometry g) {
+    private long copyLength(ConvGeometry g) {
         return gathers(g) ? GatherPlan.matrixLength(g) : layoutCopyLength(g);
     }
 
     /** The vector kernels' stride-phase layout, or the plain loops' padded input. */
-    private static long layoutCopyLength(ConvGeometry g) {
-        return VectorModule.present() ? FlatLayout.copyLength(g) : PlainJavaPlan.paddedLength(g);
+    private long layoutCopyLength(ConvGeometry g) {
+        return runsPlainLoops() ? PlainJavaPlan.paddedLength(g) : FlatLayout.copyLength(g);
     }
 
-    private static boolean gathers(ConvGeometry g) {
+    private boolean runsPlainLoops() {
+        return singleCall || !VectorModule.present();
+    }
+
+    private boolean gathers(ConvGeometry g) {
         return GatherPlan.isNeededFor(g, layoutCopyLength(g));
     }
 
@@ -227,6 +268,9 @@ public final class CpuBackend implements ConvBackend {
         }
         if (!VectorModule.present()) {
             return new PlainJavaPlan(g, pool, postOp);
+        }
+        if (singleCall) {
+            return new PlainJavaPlan(g, pool, postOp, SINGLE_CALL_REASON);
         }
         if (g.isDepthwise()) {
             return PostOpPass.of(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)

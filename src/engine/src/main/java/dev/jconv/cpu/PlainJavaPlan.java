@@ -54,17 +54,27 @@ final class PlainJavaPlan implements ConvPlan {
     /** Per task: {@link #CHANNELS_PER_BLOCK} accumulator runs and one gathered run, reused across calls. */
     private final ConcurrentLinkedQueue<float[][]> workspaces = new ConcurrentLinkedQueue<>();
     private final ScratchPool paddedInputs;
-
+    /** Why these loops run rather than the vector kernels, for {@link #describe()}. */
+    private final String reason;
     private final PostOp postOp;
 
+    /** The plan for a JVM without the Vector API. */
     PlainJavaPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, PostOp.NONE);
     }
 
-    /** {@code postOp} is applied to each run of accumulators just before {@link #store} copies it out. */
     PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this(g, pool, postOp, "no Vector API: the JVM lacks " + VectorModule.FLAG);
+    }
+
+    /**
+     * {@code postOp} is applied to each run of accumulators just before {@link #store} copies it out; {@code reason}
+     * says in {@link #describe()} why these loops run rather than the vector kernels.
+     */
+    PlainJavaPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, String reason) {
         this.postOp = postOp;
         this.g = g;
+        this.reason = reason;
         this.pool = pool;
         this.paddedInputs = new ScratchPool(pool.threads());
         paddedH = g.inHeight() + g.padTop() + g.padBottom();
@@ -90,7 +100,7 @@ final class PlainJavaPlan implements ConvPlan {
 
     @Override
     public String describe() {
-        return "plain Java loops (no Vector API: the JVM lacks --add-modules jdk.incubator.vector), "
+        return "plain Java loops (" + reason + "), "
                 + (wideRows ? "rows computed " + paddedW + " wide for " + g.outWidth() + " outputs" : "strided rows")
                 + ", runs of " + RUN + " positions x " + CHANNELS_PER_BLOCK + " output channels, " + pool.threads()
                 + " thread" + (pool.threads() == 1 ? "" : "s");

@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.Functional;
+import dev.jconv.Options;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -215,6 +217,22 @@ class CpuBackendTest {
 
     private static String describe(AgainstReference.Case c) {
         return TWO_THREADS.plan(c.geometry()).describe();
+    }
+
+    /**
+     * The cold-start rule: a plan made for one call ({@link Options#singleCall()}, as {@code jconv run}
+     * makes) runs the plain loops and says why; the same geometry planned for many calls keeps the vector kernels.
+     */
+    @Test
+    void aSingleCallRunsThePlainLoops() {
+        AgainstReference.Case c = layer(1, 64, 32, 32, 128, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS);
+        Options twoThreads = Options.defaults().withThreads(2);
+        ConvBackend once = TWO_THREADS.configured(twoThreads.withSingleCall(true));
+        assertTrue(once.plan(c.geometry()).describe().startsWith("plain Java loops (" + CpuBackend.SINGLE_CALL_REASON
+                + ")"), once.plan(c.geometry()).describe());
+        AgainstReference.check(once::plan, c);
+        assertTrue(describe(c).startsWith("Winograd"), describe(c));
+        assertTrue(once.configured(twoThreads).plan(c.geometry()).describe().startsWith("Winograd"));
     }
 
     @Test
