@@ -130,7 +130,11 @@ public final class Sequential implements Module {
         if (backend == null) {
             return null;
         }
-        DeviceWorkspace workspace = Backends.byName(backend).openDeviceWorkspace();
+        ConvBackend gpu = Backends.byName(backend);
+        if (!gpu.availability().available()) {
+            return null;  // the convolutions then fail with the backend's own "unavailable" error
+        }
+        DeviceWorkspace workspace = gpu.openDeviceWorkspace();
         if (workspace == null) {
             return null;
         }
