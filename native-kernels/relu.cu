@@ -2,10 +2,10 @@
 // precedes it to take it into its epilogue), in place or into another buffer.
 //
 // Math, for every element i < planes * plane_size of a contiguous float32 tensor:
-//   output[i] = input[i] > 0 ? input[i] : (input[i] is NaN ? input[i] : 0)
-// i.e. torch.relu: NaN propagates (as torch.clamp_min does; fmaxf would drop it), -0.0 becomes 0.0
-// exactly as dev.jconv.PostOp.RELU on the host. input == output is allowed (each thread reads its
-// element before writing it, and no other thread touches it).
+//   output[i] = input[i] < 0 ? 0 : input[i]
+// which is torch.relu bit for bit: NaN propagates (NaN < 0 is false; fmaxf would drop it) and -0.0
+// stays -0.0 (-0.0 < 0 is false), as dev.jconv.PostOp.RELU on the host. input == output is allowed
+// (each thread reads its element before writing it, and no other thread touches it).
 //
 // Launch geometry (dev.jconv.cuda.ReluKernel): one thread per element, RELU_BLOCK = 256 threads per
 // block, grid.x = ceil(planes * plane_size / 256); the total is split into two ints so that it may
@@ -21,5 +21,5 @@ relu(const float* input, float* output, int planes, int plane_size) {
         return;
     }
     const float v = input[index];
-    output[index] = (v > 0.0f || v != v) ? v : 0.0f;
+    output[index] = v < 0.0f ? 0.0f : v;
 }

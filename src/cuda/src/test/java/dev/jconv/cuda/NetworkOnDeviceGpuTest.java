@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.Conv2d;
+import dev.jconv.DeviceTensorRef;
 import dev.jconv.Tensor;
+import dev.jconv.backend.DeviceWorkspace;
 import dev.jconv.nn.BatchNorm2d;
 import dev.jconv.nn.MaxPool2d;
 import dev.jconv.nn.ModelSpec;
@@ -145,14 +147,40 @@ class NetworkOnDeviceGpuTest {
         net.setBackend(PtxBackend.NAME);
         Tensor actual = net.forward(x);
         assertTrue(net.explain(shape).get(0).startsWith("on device: 1 upload, 1 download"));
+        assertBitEqual(pool.toString(), expected, actual);
+        net.releaseDevice();
+    }
+
+    /** The relu kernel against ReLU on the host (PyTorch's), bit for bit: NaN propagates, -0.0 stays -0.0. */
+    @Test
+    void reluKernelEqualsTheHostModule() {
+        Tensor x = Tensor.uniform(SEEDS.nextLong(), -1f, 1f, 2, 3, 5, 7);
+        x.data()[4] = Float.NaN;
+        x.data()[9] = -0.0f;
+        x.data()[11] = Float.NEGATIVE_INFINITY;
+        Tensor expected = new ReLU().forward(x);
+        Tensor actual = Tensor.zeros(x.shape());
+        try (PtxBackend backend = new PtxBackend(); DeviceWorkspace workspace = backend.openDeviceWorkspace()) {
+            DeviceTensorRef in = workspace.allocate(x.shape());
+            DeviceTensorRef out = workspace.allocate(x.shape());
+            workspace.upload(x, in);
+            workspace.relu(in, out);
+            workspace.download(out, actual);
+            assertBitEqual("relu", expected, actual);
+            workspace.relu(in, in);  // in place
+            workspace.download(in, actual);
+            assertBitEqual("relu in place", expected, actual);
+        }
+    }
+
+    private static void assertBitEqual(String what, Tensor expected, Tensor actual) {
         float[] e = expected.data();
         float[] a = actual.data();
         assertEquals(e.length, a.length);
         for (int i = 0; i < e.length; i++) {
             assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(a[i]),
-                    pool + " output " + OutputComparison.where(i, expected.shape()) + ": " + e[i] + " vs " + a[i]);
+                    what + " output " + OutputComparison.where(i, expected.shape()) + ": " + e[i] + " vs " + a[i]);
         }
-        net.releaseDevice();
     }
 
     /** Runs {@code model} on cpu-reference and on cuda-ptx (on the device) and compares; returns the device plan. */
