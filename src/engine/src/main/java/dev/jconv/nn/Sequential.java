@@ -180,9 +180,11 @@ public final class Sequential implements Module {
      */
     @Override
     public Tensor forward(Tensor input) {
-        DeviceNetwork d = deviceNetwork(input.shape());
-        if (d != null) {
-            return d.forward(input);
+        synchronized (this) {  // one device plan (one set of buffers) at a time: another shape must not close it mid-run
+            DeviceNetwork d = deviceNetwork(input.shape());
+            if (d != null) {
+                return d.forward(input);
+            }
         }
         Tensor x = input;
         for (Step s : steps()) {
