@@ -176,7 +176,8 @@ public final class Sequential implements Module {
      * Runs the network. When every convolution, {@code Linear} included, is set to one GPU backend that lends
      * device workspaces ({@code cuda-ptx}), the whole network runs on its device ({@link #explain} says
      * {@code on device: 1 upload, 1 download}); a layer that has no device kernel then fails by name rather than
-     * copying to the host. Otherwise each module runs on its own backend, a GPU one copying per convolution.
+     * copying to the host; forwards of one model on the device run one at a time (they share its buffers).
+     * Otherwise each module runs on its own backend, a GPU one copying per convolution.
      */
     @Override
     public Tensor forward(Tensor input) {
