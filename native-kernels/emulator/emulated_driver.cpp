@@ -20,6 +20,8 @@
 #include "conv2d_implicit_gemm.host.cu"
 #include "pad2d.cu"
 #include "im2col.cu"
+#include "relu.cu"
+#include "max_pool2d.cu"
 
 #include <chrono>
 #include <cstdint>
@@ -117,12 +119,24 @@ void run_im2col(void** p, float*) {
            arg<int>(p, 12), arg<int>(p, 13), arg<int>(p, 14), arg<int>(p, 15), arg<int>(p, 16));
 }
 
+void run_relu(void** p, float*) {
+    relu(arg<const float*>(p, 0), arg<float*>(p, 1), arg<int>(p, 2), arg<int>(p, 3));
+}
+
+void run_max_pool2d(void** p, float*) {
+    max_pool2d(arg<const float*>(p, 0), arg<float*>(p, 1), arg<int>(p, 2), arg<int>(p, 3), arg<int>(p, 4),
+               arg<int>(p, 5), arg<int>(p, 6), arg<int>(p, 7), arg<int>(p, 8), arg<int>(p, 9), arg<int>(p, 10),
+               arg<int>(p, 11), arg<int>(p, 12), arg<int>(p, 13), arg<int>(p, 14));
+}
+
 const HostKernel KERNELS[] = {
     {"conv2d_direct", 25, TILE_W * TILE_H, run_direct},
     {"conv2d_igemm_64x64", 23, 256, run_igemm<conv2d_igemm_64x64>},
     {"conv2d_igemm_128x128", 23, 256, run_igemm<conv2d_igemm_128x128>},
     {"pad2d", 10, PAD2D_BLOCK, run_pad2d},
     {"im2col", 17, IM2COL_BLOCK, run_im2col},
+    {"relu", 4, RELU_BLOCK, run_relu},
+    {"max_pool2d", 15, MAX_POOL2D_BLOCK, run_max_pool2d},
 };
 
 struct Module {

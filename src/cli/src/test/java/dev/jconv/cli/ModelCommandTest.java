@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
 import dev.jconv.io.Npy;
 import dev.jconv.testkit.NetworkFixtures;
 import dev.jconv.testkit.OutputComparison;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +54,18 @@ class ModelCommandTest {
         assertTrue(first.contains("relu fused into the convolution's output pass"), first);
         assertTrue(first.contains("ReLU fused into the output stores"), first);
         assertTrue(r.err().contains("explain: pool -> [2, 16, 16, 16]: MaxPool2d(kernel_size=2"), r.err());
+    }
+
+    @Test
+    void aNetworkOnAnUnavailableGpuBackendFailsWithItsReasonAndExit2() {
+        Assumptions.assumeFalse(Backends.byName("cuda-ptx").availability().available(), "cuda-ptx runs here");
+        Path out = dir.resolve("y.npy");
+        Cli.Result r = Cli.run("model", "--spec", fixture("simple_cnn/spec.txt"), "--weights",
+                fixture("simple_cnn/weights.safetensors"), "--input", fixture("simple_cnn/input.npy"), "--output",
+                out.toString(), "--backend", "cuda-ptx", "--explain");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("error: backend cuda-ptx is unavailable: "), r.err());
+        assertFalse(Files.exists(out));
     }
 
     @Test

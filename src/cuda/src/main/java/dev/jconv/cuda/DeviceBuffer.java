@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.cuda.internal.RawHandles;
+import java.util.concurrent.atomic.LongAdder;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
@@ -22,6 +23,9 @@ public final class DeviceBuffer extends NativeResource {
     private final long address;  // of pointer, 0 for an empty buffer
     /** The most pinned memory one synchronous copy holds on to: bigger arrays are staged in pieces. */
     static final int STAGING_PIECE_BYTES = 64 << 20;
+    /** Host-to-device and device-to-host copies queued so far, process-wide (tests count them per forward). */
+    private static final LongAdder HOST_TO_DEVICE_COPIES = new LongAdder();
+    private static final LongAdder DEVICE_TO_HOST_COPIES = new LongAdder();
 
     DeviceBuffer(CudaDevice device, long bytes) {
         if (bytes < 0) {
@@ -142,6 +146,7 @@ public final class DeviceBuffer extends NativeResource {
             return;
         }
         device.makeCurrent();
+        HOST_TO_DEVICE_COPIES.increment();
         Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(pointer.withByteOffset(dstByteOffset), src.pointer(srcByteOffset, bytes),
                 bytes, stream.jcudaStream()), "cuMemcpyHtoDAsync(" + Sizes.bytes(bytes) + ")");
     }
@@ -154,8 +159,19 @@ public final class DeviceBuffer extends NativeResource {
             return;
         }
         device.makeCurrent();
+        DEVICE_TO_HOST_COPIES.increment();
         Cuda.check(JCudaDriver.cuMemcpyDtoHAsync(dst.pointer(dstByteOffset, bytes), pointer.withByteOffset(srcByteOffset),
                 bytes, stream.jcudaStream()), "cuMemcpyDtoHAsync(" + Sizes.bytes(bytes) + ")");
+    }
+
+    /** Host-to-device copies queued by this process so far (every one goes through {@link #copyFromAsync}). */
+    static long hostToDeviceCopies() {
+        return HOST_TO_DEVICE_COPIES.sum();
+    }
+
+    /** Device-to-host copies queued by this process so far (every one goes through {@link #copyToAsync}). */
+    static long deviceToHostCopies() {
+        return DEVICE_TO_HOST_COPIES.sum();
     }
 
     /** Sets every float of the buffer to {@code value} (any bit pattern, NaN included); returns when done. */

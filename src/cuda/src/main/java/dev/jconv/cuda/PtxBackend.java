@@ -7,6 +7,7 @@ import dev.jconv.ConvValidator;
 import dev.jconv.Options;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.DeviceWorkspace;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
 import dev.jconv.backend.PlanLease;
@@ -163,6 +164,13 @@ public final class PtxBackend implements ConvBackend, AutoCloseable {
             }
         }
         return new PtxPlan(g, device, launch, kernel, taps);
+    }
+
+    /** A workspace on this backend's device with the standalone ReLU and max-pool kernels, for whole networks. */
+    @Override
+    public DeviceWorkspace openDeviceWorkspace() {
+        CudaUnavailableException.requireAvailable(NAME, availability());
+        return new PtxDeviceWorkspace(device(), modules);
     }
 
     /** Plans cached so far. */

@@ -70,14 +70,14 @@ class VendorKernelBindingTest {
         assertThrows(IllegalArgumentException.class, () -> new Pad2dKernel(1, 8, 8, 8, 9, 1, 0, PaddingMode.ZEROS));
     }
 
-    private static List<String> signature(String file, String kernel) throws IOException {
+    static List<String> signature(String file, String kernel) throws IOException {
         String source = Files.readString(Path.of("native-kernels", file)).replaceAll("//[^\\n]*", "");
         Matcher m = Pattern.compile(kernel + "\\s*\\(([^)]*)\\)").matcher(source);
         assertTrue(m.find(), kernel + "'s signature in " + file);
         return KernelBindingTest.parameterNames(m.group(1));
     }
 
-    private static List<String> ptxTypes(String resource, String kernel) {
+    static List<String> ptxTypes(String resource, String kernel) {
         return KernelBindingTest.ptxParameterTypes(PtxModule.readResource(resource), kernel);
     }
 }

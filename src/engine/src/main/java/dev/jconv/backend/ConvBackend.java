@@ -50,4 +50,12 @@ public interface ConvBackend {
     default ConvBackend configured(Options options) {
         return this;
     }
+
+    /**
+     * A workspace on this backend's device for running a whole network there ({@link DeviceWorkspace}), or
+     * {@code null} when this backend runs on host memory or has no kernels for the layers between convolutions.
+     */
+    default DeviceWorkspace openDeviceWorkspace() {
+        return null;
+    }
 }

@@ -66,6 +66,11 @@ public final class Linear implements Module {
         this.backend = name;
     }
 
+    /** The backend its forward runs on ({@code auto} unless {@link #setBackend} chose one). */
+    public String backend() {
+        return backend;
+    }
+
     public Tensor weight() {
         return weight;
     }

@@ -74,6 +74,11 @@ public final class MaxPool2d implements Module {
         return out;
     }
 
+    /** {@code {kernel, stride, padding, dilation}}, each {@code {height, width}}: what a device kernel needs. */
+    int[][] window() {
+        return new int[][] {kernel.values(), stride.values(), padding.values(), dilation.values()};
+    }
+
     /** One plane: PyTorch's loop (max over the window's in-bounds taps, NaN propagating). */
     private void pool(float[] in, int inBase, int inH, int inW, float[] out, int outBase, int outH, int outW) {
         int kh = kernel.height();

@@ -4,10 +4,15 @@ import dev.jconv.Conv2d;
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
+import dev.jconv.ConvolutionPlan;
+import dev.jconv.Options;
 import dev.jconv.Functional;
 import dev.jconv.PostOp;
 import dev.jconv.Shapes;
 import dev.jconv.Tensor;
+import dev.jconv.backend.Backends;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.DeviceWorkspace;
 import dev.jconv.io.StateDict;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,6 +51,8 @@ public final class Sequential implements Module {
     private final List<Module> modules = new ArrayList<>();
     private boolean fusion = true;
     private volatile List<Step> steps;
+    /** The plan on a GPU backend's device for the last input shape, or null ({@link DeviceNetwork}). */
+    private DeviceNetwork device;
 
     /** A model printed and reported as {@code Sequential}. */
     public Sequential() {
@@ -72,7 +79,7 @@ public final class Sequential implements Module {
         }
         names.add(name);
         modules.add(module);
-        steps = null;
+        invalidate();
         return this;
     }
 
@@ -88,17 +95,98 @@ public final class Sequential implements Module {
     /** Turns fusion off (every module runs on its own, as written) or on again; for measuring it. */
     public Sequential fusion(boolean on) {
         this.fusion = on;
-        steps = null;
+        invalidate();
         return this;
     }
 
     /** Rebuilds the fused plan from the layers' current tensors (needed only after writing into them directly). */
     public void refuse() {
-        steps = null;
+        invalidate();
     }
 
+    /** Frees the device memory a network run on a GPU backend keeps (weights and buffers); the next forward makes it again. */
+    public synchronized void releaseDevice() {
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+    }
+
+    private synchronized void invalidate() {
+        steps = null;
+        releaseDevice();
+    }
+
+    /**
+     * The device plan for {@code inputShape}, made on first use and kept for the last shape, or null when the
+     * network runs on the host: its convolutions are not all set to the same backend, or that backend runs on host
+     * memory or lends no device workspace ({@link ConvBackend#openDeviceWorkspace()}).
+     */
+    private synchronized DeviceNetwork deviceNetwork(int[] inputShape) {
+        if (device != null && Arrays.equals(device.inputShape(), inputShape)) {
+            return device;
+        }
+        String backend = sharedBackend();
+        if (backend == null) {
+            return null;
+        }
+        ConvBackend gpu = Backends.byName(backend);
+        if (!gpu.availability().available()) {
+            return null;  // the convolutions then fail with the backend's own "unavailable" error
+        }
+        DeviceWorkspace workspace = gpu.openDeviceWorkspace();
+        if (workspace == null) {
+            return null;
+        }
+        releaseDevice();
+        device = new DeviceNetwork(steps(), inputShape, workspace, backend);
+        return device;
+    }
+
+    /** Whether the first convolution of {@code plan} runs on device memory on {@code backend} (a GPU backend). */
+    private static boolean copiesPerLayer(List<Step> plan, int[] inputShape, String backend) {
+        int[] shape = inputShape;
+        for (Step s : plan) {
+            if (s instanceof ConvStep c) {
+                return c.runsOnDevice(shape, backend);
+            }
+            shape = s.outputShape(shape);
+        }
+        return false;
+    }
+
+    /** The backend every convolution and Linear is set to, or null if they differ, use auto, or there are none. */
+    private String sharedBackend() {
+        String shared = null;
+        for (Module m : unique().values()) {
+            String b = m instanceof Conv2d c ? c.backend() : m instanceof Conv1d c ? c.backend()
+                    : m instanceof Linear l ? l.backend() : null;
+            if (b == null) {
+                continue;
+            }
+            if (Backends.AUTO.equals(b) || (shared != null && !shared.equals(b))) {
+                return null;
+            }
+            shared = b;
+        }
+        return shared;
+    }
+
+    /**
+     * Runs the network. When every convolution, {@code Linear} included, is set to one GPU backend that lends
+     * device workspaces ({@code cuda-ptx}), the whole network runs on its device ({@link #explain} says
+     * {@code on device: 1 upload, 1 download}); a layer that has no device kernel then fails by name rather than
+     * copying to the host; forwards of one model on the device run one at a time (they share its buffers).
+     * Otherwise each module runs on its own backend, a GPU one copying per convolution.
+     */
     @Override
     public Tensor forward(Tensor input) {
+        synchronized (this) {  // one device plan (one set of buffers) at a time: another shape must not close it mid-run
+            DeviceNetwork d = deviceNetwork(input.shape());
+            if (d != null) {
+                return d.forward(input);
+            }
+        }
         Tensor x = input;
         for (Step s : steps()) {
             x = s.forward(x);
@@ -119,7 +207,7 @@ public final class Sequential implements Module {
     @Override
     public void setBackend(String backend) {
         unique().values().forEach(m -> m.setBackend(backend));
-        steps = null;
+        invalidate();
     }
 
     /** Parameters by full {@code state_dict} name ({@code conv1.weight}), each shared module once. */
@@ -192,7 +280,7 @@ public final class Sequential implements Module {
             throw new IllegalArgumentException(errors);
         }
         own.forEach((key, t) -> System.arraycopy(state.tensors().get(key).data(), 0, t.data(), 0, (int) t.numel()));
-        steps = null;
+        invalidate();
     }
 
     /**
@@ -201,9 +289,22 @@ public final class Sequential implements Module {
      */
     public List<String> explain(int... inputShape) {
         List<String> lines = new ArrayList<>();
+        DeviceNetwork d = deviceNetwork(inputShape);
+        List<String> onDevice = d == null ? null : d.stepDescriptions();
+        if (d != null) {
+            lines.add(d.describe());
+        }
         int[] shape = inputShape;
-        for (Step s : steps()) {
-            String how = s.describe(shape);
+        List<Step> plan = steps();
+        String backend = d == null ? sharedBackend() : null;
+        if (backend != null && copiesPerLayer(plan, inputShape, backend)) {
+            lines.add("per layer: " + backend + " runs convolutions on device memory but lends no workspace for the"
+                    + " layers between them, so each convolution uploads its input and downloads its output and the"
+                    + " other modules run on the host");
+        }
+        for (int i = 0; i < plan.size(); i++) {
+            Step s = plan.get(i);
+            String how = s.describe(shape) + (onDevice == null ? "" : "; " + onDevice.get(i));
             shape = s.outputShape(shape);
             lines.add(String.join(" + ", s.names()) + " -> " + Shapes.format(shape) + ": " + how);
         }
@@ -296,7 +397,7 @@ public final class Sequential implements Module {
     }
 
     /** One step of the plan: one module, or a convolution with what was fused into it. */
-    private interface Step {
+    interface Step {
         List<String> names();
 
         Tensor forward(Tensor input);
@@ -306,7 +407,7 @@ public final class Sequential implements Module {
         String describe(int[] inputShape);
     }
 
-    private record ModuleStep(String name, Module module) implements Step {
+    record ModuleStep(String name, Module module) implements Step {
         @Override
         public List<String> names() {
             return List.of(name);
@@ -332,7 +433,7 @@ public final class Sequential implements Module {
      * A Conv2d or Conv1d with its weights (folded with the BatchNorm named {@code foldedNorm}, or its own) and the
      * post-op its plan applies as it writes the output.
      */
-    private record ConvStep(List<String> names, Module conv, Tensor weight, Tensor bias, String foldedNorm,
+    record ConvStep(List<String> names, Module conv, Tensor weight, Tensor bias, String foldedNorm,
                             PostOp postOp) implements Step {
         @Override
         public Tensor forward(Tensor input) {
@@ -369,6 +470,18 @@ public final class Sequential implements Module {
                     + " fused into the convolution's output pass; ");
             ConvParams params = conv instanceof Conv2d c2 ? c2.params() : ((Conv1d) conv).params();
             return conv + ": " + fused + Functional.describe(g, b != null, params, backend, postOp);
+        }
+
+        /** Whether its backend runs this convolution on device memory (a GPU backend), for {@code inputShape}. */
+        boolean runsOnDevice(int[] inputShape, String backend) {
+            int[] b = bias == null ? null : bias.shape();
+            ConvParams params = conv instanceof Conv2d c2 ? c2.params() : ((Conv1d) conv).params();
+            ConvGeometry g = conv instanceof Conv2d ? ConvValidator.checkForward(inputShape, weight.shape(), b, params)
+                    : ConvValidator.checkForward1d(inputShape, weight.shape(), b, params);
+            try (ConvolutionPlan plan = ConvolutionPlan.create(g.inputShape(), g.weightShape(), b, params,
+                    Options.defaults().withBackend(backend), postOp)) {
+                return plan.runsOnDevice();
+            }
         }
     }
 }
