@@ -43,7 +43,11 @@ public final class Options {
      */
     public static final int MAX_THREADS = 1024;
 
-    static final Source BACKEND = new Source("jconv.backend", "JCONV_BACKEND");
+    /** Where {@link #defaults()} reads the backend: this system property, else {@link #BACKEND_ENVIRONMENT_VARIABLE}. */
+    public static final String BACKEND_PROPERTY = "jconv.backend";
+    public static final String BACKEND_ENVIRONMENT_VARIABLE = "JCONV_BACKEND";
+
+    static final Source BACKEND = new Source(BACKEND_PROPERTY, BACKEND_ENVIRONMENT_VARIABLE);
     static final Source THREADS = new Source("jconv.threads", "JCONV_THREADS");
     static final Source DEVICE = new Source("jconv.cuda.device", "JCONV_CUDA_DEVICE");
     static final Source CUDNN_BENCHMARK = new Source("jconv.cudnn.benchmark", "JCONV_CUDNN_BENCHMARK");

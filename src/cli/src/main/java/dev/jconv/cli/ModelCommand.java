@@ -54,7 +54,7 @@ final class ModelCommand implements Callable<Integer> {
             description = "print the model summary for this input shape instead of running it")
     String inputShape;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.AUTO,
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = BackendDefault.VALUE,
             description = "auto or a backend name from 'jconv info' for the convolutions (default: ${DEFAULT-VALUE})")
     String backend;
 

@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ConvOptions conv;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.AUTO,
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = BackendDefault.VALUE,
             description = "auto or a backend name from 'jconv info' (default: ${DEFAULT-VALUE})")
     String backend;
 

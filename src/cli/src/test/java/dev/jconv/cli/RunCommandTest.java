@@ -171,6 +171,26 @@ class RunCommandTest {
         assertTrue(r.err().contains("explain: plan: plain Java loops (a single call (one-shot run)"), r.err());
     }
 
+    /** Without --backend, run takes the backend Options.defaults() reads (here the jconv.backend property). */
+    @Test
+    void theBackendDefaultsToTheConfiguredOne() throws IOException {
+        String before = System.getProperty(Options.BACKEND_PROPERTY);
+        System.setProperty(Options.BACKEND_PROPERTY, "cpu-reference");
+        try {
+            Cli.Result r = Cli.run("run", "--input", save("x.npy", Tensor.randn(1, 1, 3, 6, 6)).toString(),
+                    "--weight", save("w.npy", Tensor.randn(2, 4, 3, 3, 3)).toString(), "--explain",
+                    "--output", dir.resolve("y.npy").toString());
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.err().contains("explain: backend cpu-reference: requested by name"), r.err());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Options.BACKEND_PROPERTY);
+            } else {
+                System.setProperty(Options.BACKEND_PROPERTY, before);
+            }
+        }
+    }
+
     @Test
     void explainNamesARequestedBackend() throws IOException {
         Cli.Result r = Cli.run("run", "--input", save("x.npy", Tensor.randn(1, 1, 3, 6, 6)).toString(),
