@@ -40,7 +40,7 @@ public interface ConvBackend {
      */
     default PlanLease lease(ConvGeometry geometry, PostOp postOp) {
         PlanLease lease = lease(geometry);
-        return postOp == PostOp.NONE ? lease : PlanLease.viewing(lease, plan -> new SeparatePostOpPlan(plan, postOp));
+        return postOp == PostOp.NONE ? lease : PlanLease.viewing(lease, plan -> SeparatePostOpPlan.viewing(plan, postOp));
     }
 
     /**

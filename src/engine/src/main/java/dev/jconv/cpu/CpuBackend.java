@@ -9,6 +9,7 @@ import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
 import dev.jconv.backend.PlanLease;
+import dev.jconv.backend.SeparatePostOpPlan;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -273,10 +274,10 @@ public final class CpuBackend implements ConvBackend {
             return new PlainJavaPlan(g, pool, postOp, SINGLE_CALL_REASON);
         }
         if (g.isDepthwise()) {
-            return PostOpPass.of(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
+            return SeparatePostOpPlan.owning(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
                     : new DepthwiseRowsPlan(g, pool), postOp);
         }
-        return winograd.runs(g) ? PostOpPass.of(new WinogradPlan(g, pool), postOp)
+        return winograd.runs(g) ? SeparatePostOpPlan.owning(new WinogradPlan(g, pool), postOp)
                 : new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
     }
 }
