@@ -68,44 +68,9 @@ final class PtxPlan implements DeviceConvPlan {
         if (postOp == PostOp.NONE) {
             return this;
         }
-        PtxPlan plan = this;
-        return new DeviceConvPlan() {
-            @Override
-            public CudaDevice device() {
-                return device;
-            }
-
-            @Override
-            public ConvGeometry geometry() {
-                return geometry;
-            }
-
-            @Override
-            public long retainedBytes() {
-                return plan.retainedBytes();
-            }
-
-            @Override
-            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
-                plan.forward(input, weight, bias, output, true);
-            }
-
-            @Override
-            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
-                                     CudaStream stream) {
-                plan.forwardAsync(input, weight, bias, output, stream, true);
-            }
-
-            @Override
-            public String describe() {
-                return plan.describe() + ", ReLU fused into the kernel's epilogue";
-            }
-
-            @Override
-            public void close() {
-                // the backend's cached plan owns the tap table
-            }
-        };
+        return new FusedPostOpView(this, (in, w, b, out) -> forward(in, w, b, out, true),
+                (in, w, b, out, stream) -> forwardAsync(in, w, b, out, stream, true),
+                "ReLU fused into the kernel's epilogue");
     }
 
     @Override

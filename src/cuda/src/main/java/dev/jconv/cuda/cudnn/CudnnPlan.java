@@ -8,6 +8,7 @@ import dev.jconv.cuda.CudaKernel;
 import dev.jconv.cuda.CudaStream;
 import dev.jconv.cuda.DeviceConvPlan;
 import dev.jconv.cuda.DeviceTensor;
+import dev.jconv.cuda.FusedPostOpView;
 import dev.jconv.cuda.Pad2dKernel;
 import dev.jconv.cuda.cudnn.AlgorithmChoice.Candidate;
 import dev.jconv.cuda.internal.RawHandles;
@@ -140,45 +141,9 @@ final class CudnnPlan implements DeviceConvPlan {
         if (postOp == PostOp.NONE) {
             return this;
         }
-        CudnnPlan plan = this;
-        return new DeviceConvPlan() {
-            @Override
-            public CudaDevice device() {
-                return device;
-            }
-
-            @Override
-            public ConvGeometry geometry() {
-                return geometry;
-            }
-
-            @Override
-            public long retainedBytes() {
-                return plan.retainedBytes();
-            }
-
-            @Override
-            public void forward(float[] input, float[] weight, float[] bias, float[] output) {
-                plan.forward(input, weight, bias, output, postOp);
-            }
-
-            @Override
-            public void forwardAsync(DeviceTensor input, DeviceTensor weight, DeviceTensor bias, DeviceTensor output,
-                                     CudaStream stream) {
-                plan.forwardAsync(input, weight, bias, output, stream, postOp);
-            }
-
-            @Override
-            public String describe() {
-                return plan.describe() + ", ReLU fused (cudnnConvolutionBiasActivationForward, RELU; without bias"
-                        + " cudnnActivationForward in place)";
-            }
-
-            @Override
-            public void close() {
-                // the backend's cached plan owns every resource
-            }
-        };
+        return new FusedPostOpView(this, (in, w, b, out) -> forward(in, w, b, out, postOp),
+                (in, w, b, out, stream) -> forwardAsync(in, w, b, out, stream, postOp),
+                "ReLU fused (cudnnConvolutionBiasActivationForward, RELU; without bias cudnnActivationForward in place)");
     }
 
     private long padBytes() {
