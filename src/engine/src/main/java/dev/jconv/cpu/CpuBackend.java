@@ -46,6 +46,7 @@ public final class CpuBackend implements ConvBackend {
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
     static final String WINOGRAD_PROPERTY = "jconv.cpu.winograd";
+    static final String CHANNEL_GEMM_PROPERTY = "jconv.cpu.channelGemm";
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -68,7 +69,8 @@ public final class CpuBackend implements ConvBackend {
     private final int threads;
     private final double parallelFlops;
     private final int packMinColumns;
-    private final Winograd winograd;
+    private final Choice winograd;
+    private final Choice channelGemm;
     /** Plans run {@link PlainJavaPlan} even with the Vector API present ({@link Options#singleCall()}). */
     private final boolean singleCall;
     private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
@@ -95,46 +97,55 @@ public final class CpuBackend implements ConvBackend {
 
     /** Tests also force packed ({@code 0}) or in-place ({@link Integer#MAX_VALUE}) weights. */
     CpuBackend(int threads, double parallelFlops, int packMinColumns) {
-        this(threads, parallelFlops, packMinColumns, Winograd.fromProperty());
+        this(threads, parallelFlops, packMinColumns, Choice.fromProperty(WINOGRAD_PROPERTY),
+                Choice.fromProperty(CHANNEL_GEMM_PROPERTY), false);
     }
 
-    /** Tests also force Winograd on every shape it can run, or off. */
-    CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd) {
-        this(threads, parallelFlops, packMinColumns, winograd, false);
+    /** Tests also force Winograd on every shape it can run, or off; the channel-vectorized GEMM stays off. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns, Choice winograd) {
+        this(threads, parallelFlops, packMinColumns, winograd, Choice.NEVER, false);
     }
 
-    private CpuBackend(int threads, double parallelFlops, int packMinColumns, Winograd winograd, boolean singleCall) {
+    /** Tests force either algorithm on every shape it can run, or off. */
+    CpuBackend(int threads, double parallelFlops, int packMinColumns, Choice winograd, Choice channelGemm) {
+        this(threads, parallelFlops, packMinColumns, winograd, channelGemm, false);
+    }
+
+    private CpuBackend(int threads, double parallelFlops, int packMinColumns, Choice winograd, Choice channelGemm,
+                       boolean singleCall) {
         Options.checkThreads(threads, "the thread count");
         this.threads = threads;
         this.parallelFlops = parallelFlops;
         this.packMinColumns = packMinColumns;
         this.winograd = winograd;
+        this.channelGemm = channelGemm;
         this.singleCall = singleCall;
     }
 
     /**
-     * When 3x3 stride-1 layers run by Winograd ({@link WinogradPlan}): where it measured faster ({@code auto}, the
-     * default), on every shape it can run, or never; the {@value #WINOGRAD_PROPERTY} system property sets it
-     * (for A/B measurements).
+     * Whether an algorithm with a shape rule runs ({@link WinogradPlan} for 3x3 stride-1 layers,
+     * {@link ChannelGemmPlan} for small maps): where it measured faster ({@code auto}, the default), on every shape
+     * it can run, or never. The {@value #WINOGRAD_PROPERTY} and {@value #CHANNEL_GEMM_PROPERTY} system properties
+     * set them (for A/B measurements).
      */
-    enum Winograd {
+    enum Choice {
         AUTO, ALWAYS, NEVER;
 
-        static Winograd fromProperty() {
-            String value = System.getProperty(WINOGRAD_PROPERTY, "auto");
-            for (Winograd w : values()) {
-                if (w.name().equalsIgnoreCase(value.trim())) {
-                    return w;
+        static Choice fromProperty(String property) {
+            String value = System.getProperty(property, "auto");
+            for (Choice c : values()) {
+                if (c.name().equalsIgnoreCase(value.trim())) {
+                    return c;
                 }
             }
-            throw new IllegalArgumentException("system property " + WINOGRAD_PROPERTY
+            throw new IllegalArgumentException("system property " + property
                     + " must be auto, always or never, got '" + value + "'");
         }
 
-        boolean runs(ConvGeometry g) {
+        boolean runs(boolean suits, boolean eligible) {
             return switch (this) {
-                case AUTO -> WinogradPlan.suits(g);
-                case ALWAYS -> WinogradPlan.eligible(g);
+                case AUTO -> suits;
+                case ALWAYS -> eligible;
                 case NEVER -> false;
             };
         }
@@ -157,7 +168,8 @@ public final class CpuBackend implements ConvBackend {
     /** The shared backend whose plans run once each ({@link Options#singleCall()}), on {@code threads} threads. */
     static CpuBackend sharedSingleCall(int threads) {
         return SHARED_SINGLE_CALL.computeIfAbsent(threads, t -> new CpuBackend(t, PARALLEL_FLOPS,
-                ImplicitGemmPlan.PACK_MIN_COLUMNS, Winograd.fromProperty(), true));
+                ImplicitGemmPlan.PACK_MIN_COLUMNS, Choice.fromProperty(WINOGRAD_PROPERTY),
+                Choice.fromProperty(CHANNEL_GEMM_PROPERTY), true));
     }
 
     /**
@@ -277,7 +289,12 @@ public final class CpuBackend implements ConvBackend {
             return SeparatePostOpPlan.owning(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
                     : new DepthwiseRowsPlan(g, pool), postOp);
         }
-        return winograd.runs(g) ? SeparatePostOpPlan.owning(new WinogradPlan(g, pool), postOp)
-                : new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
+        if (winograd.runs(WinogradPlan.suits(g), WinogradPlan.eligible(g))) {
+            return SeparatePostOpPlan.owning(new WinogradPlan(g, pool), postOp);
+        }
+        if (channelGemm.runs(ChannelGemmPlan.suits(g), ChannelGemmPlan.eligible(g))) {
+            return new ChannelGemmPlan(g, pool, postOp);
+        }
+        return new ImplicitGemmPlan(g, pool, packMinColumns, postOp);
     }
 }

@@ -114,7 +114,7 @@ final class WinogradPlan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[] u = filters.get(weight);
+        float[] u = filters.get(weight, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {

@@ -25,9 +25,18 @@ class CpuBackendGoldenTest {
     /** The fixtures Winograd can run (3x3, stride 1, undilated), by Winograd whatever their channel counts. */
     @TestFactory
     Stream<DynamicNode> everyWinogradFixtureMatchesPyTorchByWinograd() {
-        CpuBackend winograd = new CpuBackend(3, 0, 0, CpuBackend.Winograd.ALWAYS);
+        CpuBackend winograd = new CpuBackend(3, 0, 0, CpuBackend.Choice.ALWAYS);
         return GoldenFixtures.cases().stream()
                 .filter(c -> WinogradPlan.eligible(GoldenFixtures.geometry(c)))
                 .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd)));
+    }
+
+    /** Every fixture the channel-vectorized GEMM can run (all but depthwise), by it whatever its shape. */
+    @TestFactory
+    Stream<DynamicNode> everyFixtureMatchesPyTorchByTheChannelGemm() {
+        CpuBackend channelGemm = new CpuBackend(3, 0, 0, CpuBackend.Choice.NEVER, CpuBackend.Choice.ALWAYS);
+        return GoldenFixtures.cases().stream()
+                .filter(c -> ChannelGemmPlan.eligible(GoldenFixtures.geometry(c)))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, channelGemm)));
     }
 }

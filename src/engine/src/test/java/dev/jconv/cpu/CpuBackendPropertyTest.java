@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import dev.jconv.ConvParams;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
+import dev.jconv.PostOp;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -22,13 +23,15 @@ import net.jqwik.api.lifecycle.PropagationMode;
  */
 @AddLifecycleHook(value = PropertySeed.class, propagateTo = PropagationMode.DIRECT_DESCENDANTS)
 class CpuBackendPropertyTest {
-    private static final CpuBackend PACKED = new CpuBackend(3, 0, 0, CpuBackend.Winograd.NEVER);
-    private static final CpuBackend IN_PLACE = new CpuBackend(3, 0, Integer.MAX_VALUE, CpuBackend.Winograd.NEVER);
-    private static final CpuBackend WINOGRAD = new CpuBackend(3, 0, 0, CpuBackend.Winograd.ALWAYS);
+    private static final CpuBackend PACKED = new CpuBackend(3, 0, 0, CpuBackend.Choice.NEVER);
+    private static final CpuBackend IN_PLACE = new CpuBackend(3, 0, Integer.MAX_VALUE, CpuBackend.Choice.NEVER);
+    private static final CpuBackend WINOGRAD = new CpuBackend(3, 0, 0, CpuBackend.Choice.ALWAYS);
+    private static final WorkerPool THREE = WorkerPool.of(3);
 
     /**
-     * Each case runs with weights packed per call and read in place (the two GEMM kernel families), and, where
-     * it is a 3x3 stride-1 undilated convolution, by Winograd too, whatever its channel counts.
+     * Each case runs with weights packed per call and read in place (the two GEMM kernel families), by the
+     * channel-vectorized GEMM with both its register tiles, and, where it is a 3x3 stride-1 undilated convolution,
+     * by Winograd too, whatever its channel counts.
      */
     @Property(tries = 1000)
     void agreesWithReference(@ForAll("configurations") AgainstReference.Case c) {
@@ -37,6 +40,51 @@ class CpuBackendPropertyTest {
         if (WinogradPlan.eligible(c.geometry())) {
             AgainstReference.check(WINOGRAD, c);
         }
+        checkChannelGemm(c);
+    }
+
+    /**
+     * The channel-vectorized GEMM on channel counts across its 48- and 32-channel blocks, groups, strides, padding
+     * and batches whose pixels cross its tiles and images.
+     */
+    @Property(tries = 300)
+    void channelGemmAgreesWithReference(@ForAll("channelGemmShapes") AgainstReference.Case c) {
+        checkChannelGemm(c);
+    }
+
+    /** By {@link ChannelGemmPlan} with each register tile (both run on any machine), where it can run. */
+    static void checkChannelGemm(AgainstReference.Case c) {
+        if (ChannelGemmPlan.eligible(c.geometry())) {
+            for (ChannelGemmKernel kernel : List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+                try (ChannelGemmPlan plan = new ChannelGemmPlan(c.geometry(), THREE, PostOp.NONE, kernel)) {
+                    AgainstReference.check(g -> plan, c);
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<AgainstReference.Case> channelGemmShapes() {
+        List<Arbitrary<Integer>> draws = List.of(
+                Arbitraries.integers().between(0, 3),    // 0 batch: 0 = unbatched
+                Arbitraries.of(1, 1, 1, 2, 3),           // 1 groups
+                Arbitraries.integers().between(2, 24),   // 2 in channels per group
+                Arbitraries.integers().between(1, 100),  // 3 out channels per group (crosses 48- and 32-channel blocks)
+                Arbitraries.of(1, 1, 3, 3, 5),           // 4 kernel height
+                Arbitraries.of(1, 1, 3, 3, 5),           // 5 kernel width
+                Arbitraries.of(1, 1, 2, 3),              // 6 stride height
+                Arbitraries.of(1, 1, 2, 3),              // 7 stride width
+                Arbitraries.of(1, 1, 1, 2),              // 8 dilation height
+                Arbitraries.of(1, 1, 1, 2),              // 9 dilation width
+                Arbitraries.integers().between(0, 2),    // 10 padding kind: explicit, same, valid
+                Arbitraries.integers().between(0, 2),    // 11 padding height
+                Arbitraries.integers().between(0, 2),    // 12 padding width
+                Arbitraries.integers().between(0, 3),    // 13 padding mode
+                Arbitraries.integers().between(0, 12),   // 14 height beyond the minimum
+                Arbitraries.integers().between(0, 12),   // 15 width beyond the minimum
+                Arbitraries.integers().between(0, 1),    // 16 bias
+                Arbitraries.integers().between(0, 1_000_000)); // 17 data seed
+        return Combinators.combine(draws).as(CpuBackendPropertyTest::toCase);
     }
 
     /**

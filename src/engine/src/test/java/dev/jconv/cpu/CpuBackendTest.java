@@ -49,7 +49,10 @@ class CpuBackendTest {
                 Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
                 Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)),
                 // Winograd summing over many channels (its rounding grows with the sum), ragged tiles, groups
-                Arguments.of(WINOGRAD_LAYERS[0]), Arguments.of(WINOGRAD_LAYERS[1]), Arguments.of(WINOGRAD_LAYERS[2]));
+                Arguments.of(WINOGRAD_LAYERS[0]), Arguments.of(WINOGRAD_LAYERS[1]), Arguments.of(WINOGRAD_LAYERS[2]),
+                // the channel-vectorized GEMM: a 4608-tap sum, ragged channel blocks and pixel tiles across images
+                Arguments.of(CHANNEL_GEMM_LAYERS[0]), Arguments.of(CHANNEL_GEMM_LAYERS[1]),
+                Arguments.of(CHANNEL_GEMM_LAYERS[2]), Arguments.of(CHANNEL_GEMM_LAYERS[3]));
     }
 
     /**
@@ -62,10 +65,21 @@ class CpuBackendTest {
         layer(2, 128, 30, 30, 128, 3, 1, 0, 1, 2, false, PaddingMode.ZEROS),
     };
 
-    /** The transformed filters are reused only while the weights are equal: a change in place is seen. */
-    @Test
-    void winogradSeesWeightsChangedInPlace() {
-        AgainstReference.Case c = WINOGRAD_LAYERS[2];
+    /**
+     * Layers the auto choice runs by the channel-vectorized GEMM: 7x7 and 14x14 outputs with many channels,
+     * strided, padded, grouped, batched, channel counts that leave ragged blocks.
+     */
+    private static final AgainstReference.Case[] CHANNEL_GEMM_LAYERS = {
+        layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
+        layer(3, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS),
+        layer(2, 96, 15, 13, 136, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT),
+        layer(1, 1024, 14, 14, 2048, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS),
+    };
+
+    /** Packed or transformed weights are reused only while the weights are equal: a change in place is seen. */
+    @ParameterizedTest
+    @MethodSource("weightCachingLayers")
+    void planSeesWeightsChangedInPlace(AgainstReference.Case c) {
         ConvPlan plan = TWO_THREADS.plan(c.geometry());
         float[] in = Tensor.uniform(5, -1f, 1f, c.inputShape()).data();
         float[] w = Tensor.uniform(6, -1f, 1f, c.weightShape()).data();
@@ -76,6 +90,26 @@ class CpuBackendTest {
         w = w.clone();
         w[0] = -w[0];
         AgainstReference.check(plan, in, w, null, "a new array with another change");
+        w[w.length - 1] += 1f;
+        AgainstReference.check(plan, in, w, null, "the last weight changed in place");
+    }
+
+    static Stream<Arguments> weightCachingLayers() {
+        return Stream.of(Arguments.of(WINOGRAD_LAYERS[2]), Arguments.of(CHANNEL_GEMM_LAYERS[0]),
+                Arguments.of(CHANNEL_GEMM_LAYERS[2]));
+    }
+
+    @Test
+    void channelGemmRunsOnSmallMapsWithManyChannels() {
+        for (AgainstReference.Case c : CHANNEL_GEMM_LAYERS) {
+            assertTrue(describe(c).startsWith("channel-vectorized GEMM"), c + ": " + describe(c));
+        }
+        assertTrue(describe(layer(1, 512, 28, 28, 256, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("pointwise 1x1 as a plain GEMM"), "28x28: the pixel vectors are full");
+        assertTrue(describe(layer(1, 512, 7, 7, 16, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM"), "16 output channels fill a third of a 48-channel block");
+        assertTrue(describe(CHANNEL_GEMM_LAYERS[0]).contains("register tiles of "
+                + ChannelGemmKernel.forMachine().describe()));
     }
 
     @Test
@@ -87,8 +121,8 @@ class CpuBackendTest {
                 "32 channels: the transforms cost more than the GEMM saves");
         assertTrue(describe(layer(4, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("Winograd"),
                 "16 tiles reuse the 38 MB of transformed filters enough");
-        assertTrue(describe(layer(2, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
-                "8 tiles do not");
+        assertTrue(describe(layer(2, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("channel-vectorized GEMM"), "8 tiles do not");
     }
 
     @ParameterizedTest
@@ -101,7 +135,7 @@ class CpuBackendTest {
     void weightsArePackedOnlyWhereTheyAreReusedEnough() {
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
                 .contains("weights packed per call"));
-        assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
+        assertTrue(describe(layer(1, 512, 7, 7, 16, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .contains("weights read in place"));
     }
 
@@ -202,7 +236,7 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 8, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("implicit GEMM"), "too few input channels for Winograd to pay");
         assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("implicit GEMM"), "too few tiles for Winograd to fill the kernel");
+                .startsWith("channel-vectorized GEMM"), "too few tiles for Winograd to fill the kernel");
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
                 .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))

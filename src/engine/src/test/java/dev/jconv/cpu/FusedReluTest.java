@@ -72,7 +72,11 @@ class FusedReluTest {
                 assertTrue(params.strideH() < 65 || fused.describe().startsWith("gathered im2col"), fused.describe());
                 // the plain-Java fallback (JVMs without the Vector API) applies it before its stores too
                 ConvPlan plain = new PlainJavaPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU);
-                for (ConvPlan plan : new ConvPlan[] {fused, plain}) {
+                // and the channel-vectorized GEMM, in its store
+                ConvPlan channels = ChannelGemmPlan.eligible(g)
+                        ? new ChannelGemmPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU) : plain;
+                assertTrue(channels == plain || channels.describe().contains("ReLU fused"), channels.describe());
+                for (ConvPlan plan : new ConvPlan[] {fused, plain, channels}) {
                     float[] out = new float[ref.length];
                     Arrays.fill(out, Float.NaN);
                     plan.forward(in, w, b, out);

@@ -1,0 +1,221 @@
+package dev.jconv.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked micro-kernels of {@link ChannelGemmPlan}: a GEMM whose vectors run along output channels,
+ * for a tile of {@code P} output pixels and {@code V} vectors of output channels,
+ * <pre>
+ *   tile[i][v * LANES + l] = sum over taps t of  panel[p0 + P * t + i] * wp[w0 + V * LANES * t + v * LANES + l]
+ * </pre>
+ * where {@code panel} holds the tile's im2col values ({@code P} pixels per tap, contiguous) and {@code wp} the
+ * block's weights ({@code V * LANES} channels per tap, contiguous). Per tap: {@code V} vector loads, {@code P}
+ * broadcasts, {@code V * P} FMAs, one index per stream.
+ *
+ * <p>Why it exists: {@link GemmKernel} runs its vectors along output pixels, which wastes most lanes when an image
+ * has few of them (7x7 = 49 pixels: one 48-column tile and a 1-lane remainder) and runs out of columns to share
+ * between threads; with the channels in the lanes every layer of a deep network has full vectors.
+ *
+ * <p>Two register shapes: {@code 3 x 8} (24 accumulators, 3 weight vectors and a broadcast: 28 of AVX-512's 32
+ * vector registers) for 16-lane vectors, and {@code 2 x 6} (12 + 2 + 1 = 15 of AVX2's 16) for narrower ones, where
+ * {@code 3 x 8} would spill accumulators inside the tap loop. The {@value #TILE_PROPERTY} system property forces
+ * either (tests run both on any machine). Loops are unrolled by hand: C2 keeps vector accumulators in registers only
+ * as locals.
+ */
+final class ChannelGemmKernel {
+    static final VectorSpecies<Float> F = GemmKernel.F;
+    static final int LANES = GemmKernel.LANES;
+    static final String TILE_PROPERTY = "jconv.cpu.channelTile";
+
+    /** Vectors of output channels per register tile. */
+    final int vectors;
+    /** Output pixels per register tile. */
+    final int pixels;
+
+    private ChannelGemmKernel(int vectors, int pixels) {
+        this.vectors = vectors;
+        this.pixels = pixels;
+    }
+
+    static final ChannelGemmKernel WIDE = new ChannelGemmKernel(3, 8);
+    static final ChannelGemmKernel NARROW = new ChannelGemmKernel(2, 6);
+
+    /** The shape for this machine, or the one {@value #TILE_PROPERTY} forces ({@code 3x8} or {@code 2x6}). */
+    static ChannelGemmKernel forMachine() {
+        String forced = System.getProperty(TILE_PROPERTY, LANES >= 16 ? "3x8" : "2x6").trim();
+        return switch (forced) {
+            case "3x8" -> WIDE;
+            case "2x6" -> NARROW;
+            default -> throw new IllegalArgumentException("system property " + TILE_PROPERTY
+                    + " must be 3x8 or 2x6, got '" + forced + "'");
+        };
+    }
+
+    /** Output channels per tile: {@code vectors * LANES}. */
+    int channels() {
+        return vectors * LANES;
+    }
+
+    /** Floats of a finished tile: {@code pixels} rows of {@link #channels()}. */
+    int tileLength() {
+        return pixels * channels();
+    }
+
+    /** E.g. {@code "48 channels x 8 pixels"}. */
+    String describe() {
+        return channels() + " channels x " + pixels + " pixels";
+    }
+
+    /** Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats). */
+    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+        if (this == WIDE) {
+            tile3x8(panel, p0, wp, w0, taps, tile);
+        } else {
+            tile2x6(panel, p0, wp, w0, taps, tile);
+        }
+    }
+
+    static void tile3x8(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a40 = a00;
+        FloatVector a41 = a00;
+        FloatVector a42 = a00;
+        FloatVector a50 = a00;
+        FloatVector a51 = a00;
+        FloatVector a52 = a00;
+        FloatVector a60 = a00;
+        FloatVector a61 = a00;
+        FloatVector a62 = a00;
+        FloatVector a70 = a00;
+        FloatVector a71 = a00;
+        FloatVector a72 = a00;
+        for (int t = 0; t < taps; t++) {
+            int q = w0 + 3 * LANES * t;
+            FloatVector w0v = FloatVector.fromArray(F, wp, q);
+            FloatVector w1v = FloatVector.fromArray(F, wp, q + LANES);
+            FloatVector w2v = FloatVector.fromArray(F, wp, q + 2 * LANES);
+            int r = p0 + 8 * t;
+            FloatVector x;
+            x = FloatVector.broadcast(F, panel[r]);
+            a00 = w0v.fma(x, a00);
+            a01 = w1v.fma(x, a01);
+            a02 = w2v.fma(x, a02);
+            x = FloatVector.broadcast(F, panel[r + 1]);
+            a10 = w0v.fma(x, a10);
+            a11 = w1v.fma(x, a11);
+            a12 = w2v.fma(x, a12);
+            x = FloatVector.broadcast(F, panel[r + 2]);
+            a20 = w0v.fma(x, a20);
+            a21 = w1v.fma(x, a21);
+            a22 = w2v.fma(x, a22);
+            x = FloatVector.broadcast(F, panel[r + 3]);
+            a30 = w0v.fma(x, a30);
+            a31 = w1v.fma(x, a31);
+            a32 = w2v.fma(x, a32);
+            x = FloatVector.broadcast(F, panel[r + 4]);
+            a40 = w0v.fma(x, a40);
+            a41 = w1v.fma(x, a41);
+            a42 = w2v.fma(x, a42);
+            x = FloatVector.broadcast(F, panel[r + 5]);
+            a50 = w0v.fma(x, a50);
+            a51 = w1v.fma(x, a51);
+            a52 = w2v.fma(x, a52);
+            x = FloatVector.broadcast(F, panel[r + 6]);
+            a60 = w0v.fma(x, a60);
+            a61 = w1v.fma(x, a61);
+            a62 = w2v.fma(x, a62);
+            x = FloatVector.broadcast(F, panel[r + 7]);
+            a70 = w0v.fma(x, a70);
+            a71 = w1v.fma(x, a71);
+            a72 = w2v.fma(x, a72);
+        }
+        a00.intoArray(tile, 0 * LANES);
+        a01.intoArray(tile, 1 * LANES);
+        a02.intoArray(tile, 2 * LANES);
+        a10.intoArray(tile, 3 * LANES);
+        a11.intoArray(tile, 4 * LANES);
+        a12.intoArray(tile, 5 * LANES);
+        a20.intoArray(tile, 6 * LANES);
+        a21.intoArray(tile, 7 * LANES);
+        a22.intoArray(tile, 8 * LANES);
+        a30.intoArray(tile, 9 * LANES);
+        a31.intoArray(tile, 10 * LANES);
+        a32.intoArray(tile, 11 * LANES);
+        a40.intoArray(tile, 12 * LANES);
+        a41.intoArray(tile, 13 * LANES);
+        a42.intoArray(tile, 14 * LANES);
+        a50.intoArray(tile, 15 * LANES);
+        a51.intoArray(tile, 16 * LANES);
+        a52.intoArray(tile, 17 * LANES);
+        a60.intoArray(tile, 18 * LANES);
+        a61.intoArray(tile, 19 * LANES);
+        a62.intoArray(tile, 20 * LANES);
+        a70.intoArray(tile, 21 * LANES);
+        a71.intoArray(tile, 22 * LANES);
+        a72.intoArray(tile, 23 * LANES);
+    }
+
+    static void tile2x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a40 = a00;
+        FloatVector a41 = a00;
+        FloatVector a50 = a00;
+        FloatVector a51 = a00;
+        for (int t = 0; t < taps; t++) {
+            int q = w0 + 2 * LANES * t;
+            FloatVector w0v = FloatVector.fromArray(F, wp, q);
+            FloatVector w1v = FloatVector.fromArray(F, wp, q + LANES);
+            int r = p0 + 6 * t;
+            FloatVector x;
+            x = FloatVector.broadcast(F, panel[r]);
+            a00 = w0v.fma(x, a00);
+            a01 = w1v.fma(x, a01);
+            x = FloatVector.broadcast(F, panel[r + 1]);
+            a10 = w0v.fma(x, a10);
+            a11 = w1v.fma(x, a11);
+            x = FloatVector.broadcast(F, panel[r + 2]);
+            a20 = w0v.fma(x, a20);
+            a21 = w1v.fma(x, a21);
+            x = FloatVector.broadcast(F, panel[r + 3]);
+            a30 = w0v.fma(x, a30);
+            a31 = w1v.fma(x, a31);
+            x = FloatVector.broadcast(F, panel[r + 4]);
+            a40 = w0v.fma(x, a40);
+            a41 = w1v.fma(x, a41);
+            x = FloatVector.broadcast(F, panel[r + 5]);
+            a50 = w0v.fma(x, a50);
+            a51 = w1v.fma(x, a51);
+        }
+        a00.intoArray(tile, 0 * LANES);
+        a01.intoArray(tile, 1 * LANES);
+        a10.intoArray(tile, 2 * LANES);
+        a11.intoArray(tile, 3 * LANES);
+        a20.intoArray(tile, 4 * LANES);
+        a21.intoArray(tile, 5 * LANES);
+        a30.intoArray(tile, 6 * LANES);
+        a31.intoArray(tile, 7 * LANES);
+        a40.intoArray(tile, 8 * LANES);
+        a41.intoArray(tile, 9 * LANES);
+        a50.intoArray(tile, 10 * LANES);
+        a51.intoArray(tile, 11 * LANES);
+    }
+}

@@ -1,0 +1,255 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
+import java.util.Locale;
+
+/**
+ * Convolution as a GEMM per group with the vectors along output channels:
+ * {@code out^T[pixels x K/G] = cols[pixels x (C/G)RS] * w^T[(C/G)RS x K/G]}, where {@code cols} is the im2col matrix
+ * of the output pixels of the whole batch. The transpose of {@link ImplicitGemmPlan}'s GEMM, for layers whose images
+ * have few output pixels and many channels (the 14x14 and 7x7 stages of ResNet, strided 1x1 and 3x3 layers):
+ * there a pixel-vectorized tile wastes lanes on row ends and ragged remainders and leaves too few columns to share
+ * between threads, while every such layer has channels to fill whole vectors.
+ *
+ * <p>Steps of a call: (1) the input's padded, stride-phase-split copy ({@link FlatLayout}; none for a 1x1 stride-1
+ * unpadded layer); (2) the im2col panels, per group and tile of {@code P} pixels the {@code (C/G)RS} taps times
+ * {@code P} values, pixels past the last one zero; (3) per block of {@code V * LANES} output channels (weights packed
+ * as {@code [tap][channel]}, zero past the group's last channel, once per weight version, {@link WeightCache}) and
+ * per tile, the register-blocked {@link ChannelGemmKernel}, whose finished tile is written to the NCHW output with
+ * the bias (and ReLU) added. Tasks take runs of channel blocks first (each task reads its blocks' weights once, from
+ * L2, for all its tiles), then runs of tiles when there are too few blocks for the threads.
+ */
+final class ChannelGemmPlan extends CpuPlan {
+    /** Largest im2col panel (floats) {@link #eligible} accepts: 64 MB, it is made per call. */
+    static final long MAX_PANEL = 16L << 20;
+    /** Aim for this many multiply tasks per thread, so dynamic scheduling can even them out. */
+    private static final int TASKS_PER_THREAD = 4;
+
+    private final ChannelGemmKernel kernel;
+    private final FlatLayout layout;
+    private final PostOp postOp;
+    private final int pixels;
+    private final int columns;
+    private final int tiles;
+    private final int taps;
+    private final int cpg;
+    private final int kpg;
+    private final int blocksPerGroup;
+    private final int blockChunk;
+    private final int blockChunks;
+    private final int tileChunk;
+    private final int tileChunks;
+    private final int panelPerGroup;
+    /** Per im2col column (image, output pixel): where tap 0 of channel 0 reads in the layout copy. */
+    private final int[] sourceAt;
+    /** Per im2col column: the output index of channel 0. */
+    private final int[] outputAt;
+    private final WeightCache packed;
+    private final ScratchPool layoutCopies;
+    private final ScratchPool panels;
+    private final ScratchPool tileScratch;
+
+    /** Not depthwise (its own plans), and the per-call panel and copy fit in bounds. */
+    static boolean eligible(ConvGeometry g) {
+        return !g.isDepthwise() && panelLength(g) <= MAX_PANEL
+                && (long) g.batch() * FlatLayout.copyLength(g) <= Integer.MAX_VALUE - 16;
+    }
+
+    /** Output pixels per image up to which {@link #suits} picks this plan. */
+    static final int MAX_PIXELS = 256;
+    /** Output channels per group from which {@link #suits} picks this plan: two thirds of a 48-channel block. */
+    static final int MIN_CHANNELS = 32;
+    /** Panel size (floats, 16 MB) up to which {@link #suits} picks this plan: beyond it the panel leaves the L3. */
+    static final long SUITED_PANEL = 4L << 20;
+
+    /**
+     * Where it measured faster than {@link ImplicitGemmPlan} (2-core AMD EPYC with AVX-512, 2 threads, ResNet-50's
+     * layers at batch 1, {@code jconv bench} with {@value CpuBackend#CHANNEL_GEMM_PROPERTY} always against never,
+     * ms): on 7x7 outputs 1x1 512->2048 0.91 / 2.36, 2048->512 1.25 / 2.19, 3x3 512 2.46 / 4.50; on 14x14 1x1
+     * 1024->512 1.49 / 2.61, 256->1024 0.92 / 1.26, strided 3x3 512 (14x14 out of 28x28) 2.91 / 4.94, strided 1x1
+     * 1024->2048 2.37 / 4.53; but on 28x28 1x1 512->256 1.80 / 1.27 and 512->128 1.03 / 0.74, on 56x56 1x1 256->128
+     * 4.52 / 1.26 (the pixel-vectorized tiles are full there, and the im2col panel costs a copy of the input per
+     * call). So: at most {@value #MAX_PIXELS} output pixels per image, at least {@value #MIN_CHANNELS} output
+     * channels per group, and a panel that stays in the L3 cache.
+     */
+    static boolean suits(ConvGeometry g) {
+        return eligible(g) && g.outChannelsPerGroup() >= MIN_CHANNELS
+                && (long) g.outHeight() * g.outWidth() <= MAX_PIXELS && panelLength(g) <= SUITED_PANEL;
+    }
+
+    private static long panelLength(ConvGeometry g) {
+        long columns = (long) g.batch() * g.outHeight() * g.outWidth();
+        return (columns + ChannelGemmKernel.WIDE.pixels) * g.inChannels() * g.kernelH() * g.kernelW();
+    }
+
+    ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this(g, pool, postOp, ChannelGemmKernel.forMachine());
+    }
+
+    ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel) {
+        super(g, pool);
+        this.kernel = kernel;
+        this.postOp = postOp;
+        this.layout = new FlatLayout(g);
+        pixels = g.outHeight() * g.outWidth();
+        columns = g.batch() * pixels;
+        tiles = FlatLayout.ceilDiv(columns, kernel.pixels);
+        cpg = g.inChannelsPerGroup();
+        kpg = g.outChannelsPerGroup();
+        taps = layout.tapOffset.length;
+        blocksPerGroup = FlatLayout.ceilDiv(kpg, kernel.channels());
+        panelPerGroup = tiles * taps * kernel.pixels;
+        sourceAt = new int[columns];
+        outputAt = new int[columns];
+        for (int n = 0, q = 0; n < g.batch(); n++) {
+            for (int oy = 0; oy < g.outHeight(); oy++) {
+                for (int ox = 0; ox < g.outWidth(); ox++, q++) {
+                    sourceAt[q] = n * layout.imageStride + oy * layout.rowWidth + ox;
+                    outputAt[q] = n * g.outChannels() * pixels + oy * g.outWidth() + ox;
+                }
+            }
+        }
+        int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
+        int blockSplit = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, g.groups())));
+        blockChunk = FlatLayout.ceilDiv(blocksPerGroup, blockSplit);
+        blockChunks = FlatLayout.ceilDiv(blocksPerGroup, blockChunk);
+        int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
+        tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
+        tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
+        packed = new WeightCache(this::pack);
+        layoutCopies = new ScratchPool(pool.threads());
+        panels = new ScratchPool(pool.threads());
+        tileScratch = new ScratchPool(pool.threads());
+    }
+
+    /** {@code wp[((group * blocksPerGroup + block) * taps + t) * channels + j]}: channel {@code block * channels + j}. */
+    private float[] pack(float[] w) {
+        int width = kernel.channels();
+        float[] wp = new float[g.groups() * blocksPerGroup * taps * width];
+        for (int group = 0; group < g.groups(); group++) {
+            for (int k = 0; k < kpg; k++) {
+                int block = k / width;
+                int dst = ((group * blocksPerGroup + block) * taps) * width + k % width;
+                for (int t = 0, src = (group * kpg + k) * taps; t < taps; t++, src++, dst += width) {
+                    wp[dst] = w[src];
+                }
+            }
+        }
+        return wp;
+    }
+
+    @Override
+    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+        float[] wp = packed.get(weight, pool);
+        float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
+        float[] panel = panels.take(g.groups() * panelPerGroup);
+        try {
+            if (!layout.direct) {
+                int planes = g.batch() * g.inChannels();
+                pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
+                        p * layout.channelStride));
+            }
+            pool.forEach(g.groups() * tiles, task -> gather(src, task / tiles, task % tiles, panel));
+            pool.forEach(g.groups() * blockChunks * tileChunks, task -> multiply(task, panel, wp, bias, output));
+        } finally {
+            if (!layout.direct) {
+                layoutCopies.give(src);
+            }
+            panels.give(panel);
+        }
+    }
+
+    /** Tile {@code tile}'s panel of group {@code group}: {@code P} values per tap, zero past the last column. */
+    private void gather(float[] src, int group, int tile, float[] panel) {
+        int p = kernel.pixels;
+        int col0 = tile * p;
+        int valid = Math.min(p, columns - col0);
+        int groupOffset = group * cpg * layout.channelStride;
+        int[] tapOffset = layout.tapOffset;
+        int dst = group * panelPerGroup + tile * taps * p;
+        for (int t = 0; t < taps; t++, dst += p) {
+            int offset = groupOffset + tapOffset[t];
+            for (int i = 0; i < valid; i++) {
+                panel[dst + i] = src[sourceAt[col0 + i] + offset];
+            }
+            for (int i = valid; i < p; i++) {
+                panel[dst + i] = 0f;
+            }
+        }
+    }
+
+    private void multiply(int task, float[] panel, float[] wp, float[] bias, float[] out) {
+        int tileRun = task % tileChunks;
+        int rest = task / tileChunks;
+        int blockRun = rest % blockChunks;
+        int group = rest / blockChunks;
+        int firstBlock = blockRun * blockChunk;
+        int lastBlock = Math.min(blocksPerGroup, firstBlock + blockChunk);
+        int firstTile = tileRun * tileChunk;
+        int lastTile = Math.min(tiles, firstTile + tileChunk);
+        int width = kernel.channels();
+        float[] tile = tileScratch.take(kernel.tileLength());
+        try {
+            for (int block = firstBlock; block < lastBlock; block++) {
+                if (WorkerPool.stopRequested()) {
+                    return; // cancelled
+                }
+                int w0 = (group * blocksPerGroup + block) * taps * width;
+                int k0 = group * kpg + block * width;
+                int channels = Math.min(width, kpg - block * width);
+                for (int t = firstTile; t < lastTile; t++) {
+                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, wp, w0, taps, tile);
+                    store(tile, t * kernel.pixels, k0, channels, bias, out);
+                }
+            }
+        } finally {
+            tileScratch.give(tile);
+        }
+    }
+
+    /** Writes a finished tile's valid pixels and channels to the NCHW output, plus bias, then the post-op. */
+    private void store(float[] tile, int col0, int k0, int channels, float[] bias, float[] out) {
+        int width = kernel.channels();
+        int valid = Math.min(kernel.pixels, columns - col0);
+        boolean relu = postOp == PostOp.RELU;
+        for (int c = 0; c < channels; c++) {
+            float b = bias == null ? 0f : bias[k0 + c];
+            int plane = (k0 + c) * pixels;
+            for (int i = 0; i < valid; i++) {
+                float v = tile[i * width + c] + b;
+                out[outputAt[col0 + i] + plane] = relu ? Math.max(v, 0f) : v;
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
+        boolean strided = g.strideH() > 1 || g.strideW() > 1;
+        String input = layout.direct ? "the input"
+                : "a copy of the input" + (padded ? " padded (" + g.paddingMode().pytorchName() + ")" : "")
+                + (padded && strided ? " and" : "")
+                + (strided ? " split into " + g.strideH() + "x" + g.strideW() + " stride phases" : "");
+        return String.format(Locale.ROOT, "channel-vectorized GEMM on im2col panels of %s (%d pixels x %d taps x %d"
+                        + " channels per group), register tiles of %s, weights packed once per weight version, %s",
+                input, columns, taps, kpg, kernel.describe(), threadCount())
+                + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
+    }
+
+    /** Idle copies, panels and tiles, the packed weights with their snapshot, the index tables. */
+    @Override
+    public long retainedBytes() {
+        return layoutCopies.idleBytes() + panels.idleBytes() + tileScratch.idleBytes() + packed.bytes()
+                + layout.tableBytes() + (long) Integer.BYTES * (sourceAt.length + outputAt.length);
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        layoutCopies.clear();
+        panels.clear();
+        tileScratch.clear();
+        packed.clear();
+    }
+}

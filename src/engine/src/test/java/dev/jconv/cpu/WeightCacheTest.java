@@ -1,0 +1,57 @@
+package dev.jconv.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The weight-version cache: its compare in pieces on the pool is {@link Arrays#equals}, piece edges included. */
+class WeightCacheTest {
+    private static final WorkerPool THREE = WorkerPool.of(3);
+
+    @Test
+    void comparesInPiecesExactlyAsArraysEquals() {
+        float[] a = new float[5 * WeightCache.PIECE + 17];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i % 977) * 0.25f - 3f;
+        }
+        assertTrue(WeightCache.equal(a, a.clone(), THREE));
+        int[] positions = {0, WeightCache.PIECE - 1, WeightCache.PIECE, 3 * WeightCache.PIECE + 5, a.length - 1};
+        for (int at : positions) {
+            float[] b = a.clone();
+            b[at] = Math.nextUp(b[at]);
+            assertFalse(WeightCache.equal(a, b, THREE), "a difference at " + at);
+        }
+        float[] zero = new float[a.length];
+        float[] negativeZero = zero.clone();
+        negativeZero[a.length / 2] = -0f;
+        assertEquals(Arrays.equals(zero, negativeZero), WeightCache.equal(zero, negativeZero, THREE), "-0 vs 0");
+        float[] nan = zero.clone();
+        nan[7] = Float.NaN;
+        assertEquals(Arrays.equals(nan, nan.clone()), WeightCache.equal(nan, nan.clone(), THREE), "NaN vs NaN");
+        assertFalse(WeightCache.equal(a, Arrays.copyOf(a, a.length - 1), THREE), "lengths differ");
+    }
+
+    @Test
+    void transformsOncePerWeightVersion() {
+        AtomicInteger transforms = new AtomicInteger();
+        WeightCache cache = new WeightCache(w -> {
+            transforms.incrementAndGet();
+            return w.clone();
+        });
+        float[] w = new float[3 * WeightCache.PIECE];
+        Arrays.fill(w, 0.5f);
+        float[] first = cache.get(w, THREE);
+        assertSame(first, cache.get(w.clone(), THREE), "equal contents, another array: reused");
+        w[2 * WeightCache.PIECE + 1] = 2f;
+        float[] second = cache.get(w, THREE);
+        assertNotSame(first, second, "changed in place: transformed again");
+        assertEquals(2f, second[2 * WeightCache.PIECE + 1]);
+        assertEquals(2, transforms.get());
+    }
+}
