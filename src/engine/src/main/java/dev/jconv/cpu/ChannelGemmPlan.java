@@ -123,19 +123,25 @@ final class ChannelGemmPlan extends CpuPlan {
         tileScratch = new ScratchPool(pool.threads());
     }
 
-    /** {@code wp[((group * blocksPerGroup + block) * taps + t) * channels + j]}: channel {@code block * channels + j}. */
+    /**
+     * {@code wp[((group * blocksPerGroup + block) * taps + t) * channels + j]}: channel {@code block * channels + j},
+     * zero past the group's last channel; blocks packed in parallel (a new weight version's first call would
+     * otherwise spend more on this scalar transpose than on the convolution).
+     */
     private float[] pack(float[] w) {
         int width = kernel.channels();
-        float[] wp = new float[g.groups() * blocksPerGroup * taps * width];
-        for (int group = 0; group < g.groups(); group++) {
-            for (int k = 0; k < kpg; k++) {
-                int block = k / width;
-                int dst = ((group * blocksPerGroup + block) * taps) * width + k % width;
+        int blocks = g.groups() * blocksPerGroup;
+        float[] wp = new float[blocks * taps * width];
+        pool.forEach(blocks, b -> {
+            int group = b / blocksPerGroup;
+            int first = (b % blocksPerGroup) * width;
+            for (int k = first, last = Math.min(kpg, first + width); k < last; k++) {
+                int dst = b * taps * width + k - first;
                 for (int t = 0, src = (group * kpg + k) * taps; t < taps; t++, src++, dst += width) {
                     wp[dst] = w[src];
                 }
             }
-        }
+        });
         return wp;
     }
 
