@@ -1,6 +1,7 @@
 package dev.jconv.cuda;
 
 import dev.jconv.backend.Availability;
+import dev.jconv.cuda.vendor.NativeLibraries;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +32,8 @@ public final class Cuda {
     private record DriverState(String failure, int driverVersion, int deviceCount, boolean emulated) {}
 
     /** Initialised on first use: the class loads, and the driver is tried, only when someone asks. */
+    static final String DRIVER_LIBRARY = "libcuda.so.1";
+
     private static final class Driver {
         static final DriverState STATE = load();
     }
@@ -113,6 +116,9 @@ public final class Cuda {
     }
 
     private static DriverState load() {
+        if (NativeLibraries.surelyAbsent(DRIVER_LIBRARY)) {
+            return failed(explainLoadFailure(NativeLibraries.notFound(DRIVER_LIBRARY))); // the loader's own words
+        }
         try {
             int result = JCudaDriver.cuInit(0);
             if (result == CUresult.CUDA_ERROR_NO_DEVICE) {

@@ -38,6 +38,9 @@ public final class Cublas {
     }
 
     private static String load() {
+        if (NativeLibraries.surelyAbsent(LIBRARY)) { // the message a failed load gives, without loading JCublas
+            return explainLoadFailure(NativeLibraries.notFound(LIBRARY), NativeLibraries.find("libcublas.so"));
+        }
         try {
             JCublas2.initialize();
             return null;

@@ -99,6 +99,9 @@ public final class Cudnn {
     }
 
     private static LibraryState load() {
+        if (NativeLibraries.surelyAbsent(LIBRARY)) { // the message a failed load gives, without loading JCudnn
+            return new LibraryState(explainLoadFailure(NativeLibraries.notFound(LIBRARY), NativeLibraries.find("libcudnn.so")), 0);
+        }
         try {
             JCudnn.initialize();  // loads JCudnn's JNI library, and with it libcudnn.so.9, calling no cuDNN function
         } catch (LinkageError e) {

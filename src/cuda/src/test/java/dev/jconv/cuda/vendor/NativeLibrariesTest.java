@@ -1,6 +1,7 @@
 package dev.jconv.cuda.vendor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,5 +80,37 @@ public class NativeLibrariesTest {
                 NativeLibraries.libraryOrDriverMissing(noLib, noDriver));
         assertEquals(Availability.no("libx.so.9 (X 9) loaded, but no NVIDIA driver"),
                 NativeLibraries.libraryOrDriverMissing(lib, noDriver));
+    }
+
+    /** The pre-check that lets a host without CUDA skip loading JCuda's natives, and every way it defers to the loader. */
+    @Test
+    void aLibraryIsSurelyAbsentOnlyWhenNoPlaceTheLoaderLooksHasIt(@TempDir Path dir)
+            throws IOException {
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Path cache = Files.write(dir.resolve("ld.so.cache"), "libc.so.6\0/lib/libc.so.6".getBytes());
+        Path maps = Files.writeString(dir.resolve("maps"), "7f00 r-xp /usr/lib/libc.so.6\n");
+        List<String> defaults = List.of(lib.toString());
+        assertTrue(NativeLibraries.surelyAbsent("libcuda.so.1", other.toString(), cache, maps, defaults));
+        assertTrue(NativeLibraries.surelyAbsent("libcuda.so.1", null, cache, maps, defaults));
+
+        Files.createFile(other.resolve("libcuda.so.1"));
+        assertFalse(NativeLibraries.surelyAbsent("libcuda.so.1", lib + ":" + other, cache, maps, defaults),
+                "in LD_LIBRARY_PATH");
+        assertFalse(NativeLibraries.surelyAbsent("libcuda.so.1", null, cache, maps, List.of(other.toString())),
+                "in a default folder");
+        Path cached = Files.write(dir.resolve("cache2"), "x\0libcuda.so.1\0/usr/lib/libcuda.so.1".getBytes());
+        assertFalse(NativeLibraries.surelyAbsent("libcuda.so.1", null, cached, maps, defaults), "in the loader cache");
+        Path mapped = Files.writeString(dir.resolve("maps2"), "7f00 r-xp /opt/x/libcuda.so.1\n");
+        assertFalse(NativeLibraries.surelyAbsent("libcuda.so.1", null, cache, mapped, defaults), "already loaded");
+        assertFalse(NativeLibraries.surelyAbsent("libcuda.so.1", null, dir.resolve("missing"), maps, defaults),
+                "no readable cache: the loader decides");
+    }
+
+    @Test
+    void theSynthesizedFailureReadsAsTheLoadersOwn() {
+        assertEquals("libcudnn.so.9: cannot open shared object file: No such file or directory",
+                NativeLibraries.loaderReason(NativeLibraries.notFound("libcudnn.so.9")).replaceFirst("^UnsatisfiedLinkError: ", ""));
+        assertEquals("libcudnn.so.9", NativeLibraries.missingLibrary(NativeLibraries.notFound("libcudnn.so.9")));
     }
 }
