@@ -50,6 +50,17 @@ class CpuBackendThreadSafetyTest {
         runConcurrently(input, weight, params);
     }
 
+    /** The same for the channel-vectorized GEMM's packed weights, checked block by block against each call's. */
+    @Test
+    void channelGemmPlanIsSafeToShareWithDifferentWeights() throws Exception {
+        ConvParams params = new ConvParams(2, 2, Padding.of(1), 1, 1, 1, PaddingMode.ZEROS);
+        int[] input = {2, 40, 14, 13};
+        int[] weight = {100, 40, 3, 3};
+        ConvGeometry g = ConvValidator.checkForward(input, weight, new int[] {100}, params);
+        assertTrue(new CpuBackend(2, 0).plan(g).describe().startsWith("channel-vectorized GEMM"));
+        runConcurrently(input, weight, params);
+    }
+
     private static void runConcurrently(int[] inputShape, int[] weightShape, ConvParams params) throws Exception {
         ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, new int[] {weightShape[0]}, params);
         ConvPlan plan = new CpuBackend(2, 0).plan(g);
