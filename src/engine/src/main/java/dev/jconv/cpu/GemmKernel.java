@@ -35,65 +35,73 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int LANES = F.length();
-    /** Output channels per tile. */
+    /** Output channels per weight block (one 8x3 register tile, or two 4x2 ones). */
     static final int ROWS = 8;
-    /** Flat positions per full tile. */
-    static final int WIDTH = 3 * LANES;
-    /** The {@value #TILE_PROPERTY} system property forces {@code 8x3} or {@code 4x3} register tiles (tests, A/B). */
+    /** The {@value #TILE_PROPERTY} system property forces {@code 8x3} or {@code 4x2} register tiles (tests, A/B). */
     static final String TILE_PROPERTY = "jconv.cpu.tile";
     /**
-     * Output channels per register tile: 8 (24 accumulators, 3 input vectors and a broadcast), unless
-     * {@value #TILE_PROPERTY} asks for 4 (16 registers in all), where an 8-channel weight block runs as two
-     * 4-channel tiles over the same input. The 8-row tile needs 28 vector registers: AVX-512 and AArch64 have 32,
-     * AVX2 has 16, so there C2 spills accumulators inside the tap loop. Measured anyway on a 2-core AMD EPYC with
-     * AVX-512 running as an AVX2 machine (-XX:UseAVX=2: 256-bit vectors, 16 registers), one thread, 3 runs each,
-     * interleaved: 3x3 64->64 on 56x56 as implicit GEMM 4.0-4.4 ms with 8 rows against 5.2-5.5 with 4; by
-     * Winograd (64 taps per tile) 2.4-3.1 against 2.4-3.0. The spills cost less than reading each input vector
-     * twice, so 8 rows is the default everywhere; 4 stays selectable (and tested) for AVX2 machines to measure.
+     * The register tile: {@code 8x3} (8 channels x 3 vectors: 24 accumulators, 3 input vectors and a broadcast, 28
+     * vector registers) where vectors are 512-bit (AVX-512 has 32 registers), {@code 4x2} (8 + 2 + 1 = 11) where
+     * they are narrower on x86 (AVX2 has 16, and 8x3 spills accumulators inside the tap loop). Measured on a 2-core
+     * AMD EPYC with AVX-512 running as an AVX2 machine ({@code -XX:UseAVX=2}: 256-bit vectors, 16 registers), one
+     * thread, the kernel alone on L1-resident data, 256 taps: 8x3 45-68 GFLOP/s, 4x3 (12 + 3 + 1 = 16 registers,
+     * none spare; removed) 46, 4x2 92-96; whole layers at 2 threads 1.10-1.47x faster with 4x2 (the 7x7 stem 3.02
+     * against 2.58 ms, dilated 3x3 3.26 against 2.22). At 512 bits the 4x2 kernel alone is faster too (153-161
+     * against 101-106 GFLOP/s) but whole layers are 6-23% slower with it (it reads each input vector twice per
+     * 8-channel block and its 32-column tiles waste more at row ends), so 8x3 stays there; see
+     * {@code benchmarks/results/2026-12-02b_gemm-tiles.md}. Other architectures (AArch64 has 32 registers) keep 8x3.
      */
-    static final int TILE_ROWS = tileRows();
+    static final boolean NARROW_TILE = narrowTile();
+    /** Output channels per register tile. */
+    static final int TILE_ROWS = NARROW_TILE ? 4 : 8;
+    /** Vectors of flat positions per register tile. */
+    static final int VECTORS = NARROW_TILE ? 2 : 3;
+    /** Flat positions per full tile. */
+    static final int WIDTH = VECTORS * LANES;
 
-    private static int tileRows() {
-        String forced = System.getProperty(TILE_PROPERTY, "8x3").trim();
+    private static boolean narrowTile() {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+        String forced = System.getProperty(TILE_PROPERTY, x86 && LANES < 16 ? "4x2" : "8x3").trim();
         return switch (forced) {
-            case "8x3" -> 8;
-            case "4x3" -> 4;
+            case "8x3" -> false;
+            case "4x2" -> true;
             default -> throw new IllegalArgumentException("system property " + TILE_PROPERTY
-                    + " must be 8x3 or 4x3, got '" + forced + "'");
+                    + " must be 8x3 or 4x2, got '" + forced + "'");
         };
     }
 
     /** The register tile's shape, e.g. {@code "8 channels x 3 vectors"}. */
     static String tileShape() {
-        return TILE_ROWS + " channels x 3 vectors";
+        return TILE_ROWS + " channels x " + VECTORS + " vectors";
     }
 
-    /** A full tile of an 8-channel block, weights packed: one 8x3 register tile, or two 4x3 ones. */
+    /** A full tile of an 8-channel block, weights packed: one 8x3 register tile, or two 4x2 ones. */
     static void fullTilePacked(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid,
                                float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
-        if (TILE_ROWS == 8) {
+        if (!NARROW_TILE) {
             tile8x3Packed(src, srcBase, taps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0, sink);
             return;
         }
-        tile4x3Packed(src, srcBase, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
+        tile4x2Packed(src, srcBase, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
                 sink);
         if (rowsValid > 4) {
-            tile4x3Packed(src, srcBase, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
+            tile4x2Packed(src, srcBase, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
                     planeStride, j0, sink);
         }
     }
 
-    /** A full tile of an 8-channel block, weights in place: one 8x3 register tile, or two 4x3 ones. */
+    /** A full tile of an 8-channel block, weights in place: one 8x3 register tile, or two 4x2 ones. */
     static void fullTile(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                          float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
-        if (TILE_ROWS == 8) {
+        if (!NARROW_TILE) {
             tile8x3(src, srcBase, taps, w, row0, rowStride, rowsValid, bias, bias0, plane0, planeStride, j0, sink);
             return;
         }
-        tile4x3(src, srcBase, taps, w, row0, rowStride, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
+        tile4x2(src, srcBase, taps, w, row0, rowStride, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
                 sink);
         if (rowsValid > 4) {
-            tile4x3(src, srcBase, taps, w, row0 + 4 * rowStride, rowStride, rowsValid - 4, bias, bias0 + 4,
+            tile4x2(src, srcBase, taps, w, row0 + 4 * rowStride, rowStride, rowsValid - 4, bias, bias0 + 4,
                     plane0 + 4 * planeStride, planeStride, j0, sink);
         }
     }
@@ -436,66 +444,53 @@ final class GemmKernel {
     }
 
     /**
-     * A 4-channel x 3-vector tile over every tap (12 accumulators), weights packed 8 channels per tap as
-     * {@code wp[wp0 + 8 * t + m]} for {@code m < 4}: half of an 8-channel block.
+     * A 4-channel x 2-vector tile over every tap (8 accumulators, 2 input vectors and a broadcast: 11 of AVX2's 16
+     * vector registers), weights packed 8 channels per tap as {@code wp[wp0 + 8 * t + m]} for {@code m < 4}.
      */
-    static void tile4x3Packed(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid, float[] bias,
+    static void tile4x2Packed(float[] src, int srcBase, int[] taps, float[] wp, int wp0, int rowsValid, float[] bias,
             int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a01 = a00;
-        FloatVector a02 = a00;
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
         FloatVector a11 = a10;
-        FloatVector a12 = a10;
         FloatVector a20 = start(bias, bias0, 2, rowsValid);
         FloatVector a21 = a20;
-        FloatVector a22 = a20;
         FloatVector a30 = start(bias, bias0, 3, rowsValid);
         FloatVector a31 = a30;
-        FloatVector a32 = a30;
         int base = srcBase + j0;
         for (int t = 0; t < taps.length; t++) {
             int o = base + taps[t];
             FloatVector b0 = FloatVector.fromArray(F, src, o);
             FloatVector b1 = FloatVector.fromArray(F, src, o + LANES);
-            FloatVector b2 = FloatVector.fromArray(F, src, o + 2 * LANES);
             int q = wp0 + ROWS * t;
             FloatVector x;
             x = FloatVector.broadcast(F, wp[q + 0]);
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            a02 = x.fma(b2, a02);
             x = FloatVector.broadcast(F, wp[q + 1]);
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            a12 = x.fma(b2, a12);
             x = FloatVector.broadcast(F, wp[q + 2]);
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            a22 = x.fma(b2, a22);
             x = FloatVector.broadcast(F, wp[q + 3]);
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            a32 = x.fma(b2, a32);
         }
         float[] tile = sink.tile;
         a00.intoArray(tile, 0 * LANES);
         a01.intoArray(tile, 1 * LANES);
-        a02.intoArray(tile, 2 * LANES);
         a10.intoArray(tile, 3 * LANES);
         a11.intoArray(tile, 4 * LANES);
-        a12.intoArray(tile, 5 * LANES);
         a20.intoArray(tile, 6 * LANES);
         a21.intoArray(tile, 7 * LANES);
-        a22.intoArray(tile, 8 * LANES);
         a30.intoArray(tile, 9 * LANES);
         a31.intoArray(tile, 10 * LANES);
-        a32.intoArray(tile, 11 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 3, Math.min(4, rowsValid));
+        sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid));
     }
 
-    /** As {@link #tile4x3Packed}, weights read in place, row {@code m} at {@code w[row0 + m * rowStride + t]}. */
-    static void tile4x3(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
+    /** As {@link #tile4x2Packed}, weights read in place, row {@code m} at {@code w[row0 + m * rowStride + t]}. */
+    static void tile4x2(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                         float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         int w0 = row0 + Math.min(0, rowsValid - 1) * rowStride;
         int w1 = row0 + Math.min(1, rowsValid - 1) * rowStride;
@@ -503,53 +498,40 @@ final class GemmKernel {
         int w3 = row0 + Math.min(3, rowsValid - 1) * rowStride;
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a01 = a00;
-        FloatVector a02 = a00;
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
         FloatVector a11 = a10;
-        FloatVector a12 = a10;
         FloatVector a20 = start(bias, bias0, 2, rowsValid);
         FloatVector a21 = a20;
-        FloatVector a22 = a20;
         FloatVector a30 = start(bias, bias0, 3, rowsValid);
         FloatVector a31 = a30;
-        FloatVector a32 = a30;
         int base = srcBase + j0;
         for (int t = 0; t < taps.length; t++) {
             int o = base + taps[t];
             FloatVector b0 = FloatVector.fromArray(F, src, o);
             FloatVector b1 = FloatVector.fromArray(F, src, o + LANES);
-            FloatVector b2 = FloatVector.fromArray(F, src, o + 2 * LANES);
             FloatVector x;
             x = FloatVector.broadcast(F, w[w0 + t]);
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            a02 = x.fma(b2, a02);
             x = FloatVector.broadcast(F, w[w1 + t]);
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            a12 = x.fma(b2, a12);
             x = FloatVector.broadcast(F, w[w2 + t]);
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            a22 = x.fma(b2, a22);
             x = FloatVector.broadcast(F, w[w3 + t]);
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            a32 = x.fma(b2, a32);
         }
         float[] tile = sink.tile;
         a00.intoArray(tile, 0 * LANES);
         a01.intoArray(tile, 1 * LANES);
-        a02.intoArray(tile, 2 * LANES);
         a10.intoArray(tile, 3 * LANES);
         a11.intoArray(tile, 4 * LANES);
-        a12.intoArray(tile, 5 * LANES);
         a20.intoArray(tile, 6 * LANES);
         a21.intoArray(tile, 7 * LANES);
-        a22.intoArray(tile, 8 * LANES);
         a30.intoArray(tile, 9 * LANES);
         a31.intoArray(tile, 10 * LANES);
-        a32.intoArray(tile, 11 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 3, Math.min(4, rowsValid));
+        sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid));
     }
 }

@@ -11,20 +11,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kernels run with the vector width and register tile this JVM was started with: in the default test run the
- * machine's own, and in the {@code cpu-kernels-avx2} run (pom.xml) 256-bit vectors and 4-channel tiles, so that
+ * machine's own, and in the {@code cpu-kernels-avx2} run (pom.xml) 256-bit vectors and so AVX2's 4x2 tile, so that
  * run's property, golden and layer tests really exercise the AVX2 shapes.
  */
 class KernelTileTest {
     @Test
-    void kernelsUseTheRequestedTileAndWidth() {
-        String tile = System.getProperty(GemmKernel.TILE_PROPERTY, "8x3");
-        assertEquals(tile.startsWith("4") ? 4 : 8, GemmKernel.TILE_ROWS);
+    void kernelsUseTheTileForTheirVectorWidth() {
+        boolean x86 = System.getProperty("os.arch").equals("amd64");
+        String tile = System.getProperty(GemmKernel.TILE_PROPERTY, x86 && GemmKernel.LANES < 16 ? "4x2" : "8x3");
+        assertEquals(tile.equals("4x2") ? 4 : 8, GemmKernel.TILE_ROWS);
+        assertEquals(tile.equals("4x2") ? 2 : 3, GemmKernel.VECTORS);
         ConvParams padded = new ConvParams(1, 1, Padding.of(1), 1, 1, 1, PaddingMode.ZEROS);
         String plan = new CpuBackend(1).plan(ConvValidator.checkForward(new int[] {1, 16, 20, 20},
                 new int[] {16, 16, 3, 3}, null, padded)).describe();
-        assertTrue(plan.contains(GemmKernel.TILE_ROWS + " channels x 3 vectors"), plan);
-        if (tile.startsWith("4") && System.getProperty("os.arch").equals("amd64")) {
-            assertEquals(256, GemmKernel.F.vectorBitSize(), "the AVX2 run should have 256-bit vectors");
+        assertTrue(plan.contains(GemmKernel.tileShape()), plan);
+        if (x86 && GemmKernel.F.vectorBitSize() == 256 && System.getProperty(GemmKernel.TILE_PROPERTY) == null) {
+            assertEquals("4 channels x 2 vectors", GemmKernel.tileShape(), "AVX2's width gets the 4x2 tile");
+            assertEquals("16 channels x 6 pixels", ChannelGemmKernel.forMachine().describe());
         }
     }
 }
