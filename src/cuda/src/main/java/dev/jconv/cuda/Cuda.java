@@ -49,6 +49,11 @@ public final class Cuda {
                 + s.deviceCount + (s.deviceCount == 1 ? " device" : " devices"));
     }
 
+    /** Whether the loader surely cannot find the driver library ({@link NativeLibraries#surelyAbsent}). */
+    public static boolean driverSurelyAbsent() {
+        return Driver.STATE.failure != null && NativeLibraries.surelyAbsent(DRIVER_LIBRARY);
+    }
+
     /** Whether the loaded driver is jconv's emulated one: nothing it runs is a GPU result. */
     public static boolean isEmulated() {
         return Driver.STATE.emulated;

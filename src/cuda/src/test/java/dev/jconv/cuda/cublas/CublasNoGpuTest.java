@@ -10,6 +10,7 @@ import dev.jconv.ConvParams;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.BackendUnavailableException;
 import dev.jconv.backend.Backends;
+import dev.jconv.cuda.Cuda;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -56,7 +57,9 @@ class CublasNoGpuTest {
     void theReasonHereIsOneLineAndNamingTheBackendFailsWithIt() {
         String reason = requireNoCublas();
         assertFalse(reason.contains("\n"), reason);
-        if (!Cublas.libraryAvailability().available()) {
+        if (Cuda.driverSurelyAbsent()) {
+            assertEquals(Cuda.availability().reason() + " (cuBLAS not looked for)", reason, "no driver: cuBLAS is not probed");
+        } else if (!Cublas.libraryAvailability().available()) {
             assertTrue(reason.startsWith("libcublas.so.12 (CUDA 12 cuBLAS) not found: JCublas 12.6.0 needs CUDA 12's cuBLAS;"
                     + " this host has "), reason);
         }

@@ -14,6 +14,7 @@ import dev.jconv.backend.Availability;
 import dev.jconv.backend.BackendUnavailableException;
 import dev.jconv.backend.Backends;
 import dev.jconv.cpu.ReferenceBackend;
+import dev.jconv.cuda.Cuda;
 import dev.jconv.testkit.OutputComparison;
 import dev.jconv.cuda.CudaUnavailableException;
 import dev.jconv.cuda.vendor.ElfSymbols;
@@ -40,7 +41,9 @@ class CudnnNoGpuTest {
         String reason = requireNoCudnn();
         assertFalse(reason.contains("\n"), reason);
         assertFalse(reason.contains("\tat "), reason);
-        if (!Cudnn.libraryAvailability().available()) {
+        if (Cuda.driverSurelyAbsent()) {
+            assertEquals(Cuda.availability().reason() + " (cuDNN not looked for)", reason, "no driver: cuDNN is not probed");
+        } else if (!Cudnn.libraryAvailability().available()) {
             assertTrue(reason.startsWith(Cudnn.libraryAvailability().reason()), reason);
             if (reason.startsWith("libcudnn.so.9 (cuDNN 9) not found")) {
                 assertTrue(reason.contains("this host has "), reason);
