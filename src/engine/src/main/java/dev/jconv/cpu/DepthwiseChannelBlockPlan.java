@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * A 3x3 depthwise convolution with one output channel per input channel (any stride, dilation, padding) across
  * channels ({@link #blockOfChannels}): {@code LANES} channels at a time, pixel-interleaved so that one vector is one
  * pixel of every channel and each output pixel is nine FMAs whatever the stride. Chosen ({@link #suits}) where rows
- * are too narrow for vectors along x ({@link DepthwiseRowsPlan}) or the stride is not 1.
+ * are too narrow for vectors along x ({@link DepthwiseRowsPlan}).
  */
 final class DepthwiseChannelBlockPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -18,13 +18,15 @@ final class DepthwiseChannelBlockPlan extends CpuPlan {
     private static final int[] PIXEL_OFFSETS = java.util.stream.IntStream.range(0, LANES).map(i -> i * LANES).toArray();
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
     /**
-     * Stride-1 output rows at most this wide go channel-blocked: a row then fills at most one vector along x, so
-     * vectors along x would run partly empty and spend as much on the ragged store and per-row overhead as on the
-     * FMAs (960 channels 7x7: 0.188 ms along x, 0.060 blocked, one thread). Wider stride-1 rows stay along x,
-     * where a row copy is one arraycopy and four rows share loads (144 channels 56x56: 0.22 ms along x, 0.42
-     * blocked). Strided layers always go blocked, whose per-pixel gathers replace the stride-phase copy (96
-     * channels 112x112/2: 0.47 to 0.57 ms along x with the vector deinterleave, 0.43 blocked; 144 56x56/2: 0.24
-     * and 0.17; 2 threads).
+     * Output rows at most this wide go channel-blocked: a row then fills at most one vector along x, so vectors along
+     * x would run partly empty and spend as much on the ragged store and per-row overhead as on the FMAs (960
+     * channels 7x7: 0.188 ms along x, 0.060 blocked, one thread). Wider rows go along x
+     * ({@link DepthwiseRowsPlan}), where a row copy is one arraycopy (or, at stride 2, a vector deinterleave) and
+     * four rows share loads (144 channels 56x56: 0.22 ms along x, 0.42 blocked), strided ones included: the
+     * blocked plan's per-pixel 16-channel gathers are slow on AMD's EPYC (2-core EPYC with AVX-512, one JVM,
+     * alternating rounds, blocked against along x, ms: 96 channels 112x112/2 1.67 / 1.04 at one thread, 0.95 / 0.60
+     * at two; 144 56x56/2 0.53 / 0.42 and 0.32 / 0.22; but 192 28x28/2, 14 outputs wide, 0.17 / 0.38 and 0.11 /
+     * 0.20, and 576 14x14/2 0.15 / 0.46).
      */
     static final int BLOCKED_MAX_OUT_WIDTH = 16;
 
@@ -41,10 +43,10 @@ final class DepthwiseChannelBlockPlan extends CpuPlan {
     private final int[] fullBlockOffsets;
     private final int[] lastBlockOffsets;
 
-    /** 3x3, multiplier 1, and output rows of at most {@link #BLOCKED_MAX_OUT_WIDTH} or a stride above 1. */
+    /** 3x3, multiplier 1, and output rows of at most {@link #BLOCKED_MAX_OUT_WIDTH}. */
     static boolean suits(ConvGeometry g) {
         return g.isDepthwise() && g.kernelH() == 3 && g.kernelW() == 3 && g.outChannelsPerGroup() == 1
-                && (g.outWidth() <= BLOCKED_MAX_OUT_WIDTH || g.strideH() > 1 || g.strideW() > 1);
+                && g.outWidth() <= BLOCKED_MAX_OUT_WIDTH;
     }
 
     DepthwiseChannelBlockPlan(ConvGeometry g, WorkerPool pool) {

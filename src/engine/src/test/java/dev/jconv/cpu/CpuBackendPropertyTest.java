@@ -1,5 +1,6 @@
 package dev.jconv.cpu;
 
+import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
@@ -41,6 +42,17 @@ class CpuBackendPropertyTest {
             AgainstReference.check(WINOGRAD, c);
         }
         checkChannelGemm(c);
+        if (c.geometry().isDepthwise()) { // both depthwise plans, whichever the shape rule picks
+            AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE), c);
+            if (isBlockable(c.geometry())) {
+                AgainstReference.check(g -> new DepthwiseChannelBlockPlan(g, THREE), c);
+            }
+        }
+    }
+
+    /** What {@link DepthwiseChannelBlockPlan} computes: 3x3 depthwise, one output channel per input channel. */
+    private static boolean isBlockable(ConvGeometry g) {
+        return g.isDepthwise() && g.kernelH() == 3 && g.kernelW() == 3 && g.outChannelsPerGroup() == 1;
     }
 
     /**

@@ -43,6 +43,9 @@ class CpuBackendTest {
                 Arguments.of(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS)),
                 Arguments.of(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)),
                 Arguments.of(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, true, PaddingMode.ZEROS)),
+                // strided depthwise wide enough to run along rows, and with an odd width and reflect padding
+                Arguments.of(layer(1, 96, 112, 112, 96, 3, 2, 1, 1, 96, true, PaddingMode.ZEROS)),
+                Arguments.of(layer(2, 40, 57, 61, 40, 3, 2, 1, 1, 40, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS)),
                 Arguments.of(layer(2, 24, 30, 33, 20, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 16, 17, 45, 13, 5, 1, 2, 1, 1, true, PaddingMode.CIRCULAR)),
@@ -243,6 +246,10 @@ class CpuBackendTest {
                 .startsWith("depthwise direct 3x3 stencil per channel"));
         assertTrue(describe(layer(1, 960, 7, 7, 960, 3, 1, 1, 1, 960, false, PaddingMode.ZEROS))
                 .startsWith("depthwise direct 3x3 stencil on blocks of"));
+        assertTrue(describe(layer(1, 192, 28, 28, 192, 3, 2, 1, 1, 192, false, PaddingMode.ZEROS))
+                .startsWith("depthwise direct 3x3 stencil on blocks of"), "stride 2, 14 outputs wide: blocked");
+        assertFalse(describe(layer(1, 96, 112, 112, 96, 3, 2, 1, 1, 96, false, PaddingMode.ZEROS))
+                .startsWith("depthwise direct 3x3 stencil on blocks of"), "stride 2, 56 outputs wide: along rows");
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .endsWith("2 threads"));
         assertTrue(describe(layer(1, 2, 5, 5, 2, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).endsWith("1 thread"),
