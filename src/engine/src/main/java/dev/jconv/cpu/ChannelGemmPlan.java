@@ -231,12 +231,7 @@ final class ChannelGemmPlan extends CpuPlan {
 
     @Override
     public String describe() {
-        boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
-        boolean strided = g.strideH() > 1 || g.strideW() > 1;
-        String input = layout.direct ? "the input"
-                : "a copy of the input" + (padded ? " padded (" + g.paddingMode().pytorchName() + ")" : "")
-                + (padded && strided ? " and" : "")
-                + (strided ? " split into " + g.strideH() + "x" + g.strideW() + " stride phases" : "");
+        String input = layout.describeSource("the input");
         return String.format(Locale.ROOT, "channel-vectorized GEMM on im2col panels of %s (%d pixels x %d taps x %d"
                         + " channels per group), register tiles of %s, weights packed once per weight version, %s",
                 input, columns, taps, kpg, kernel.describe(), threadCount())

@@ -149,6 +149,19 @@ final class FlatLayout {
         return (long) g.inChannels() * Math.min(phases, (long) g.kernelH() * g.kernelW()) * rows * cols + SLACK;
     }
 
+    /**
+     * What the kernels read, for a plan's {@code describe()}: {@code direct} (the input itself) or "a copy of the
+     * input padded (mode) and split into SHxSW stride phases", naming only what applies.
+     */
+    String describeSource(String direct) {
+        boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
+        boolean strided = g.strideH() > 1 || g.strideW() > 1;
+        return this.direct ? direct
+                : "a copy of the input" + (padded ? " padded (" + g.paddingMode().pytorchName() + ")" : "")
+                + (padded && strided ? " and" : "")
+                + (strided ? " split into " + g.strideH() + "x" + g.strideW() + " stride phases" : "");
+    }
+
     /** Share of computed columns that are discarded: {@code 1 - outWidth / rowWidth} over the flat range. */
     double wastedFraction() {
         return 1.0 - (double) g.outHeight() * g.outWidth() / flatLength;

@@ -303,12 +303,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         if (layout.direct && g.kernelH() == 1 && g.kernelW() == 1) {
             head = "pointwise 1x1 as a plain GEMM on the input (" + sizes + ")";
         } else {
-            boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
-            boolean strided = g.strideH() > 1 || g.strideW() > 1;
-            String input = layout.direct ? "the input as it is"
-                    : "a copy of the input" + (padded ? " padded (" + g.paddingMode().pytorchName() + ")" : "")
-                    + (padded && strided ? " and" : "")
-                    + (strided ? " split into " + g.strideH() + "x" + g.strideW() + " stride phases" : "");
+            String input = layout.describeSource("the input as it is");
             head = String.format(Locale.ROOT, "implicit GEMM on %s (%s; row width %d for %d outputs, %.1f%% of "
                     + "columns discarded)", input, sizes, layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction());
         }
