@@ -37,9 +37,8 @@ public final class Options {
     public static final int PLAN_CACHE_HEAP_DIVISOR = 8;
 
     /**
-     * The most threads the {@code cpu} backend takes. Far above any machine's core count today, and far below the
-     * 32,767 workers a {@link java.util.concurrent.ForkJoinPool} can have (past which it threw an
-     * {@link IllegalArgumentException} without a message).
+     * The most threads the {@code cpu} backend takes. Far above any machine's core count today; each is a platform
+     * thread of the backend's pool for that thread count, kept for the life of the JVM.
      */
     public static final int MAX_THREADS = 1024;
 
