@@ -29,11 +29,12 @@ public final class Cuda {
      * Why CUDA is unusable (null when usable), the driver's CUDA version, the device count, and whether
      * the driver is jconv's emulated one (a CPU stand-in, see {@link CudaDevice#EMULATED_NAME_PREFIX}).
      */
-    private record DriverState(String failure, int driverVersion, int deviceCount, boolean emulated) {}
+    /** {@code absent}: the loader surely cannot find the driver library, so it was not tried. */
+    private record DriverState(String failure, int driverVersion, int deviceCount, boolean emulated, boolean absent) {}
 
-    /** Initialised on first use: the class loads, and the driver is tried, only when someone asks. */
     static final String DRIVER_LIBRARY = "libcuda.so.1";
 
+    /** Initialised on first use: the class loads, and the driver is tried, only when someone asks. */
     private static final class Driver {
         static final DriverState STATE = load();
     }
@@ -51,7 +52,17 @@ public final class Cuda {
 
     /** Whether the loader surely cannot find the driver library ({@link NativeLibraries#surelyAbsent}). */
     public static boolean driverSurelyAbsent() {
-        return Driver.STATE.failure != null && NativeLibraries.surelyAbsent(DRIVER_LIBRARY);
+        return Driver.STATE.absent;
+    }
+
+    /**
+     * For a vendor backend's probe: where the driver surely is absent, the driver's reason marked "({@code library}
+     * not looked for)", else null. Without a driver the library could not run whatever is installed, and searching
+     * the library folders for it cost a one-shot {@code jconv run} on a GPU-less host tens of milliseconds.
+     */
+    public static Availability withoutDriver(String library) {
+        return driverSurelyAbsent() ? Availability.no(availability().reason() + " (" + library + " not looked for)")
+                : null;
     }
 
     /** Whether the loaded driver is jconv's emulated one: nothing it runs is a GPU result. */
@@ -122,7 +133,8 @@ public final class Cuda {
 
     private static DriverState load() {
         if (NativeLibraries.surelyAbsent(DRIVER_LIBRARY)) {
-            return failed(explainLoadFailure(NativeLibraries.notFound(DRIVER_LIBRARY))); // the loader's own words
+            // the loader's own words, without loading JCuda's natives to hear them
+            return new DriverState(explainLoadFailure(NativeLibraries.notFound(DRIVER_LIBRARY)), 0, 0, false, true);
         }
         try {
             int result = JCudaDriver.cuInit(0);
@@ -147,7 +159,7 @@ public final class Cuda {
             if (count[0] == 0) {
                 return failed("the NVIDIA driver (CUDA " + versionString(version[0]) + ") reports no CUDA device");
             }
-            return new DriverState(null, version[0], count[0], emulatedDriver());
+            return new DriverState(null, version[0], count[0], emulatedDriver(), false);
         } catch (LinkageError e) {
             // UnsatisfiedLinkError (library missing), NoClassDefFoundError, ExceptionInInitializerError
             return failed(explainLoadFailure(e));
@@ -158,7 +170,7 @@ public final class Cuda {
     }
 
     private static DriverState failed(String reason) {
-        return new DriverState(reason, 0, 0, false);
+        return new DriverState(reason, 0, 0, false, false);
     }
 
     private static boolean emulatedDriver() {

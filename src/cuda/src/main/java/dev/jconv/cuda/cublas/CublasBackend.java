@@ -80,12 +80,11 @@ public final class CublasBackend implements ConvBackend, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return new State(Availability.no(e.getMessage()), null, null);
         }
-        Availability driver = Cuda.availability();
-        if (!driver.available() && Cuda.driverSurelyAbsent()) {
-            // No driver: cuBLAS could not run whatever is installed, so it is not looked for (its search of the
-            // library folders cost a one-shot `jconv run` on a GPU-less host tens of milliseconds)
-            return new State(Availability.no(driver.reason() + " (cuBLAS not looked for)"), settings, null);
+        Availability noDriver = Cuda.withoutDriver("cuBLAS");
+        if (noDriver != null) {
+            return new State(noDriver, settings, null);
         }
+        Availability driver = Cuda.availability();
         Availability library = Cublas.libraryAvailability();
         Availability missing = NativeLibraries.libraryOrDriverMissing(library, driver);
         if (missing != null) {
