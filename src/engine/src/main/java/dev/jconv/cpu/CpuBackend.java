@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code cpu}: the fast, multi-threaded CPU backend. Every geometry the reference runs, with the algorithm
  * chosen per shape when the plan is made (and named by {@link ConvPlan#describe()}):
  * <ul>
- *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil, across channels for narrow
- *       3x3 outputs ({@link DepthwiseChannelBlockPlan}), else along output rows ({@link DepthwiseRowsPlan});</li>
+ *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil along output rows
+ *       ({@link DepthwiseRowsPlan}; MobileNet's stride-1 3x3 layers read in place, {@link DepthwiseInPlaceKernels}),
+ *       or across channels for the other 3x3 layers with narrow outputs ({@link DepthwiseChannelBlockPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
  *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
@@ -286,7 +287,8 @@ public final class CpuBackend implements ConvBackend {
             return new PlainJavaPlan(g, pool, postOp, SINGLE_CALL_REASON);
         }
         if (g.isDepthwise()) {
-            return SeparatePostOpPlan.owning(DepthwiseChannelBlockPlan.suits(g) ? new DepthwiseChannelBlockPlan(g, pool)
+            boolean blocked = DepthwiseChannelBlockPlan.suits(g) && !DepthwiseRowsPlan.readsInPlace(g);
+            return SeparatePostOpPlan.owning(blocked ? new DepthwiseChannelBlockPlan(g, pool)
                     : new DepthwiseRowsPlan(g, pool), postOp);
         }
         if (winograd.runs(WinogradPlan.suits(g), WinogradPlan.eligible(g))) {

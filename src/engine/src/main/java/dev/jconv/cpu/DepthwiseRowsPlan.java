@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PaddingMode;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * arithmetic per input value for a GEMM to pay. Per task the input channel is written once into a per-thread
  * {@link FlatLayout} plane (padding and stride phases applied, small enough to stay in L1/L2), then every output
  * channel of its group is swept one output row at a time in vectors along x (a 3x3 stride-1 stencil four rows at a
- * time, sharing loads between rows), so every store but a row's ragged end is a plain vector store. Narrow or
- * strided 3x3 layers go across channels instead ({@link DepthwiseChannelBlockPlan}).
+ * time, sharing loads between rows), so every store but a row's ragged end is a plain vector store. MobileNet's
+ * stride-1 3x3 layers (padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in place,
+ * whatever the width. Other 3x3 layers with narrow outputs go across channels instead
+ * ({@link DepthwiseChannelBlockPlan}).
  */
 final class DepthwiseRowsPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -20,6 +23,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
     private static final ThreadLocal<float[]> PLANE = ThreadLocal.withInitial(() -> new float[0]);
 
     private final FlatLayout layout;
+    /** Whether {@link DepthwiseInPlaceKernels} run this layer on the input in place. */
+    private final boolean inPlace;
     private final int taps;
     private final boolean threeByThreeRows;
     private final boolean threeByThree;
@@ -33,6 +38,11 @@ final class DepthwiseRowsPlan extends CpuPlan {
     private final int channelsPerTask;
 
     DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool) {
+        this(g, pool, true);
+    }
+
+    /** Tests and benchmarks also run the padded copy where the in-place kernels could run. */
+    DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool, boolean inPlace) {
         super(g, pool);
         this.layout = new FlatLayout(g);
         taps = g.kernelH() * g.kernelW();
@@ -43,15 +53,35 @@ final class DepthwiseRowsPlan extends CpuPlan {
         lastX = Math.max(0, g.outWidth() - LANES);
         int planes = g.batch() * g.inChannels();
         channelsPerTask = Math.max(1, FlatLayout.ceilDiv(planes, pool.threads() * 8));
+        this.inPlace = inPlace && readsInPlace(g);
+    }
+
+    /**
+     * Whether {@link DepthwiseInPlaceKernels} run {@code g}: 3x3, one output channel per input channel, stride 1, no
+     * dilation, padding one on every side with zeros.
+     */
+    static boolean readsInPlace(ConvGeometry g) {
+        return g.isDepthwise() && g.outChannelsPerGroup() == 1 && g.kernelH() == 3 && g.kernelW() == 3
+                && g.strideH() == g.strideW() && g.strideH() <= 2 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.padTop() == 1 && g.padBottom() == 1 && g.padLeft() == 1 && g.padRight() == 1
+                && g.paddingMode() == PaddingMode.ZEROS;
+    }
+
+    /** Whether this plan runs the in-place kernels (tests assert that they cover them). */
+    boolean readsInPlace() {
+        return inPlace;
     }
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
         int planes = g.batch() * g.inChannels();
+        // the layout's plane, or a plane copied with room for the in-place kernels' reads beside it
+        int planeLength = Math.max(layout.channelStride + FlatLayout.SLACK,
+                g.inHeight() * g.inWidth() + DepthwiseInPlaceKernels.READS_PAST + 1);
         pool.forEach(FlatLayout.ceilDiv(planes, channelsPerTask), task -> {
             float[] plane = PLANE.get();
-            if (plane.length < layout.channelStride + FlatLayout.SLACK) {
-                plane = new float[layout.channelStride + FlatLayout.SLACK];
+            if (plane.length < planeLength) {
+                plane = new float[planeLength];
                 PLANE.set(plane);
             }
             float[] spill = new float[LANES];
@@ -63,6 +93,24 @@ final class DepthwiseRowsPlan extends CpuPlan {
 
     private void channel(float[] input, float[] w, float[] bias, float[] out, int n, int c, float[] plane,
                          float[] spill) {
+        if (inPlace) {
+            int h = g.inHeight();
+            int width = g.inWidth();
+            int planeSize = h * width;
+            int base = (n * g.inChannels() + c) * planeSize;
+            float b = bias == null ? 0f : bias[c];
+            int out0 = (n * g.outChannels() + c) * g.outHeight() * g.outWidth();
+            if (base < 1 || base + planeSize + DepthwiseInPlaceKernels.READS_PAST > input.length) {
+                // the batch's first or last plane: a copy with room for the reads beside it
+                System.arraycopy(input, base, plane, 1, planeSize);
+                DepthwiseInPlaceKernels.plane(g.strideH(), plane, 1, width, h, w, c * 9, b, out, out0, g.outWidth(),
+                        g.outHeight(), spill);
+            } else {
+                DepthwiseInPlaceKernels.plane(g.strideH(), input, base, width, h, w, c * 9, b, out, out0,
+                        g.outWidth(), g.outHeight(), spill);
+            }
+            return;
+        }
         layout.fill(input, n, c, plane, 0);
         int multiplier = g.outChannelsPerGroup();
         int outH = g.outHeight();
@@ -194,6 +242,11 @@ final class DepthwiseRowsPlan extends CpuPlan {
 
     @Override
     public String describe() {
+        if (inPlace) {
+            return String.format(Locale.ROOT, "depthwise direct 3x3 stencil per channel, stride %d, reading the input in"
+                    + " place (padding as masked lanes), vectors along output rows sliding down the plane, %s",
+                    g.strideH(), threadCount());
+        }
         return String.format(Locale.ROOT,
                 "depthwise direct %dx%d stencil per channel (multiplier %d) on a padded per-thread copy of the channel"
                         + "%s, vectors along output rows, %s",

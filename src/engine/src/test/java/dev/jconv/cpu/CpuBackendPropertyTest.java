@@ -100,6 +100,75 @@ class CpuBackendPropertyTest {
     }
 
     /**
+     * Both depthwise plans on rows wide enough for several vectors (up to 90 columns), where {@link DepthwiseRowsPlan}
+     * runs its sliding-window kernels: on the input in place for 3x3 stride-1 layers padded by one with zeros (the
+     * batch's first and last planes through the padded copy), on the padded copy otherwise.
+     */
+    @Property(tries = 300)
+    void depthwiseAgreesWithReference(@ForAll("depthwiseShapes") AgainstReference.Case c) {
+        AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE), c);
+        if (isBlockable(c.geometry())) {
+            AgainstReference.check(g -> new DepthwiseChannelBlockPlan(g, THREE), c);
+        }
+    }
+
+    /**
+     * MobileNet's depthwise layers (3x3, stride 1 or 2, padded by one with zeros), which {@link DepthwiseRowsPlan}
+     * reads in place ({@link DepthwiseInPlaceKernels}), and the same shapes on its padded copy: channel counts and
+     * batches around the first and last planes (copied for the in-place kernels), widths from one column (rows
+     * narrower than a vector) to several strips of vectors, even and odd sizes.
+     */
+    @Property(tries = 300)
+    void depthwiseInPlaceAgreesWithReference(@ForAll("depthwiseInPlaceShapes") AgainstReference.Case c) {
+        AgainstReference.check(g -> {
+            DepthwiseRowsPlan plan = new DepthwiseRowsPlan(g, THREE);
+            org.junit.jupiter.api.Assertions.assertTrue(plan.readsInPlace(), c.toString());
+            return plan;
+        }, c);
+        AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE, false), c);
+    }
+
+    @Provide
+    Arbitrary<AgainstReference.Case> depthwiseInPlaceShapes() {
+        List<Arbitrary<Integer>> draws = List.of(
+                Arbitraries.integers().between(0, 3),    // 0 batch: 0 = unbatched
+                Arbitraries.integers().between(2, 9),    // 1 channels (groups)
+                Arbitraries.of(1, 2),                    // 2 stride
+                Arbitraries.integers().between(0, 20),   // 3 height beyond one
+                Arbitraries.oneOf(Arbitraries.integers().between(0, 20), Arbitraries.integers().between(0, 130)),
+                                                         // 4 width beyond one
+                Arbitraries.integers().between(0, 1),    // 5 bias
+                Arbitraries.integers().between(0, 1_000_000)); // 6 data seed
+        return Combinators.combine(draws).as(d -> toCase(List.of(d.get(0), d.get(1), 1, 1, 3, 3, d.get(2), d.get(2),
+                1, 1, 0, 1, 1, 0, d.get(3), d.get(4), d.get(5), d.get(6))));
+    }
+
+    @Provide
+    Arbitrary<AgainstReference.Case> depthwiseShapes() {
+        List<Arbitrary<Integer>> draws = List.of(
+                Arbitraries.integers().between(0, 3),    // 0 batch: 0 = unbatched
+                Arbitraries.integers().between(1, 9),    // 1 channels (groups)
+                Arbitraries.of(1, 1, 1, 2),              // 2 channel multiplier
+                Arbitraries.of(3, 3, 3, 1, 5),           // 3 kernel height
+                Arbitraries.of(3, 3, 3, 2, 5),           // 4 kernel width
+                Arbitraries.of(1, 1, 2),                 // 5 stride height
+                Arbitraries.of(1, 1, 2),                 // 6 stride width
+                Arbitraries.of(1, 1, 1, 2),              // 7 dilation height
+                Arbitraries.of(1, 1, 1, 2),              // 8 dilation width
+                Arbitraries.of(0, 0, 0, 1, 2),           // 9 padding kind: explicit, same, valid
+                Arbitraries.of(1, 1, 1, 0, 2),           // 10 padding height
+                Arbitraries.of(1, 1, 1, 0, 2),           // 11 padding width
+                Arbitraries.of(0, 0, 0, 1, 2, 3),        // 12 padding mode
+                Arbitraries.integers().between(0, 20),   // 13 height beyond the minimum
+                Arbitraries.integers().between(0, 90),   // 14 width beyond the minimum
+                Arbitraries.integers().between(0, 1),    // 15 bias
+                Arbitraries.integers().between(0, 1_000_000)); // 16 data seed
+        return Combinators.combine(draws).as(d -> toCase(List.of(d.get(0), d.get(1), 1, d.get(2), d.get(3), d.get(4),
+                d.get(5), d.get(6), d.get(7), d.get(8), d.get(9), d.get(10), d.get(11), d.get(12), d.get(13), d.get(14),
+                d.get(15), d.get(16))));
+    }
+
+    /**
      * Winograd on its own shapes (3x3, stride 1, undilated): channel counts across the 8-channel block and the
      * auto choice's threshold, maps from one tile to several vectors of tile columns, every padding mode.
      */

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -82,6 +83,33 @@ class NonFiniteTest {
         }
     }
 
+    /**
+     * The in-place depthwise kernel reads a row's left and right neighbours in the flat input (the previous row's
+     * last value, the next row's first) and zeroes them as padding: an infinity or NaN there must not reach the
+     * border outputs, and an infinite weight must still meet the padded zeros (NaN, as the reference).
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 7", "1, 16", "1, 20", "1, 35", "2, 7", "2, 20", "2, 35", "2, 70"})
+    void inPlaceDepthwiseKeepsRowNeighboursOutOfTheBorders(int stride, int width) {
+        ConvGeometry g = ConvValidator.checkForward(new int[] {1, 3, 7, width}, new int[] {3, 1, 3, 3}, null,
+                ConvParams.defaults().withPadding(1).withGroups(3).withStride(stride));
+        DepthwiseRowsPlan plan = new DepthwiseRowsPlan(g, WorkerPool.of(1));
+        assertTrue(plan.readsInPlace());
+        for (int trial = 0; trial < 2; trial++) {
+            float[] in = Tensor.uniform(7 + trial, -1, 1, g.inputShape()).data();
+            float[] w = Tensor.uniform(8 + trial, -1, 1, g.weightShape()).data();
+            int plane = 7 * width; // the middle channel, the one read in place
+            in[plane + 2 * width + width - 1] = Float.POSITIVE_INFINITY; // last value of row 2
+            in[plane + 4 * width] = Float.NaN; // first value of row 4
+            if (trial == 1) {
+                w[9] = Float.POSITIVE_INFINITY; // the middle channel's top-left tap: NaN on the top row and left column
+            }
+            float[] out = new float[Math.toIntExact(g.outputElements())];
+            plan.forward(in, w, null, out);
+            assertSameValues(run(REFERENCE, new Case(g, in, w, null)), out, "trial " + trial);
+        }
+    }
+
     static Stream<Object[]> geometries() {
         return Stream.of(
                 geometry("3x3 padding 1", new int[] {2, 3, 9, 10}, new int[] {4, 3, 3, 3}, ConvParams.defaults().withPadding(1)),
@@ -89,6 +117,8 @@ class NonFiniteTest {
                         ConvParams.defaults().withPadding(1).withStride(2)),
                 geometry("depthwise 3x3 padding 1", new int[] {1, 8, 12, 12}, new int[] {8, 1, 3, 3},
                         ConvParams.defaults().withPadding(1).withGroups(8)),
+                geometry("depthwise 3x3 padding 1, rows of more than a vector (read in place)", new int[] {2, 5, 7, 37},
+                        new int[] {5, 1, 3, 3}, ConvParams.defaults().withPadding(1).withGroups(5)),
                 geometry("depthwise 5x5 padding 2 stride 2", new int[] {2, 4, 11, 9}, new int[] {8, 1, 5, 5},
                         ConvParams.defaults().withPadding(2).withGroups(4).withStride(2)),
                 geometry("dilated same", new int[] {1, 2, 8, 8}, new int[] {2, 2, 3, 3},

@@ -24,8 +24,9 @@ import java.util.Locale;
  * </pre>
  * Variants: {@code auto} (the backend's choice), {@code igemm} ({@link ImplicitGemmPlan}), {@code wino}
  * ({@link WinogradPlan}, 3x3 stride-1 only), {@code chan} ({@link ChannelGemmPlan}), {@code dwrows} and
- * {@code dwblock} (the depthwise plans). Layers as {@code jconv bench --layer}: batch, in channels, height, width,
- * out channels, square kernel, stride, padding, dilation, groups.
+ * {@code dwblock} (the depthwise plans), {@code dwcopy} ({@code dwrows} on its padded copy even where it could read
+ * the input in place). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels, square
+ * kernel, stride, padding, dilation, groups.
  */
 public final class PlanVariantsBenchmark {
     private static final int ROUNDS = 15;
@@ -88,9 +89,10 @@ public final class PlanVariantsBenchmark {
             case "wino" -> new WinogradPlan(g, pool);
             case "chan" -> new ChannelGemmPlan(g, pool, PostOp.NONE);
             case "dwrows" -> new DepthwiseRowsPlan(g, pool);
+            case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
             default -> throw new IllegalArgumentException("unknown variant " + variant
-                    + " (auto, igemm, wino, chan, dwrows, dwblock)");
+                    + " (auto, igemm, wino, chan, dwrows, dwcopy, dwblock)");
         };
     }
 }
