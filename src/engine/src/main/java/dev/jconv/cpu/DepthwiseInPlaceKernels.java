@@ -12,19 +12,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   out[y][x] = b + sum over r, s < 3 of  k[r][s] * in[S * y - 1 + r][S * x - 1 + s]
  * </pre>
- * Vectors run along rows; a strip of {@code V} output vectors (the last moved back to end at the row's end, so that
- * it overlaps the one before) slides down the plane, one base index per row and constant column offsets:
+ * Vectors run along rows; a strip of one or two output vectors (the last moved back to end at the row's end, so
+ * that it overlaps the one before) slides down the plane, one base index per row and constant column offsets:
  * <ul>
- *   <li>stride 1 ({@code strip1/2/4}): each input row is loaded once per column shift {@code s} and feeds the three
- *       output rows it belongs to (rows {@code y + 1}, {@code y}, {@code y - 1} with kernel rows 0, 1, 2), whose
- *       accumulators move down one row per input row: 3 loads and 9 FMAs per output vector;</li>
- *   <li>stride 2 ({@code stride2Strip1/2}): each output vector is computed at full resolution as two vectors of
+ *   <li>stride 1 ({@link #strip1}, {@link #strip2}): each input row is loaded once per column shift {@code s} and
+ *       feeds the three output rows it belongs to (rows {@code y + 1}, {@code y}, {@code y - 1} with kernel rows 0,
+ *       1, 2), whose accumulators move down one row per input row: 3 loads and 9 FMAs per output vector;</li>
+ *   <li>stride 2 ({@link #stride2Strip}): each output vector is computed at full resolution as two vectors of
  *       columns {@code 2x ..}, input rows {@code 2y} and {@code 2y + 1} loaded once per shift (row {@code 2y + 1}
  *       also starts the next output row), and its even lanes kept (two one-source permutes and a blend): 12 loads,
  *       18 FMAs and one split per output vector, twice the FMAs for no strided copy. Splitting the input rows into
- *       even and odd columns instead (6 permutes per output vector) measured 2-4x slower: C2 sent the blends of
- *       the large unrolled method to their Java fallback.</li>
+ *       even and odd columns instead (6 permutes per output vector) measured 2-4x slower.</li>
  * </ul>
+ * Strips are at most two vectors (stride 1) or one (stride 2): C1 cannot compile wider ones ("out of virtual
+ * registers", -XX:+PrintCompilation), and a method C1 skips runs interpreted, boxing every vector, until C2 gets to
+ * it, which in some JVMs it did not within seconds (a 4-vector strip measured 8-12 ms instead of 0.2 in those).
  * The neighbours the flat input puts beside a row (the previous row's last value, the next row's first) are
  * replaced by zeros with lane masks ({@code indexInRange}, mask registers) before they are multiplied; the padding
  * rows above and below are multiplied as zero vectors, so an infinite weight meets the padded zeros (NaN) as it
@@ -37,10 +39,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why: the padded (and, at stride 2, stride-phase-split) copy that {@link DepthwiseRowsPlan} otherwise makes
  * cost as much as the stencil or more (a 144-channel 56x56 layer spent 46% of its time filling it row by row, JFR),
  * and its four-row kernel's per-vector row offsets ran out of general registers. Measured on a 2-core AMD EPYC with
- * AVX-512, one thread, one JVM, alternating, in place against the copy (ms): 144 channels 56x56 0.22 / 0.29, 192
- * 28x28 0.040 / 0.126, 576 14x14 0.052 / 0.224 (0.202 across channels, {@link DepthwiseChannelBlockPlan}), 960 7x7
- * 0.077 / 0.212 (0.084 across channels); stride 2: 96 112x112 0.26 / 0.84, 144 56x56 0.089 / 0.37, 192 28x28 0.090
- * / 0.39 (0.18 across channels), 576 14x14 0.13 / 0.51 (0.15 across channels). Loops are unrolled by hand
+ * AVX-512, one thread, one JVM, alternating, in place against the copy (ms): 32 channels 112x112 0.15 / 0.28, 144
+ * 56x56 0.11 / 0.28, 192 28x28 0.040 / 0.126, 576 14x14 0.052 / 0.224 (0.202 across channels, {@link DepthwiseChannelBlockPlan}), 960 7x7
+ * 0.077 / 0.212 (0.084 across channels); stride 2: 96 112x112 0.27 / 0.70, 144 56x56 0.083 / 0.30, 192 28x28 0.093
+ * / 0.42 (0.18 across channels), 576 14x14 0.13 / 0.51 (0.15 across channels). Loops are unrolled by hand
  * (generated): C2 keeps vector accumulators in registers only as locals.
  */
 final class DepthwiseInPlaceKernels {
@@ -64,136 +66,16 @@ final class DepthwiseInPlaceKernels {
         int lastX = Math.max(0, outW - LANES);
         int limit = out0 + outH * outW;
         if (stride == 2) {
-            int v = outW > LANES ? 2 : 1;
-            for (int xs = 0; xs < outW; xs += v * LANES) {
-                int x0 = Math.min(xs, lastX);
-                if (v == 2) {
-                    stride2Strip2(in, base, w, h, k, k0, b, out, out0, outW, outH, x0, Math.min(xs + LANES, lastX),
-                            limit, spill);
-                } else {
-                    stride2Strip1(in, base, w, h, k, k0, b, out, out0, outW, outH, x0, limit, spill);
-                }
+            for (int x = 0; x < outW; x += LANES) {
+                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX), limit, spill);
             }
-            return;
-        }
-        int v = w > 2 * LANES ? 4 : w > LANES ? 2 : 1;
-        for (int xs = 0; xs < w; xs += v * LANES) {
-            int x0 = Math.min(xs, lastX);
-            int x1 = Math.min(xs + LANES, lastX);
-            switch (v) {
-                case 4 -> strip4(in, base, w, h, k, k0, b, out, out0, x0, x1, Math.min(xs + 2 * LANES, lastX),
-                        Math.min(xs + 3 * LANES, lastX));
-                case 2 -> strip2(in, base, w, h, k, k0, b, out, out0, x0, x1);
-                default -> strip1(in, base, w, h, k, k0, b, out, out0, x0, limit, spill);
+        } else if (w > LANES) {
+            for (int x = 0; x < w; x += 2 * LANES) {
+                strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
             }
+        } else {
+            strip1(in, base, w, h, k, k0, b, out, out0, 0, limit, spill);
         }
-    }
-
-    static void strip4(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out, int out0,
-                       int x0, int x1, int x2, int x3) {
-        FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
-        FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
-        FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
-        FloatVector k10 = FloatVector.broadcast(F, k[k0 + 3]);
-        FloatVector k11 = FloatVector.broadcast(F, k[k0 + 4]);
-        FloatVector k12 = FloatVector.broadcast(F, k[k0 + 5]);
-        FloatVector k20 = FloatVector.broadcast(F, k[k0 + 6]);
-        FloatVector k21 = FloatVector.broadcast(F, k[k0 + 7]);
-        FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
-        FloatVector bias = FloatVector.broadcast(F, b);
-        FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> left0 = F.indexInRange(x0 - 1, w).not();
-        VectorMask<Float> right0 = F.indexInRange(x0 + 1, w).not();
-        VectorMask<Float> left1 = F.indexInRange(x1 - 1, w).not();
-        VectorMask<Float> right1 = F.indexInRange(x1 + 1, w).not();
-        VectorMask<Float> left2 = F.indexInRange(x2 - 1, w).not();
-        VectorMask<Float> right2 = F.indexInRange(x2 + 1, w).not();
-        VectorMask<Float> left3 = F.indexInRange(x3 - 1, w).not();
-        VectorMask<Float> right3 = F.indexInRange(x3 + 1, w).not();
-        FloatVector a0 = bias;
-        FloatVector a1 = bias;
-        FloatVector a2 = bias;
-        FloatVector a3 = bias;
-        // The padding rows above the first and below the last row are multiplied like any value, as cpu-reference
-        // and PyTorch's dense path do (0 * Inf = NaN for an infinite weight), not skipped.
-        FloatVector top = k02.fma(zero, k01.fma(zero, k00.fma(zero, bias)));
-        FloatVector m0 = top;
-        FloatVector m1 = top;
-        FloatVector m2 = top;
-        FloatVector m3 = top;
-        for (int y = 0, row = base, dst = out0 - w; y < h; y++, row += w, dst += w) {
-            FloatVector n0 = bias;
-            FloatVector n1 = bias;
-            FloatVector n2 = bias;
-            FloatVector n3 = bias;
-            FloatVector i;
-            i = FloatVector.fromArray(F, in, row + x0 - 1).blend(zero, left0);
-            n0 = k00.fma(i, n0);
-            m0 = k10.fma(i, m0);
-            a0 = k20.fma(i, a0);
-            i = FloatVector.fromArray(F, in, row + x1 - 1).blend(zero, left1);
-            n1 = k00.fma(i, n1);
-            m1 = k10.fma(i, m1);
-            a1 = k20.fma(i, a1);
-            i = FloatVector.fromArray(F, in, row + x2 - 1).blend(zero, left2);
-            n2 = k00.fma(i, n2);
-            m2 = k10.fma(i, m2);
-            a2 = k20.fma(i, a2);
-            i = FloatVector.fromArray(F, in, row + x3 - 1).blend(zero, left3);
-            n3 = k00.fma(i, n3);
-            m3 = k10.fma(i, m3);
-            a3 = k20.fma(i, a3);
-            i = FloatVector.fromArray(F, in, row + x0);
-            n0 = k01.fma(i, n0);
-            m0 = k11.fma(i, m0);
-            a0 = k21.fma(i, a0);
-            i = FloatVector.fromArray(F, in, row + x1);
-            n1 = k01.fma(i, n1);
-            m1 = k11.fma(i, m1);
-            a1 = k21.fma(i, a1);
-            i = FloatVector.fromArray(F, in, row + x2);
-            n2 = k01.fma(i, n2);
-            m2 = k11.fma(i, m2);
-            a2 = k21.fma(i, a2);
-            i = FloatVector.fromArray(F, in, row + x3);
-            n3 = k01.fma(i, n3);
-            m3 = k11.fma(i, m3);
-            a3 = k21.fma(i, a3);
-            i = FloatVector.fromArray(F, in, row + x0 + 1).blend(zero, right0);
-            n0 = k02.fma(i, n0);
-            m0 = k12.fma(i, m0);
-            a0 = k22.fma(i, a0);
-            i = FloatVector.fromArray(F, in, row + x1 + 1).blend(zero, right1);
-            n1 = k02.fma(i, n1);
-            m1 = k12.fma(i, m1);
-            a1 = k22.fma(i, a1);
-            i = FloatVector.fromArray(F, in, row + x2 + 1).blend(zero, right2);
-            n2 = k02.fma(i, n2);
-            m2 = k12.fma(i, m2);
-            a2 = k22.fma(i, a2);
-            i = FloatVector.fromArray(F, in, row + x3 + 1).blend(zero, right3);
-            n3 = k02.fma(i, n3);
-            m3 = k12.fma(i, m3);
-            a3 = k22.fma(i, a3);
-            if (y > 0) {
-                a0.intoArray(out, dst + x0);
-                a1.intoArray(out, dst + x1);
-                a2.intoArray(out, dst + x2);
-                a3.intoArray(out, dst + x3);
-            }
-            a0 = m0;
-            m0 = n0;
-            a1 = m1;
-            m1 = n1;
-            a2 = m2;
-            m2 = n2;
-            a3 = m3;
-            m3 = n3;
-        }
-        k22.fma(zero, k21.fma(zero, k20.fma(zero, a0))).intoArray(out, out0 + (h - 1) * w + x0);
-        k22.fma(zero, k21.fma(zero, k20.fma(zero, a1))).intoArray(out, out0 + (h - 1) * w + x1);
-        k22.fma(zero, k21.fma(zero, k20.fma(zero, a2))).intoArray(out, out0 + (h - 1) * w + x2);
-        k22.fma(zero, k21.fma(zero, k20.fma(zero, a3))).intoArray(out, out0 + (h - 1) * w + x3);
     }
 
     static void strip2(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out, int out0,
@@ -317,115 +199,7 @@ final class DepthwiseInPlaceKernels {
         }
     }
 
-    static void stride2Strip2(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
-                              int out0, int outW, int outH, int x0, int x1, int limit, float[] spill) {
-        FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
-        FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
-        FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
-        FloatVector k10 = FloatVector.broadcast(F, k[k0 + 3]);
-        FloatVector k11 = FloatVector.broadcast(F, k[k0 + 4]);
-        FloatVector k12 = FloatVector.broadcast(F, k[k0 + 5]);
-        FloatVector k20 = FloatVector.broadcast(F, k[k0 + 6]);
-        FloatVector k21 = FloatVector.broadcast(F, k[k0 + 7]);
-        FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
-        FloatVector bias = FloatVector.broadcast(F, b);
-        FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> left = F.indexInRange(2 * x0 - 1, w).not();
-        VectorMask<Float> right00 = F.indexInRange(2 * x0 + 0 * LANES + 1, w).not();
-        VectorMask<Float> right01 = F.indexInRange(2 * x0 + 1 * LANES + 1, w).not();
-        VectorMask<Float> right10 = F.indexInRange(2 * x1 + 0 * LANES + 1, w).not();
-        VectorMask<Float> right11 = F.indexInRange(2 * x1 + 1 * LANES + 1, w).not();
-        FloatVector top = k02.fma(zero, k01.fma(zero, k00.fma(zero, bias)));
-        FloatVector c00 = top;
-        FloatVector c01 = top;
-        FloatVector c10 = top;
-        FloatVector c11 = top;
-        for (int oy = 0, row = base, dst = out0; oy < outH; oy++, row += 2 * w, dst += outW) {
-            FloatVector a00 = c00;
-            FloatVector a01 = c01;
-            FloatVector a10 = c10;
-            FloatVector a11 = c11;
-            FloatVector i;
-            i = FloatVector.fromArray(F, in, row + 2 * x0 - 1).blend(zero, left);
-            a00 = k10.fma(i, a00);
-            i = FloatVector.fromArray(F, in, row + 2 * x0);
-            a00 = k11.fma(i, a00);
-            i = FloatVector.fromArray(F, in, row + 2 * x0 + 1).blend(zero, right00);
-            a00 = k12.fma(i, a00);
-            i = FloatVector.fromArray(F, in, row + 2 * x0 + LANES - 1);
-            a01 = k10.fma(i, a01);
-            i = FloatVector.fromArray(F, in, row + 2 * x0 + LANES);
-            a01 = k11.fma(i, a01);
-            i = FloatVector.fromArray(F, in, row + 2 * x0 + LANES + 1).blend(zero, right01);
-            a01 = k12.fma(i, a01);
-            i = FloatVector.fromArray(F, in, row + 2 * x1 - 1);
-            a10 = k10.fma(i, a10);
-            i = FloatVector.fromArray(F, in, row + 2 * x1);
-            a10 = k11.fma(i, a10);
-            i = FloatVector.fromArray(F, in, row + 2 * x1 + 1).blend(zero, right10);
-            a10 = k12.fma(i, a10);
-            i = FloatVector.fromArray(F, in, row + 2 * x1 + LANES - 1);
-            a11 = k10.fma(i, a11);
-            i = FloatVector.fromArray(F, in, row + 2 * x1 + LANES);
-            a11 = k11.fma(i, a11);
-            i = FloatVector.fromArray(F, in, row + 2 * x1 + LANES + 1).blend(zero, right11);
-            a11 = k12.fma(i, a11);
-            if (2 * oy + 1 < h) {
-                int next = row + w;
-                c00 = bias;
-                i = FloatVector.fromArray(F, in, next + 2 * x0 - 1).blend(zero, left);
-                a00 = k20.fma(i, a00);
-                c00 = k00.fma(i, c00);
-                i = FloatVector.fromArray(F, in, next + 2 * x0);
-                a00 = k21.fma(i, a00);
-                c00 = k01.fma(i, c00);
-                i = FloatVector.fromArray(F, in, next + 2 * x0 + 1).blend(zero, right00);
-                a00 = k22.fma(i, a00);
-                c00 = k02.fma(i, c00);
-                c01 = bias;
-                i = FloatVector.fromArray(F, in, next + 2 * x0 + LANES - 1);
-                a01 = k20.fma(i, a01);
-                c01 = k00.fma(i, c01);
-                i = FloatVector.fromArray(F, in, next + 2 * x0 + LANES);
-                a01 = k21.fma(i, a01);
-                c01 = k01.fma(i, c01);
-                i = FloatVector.fromArray(F, in, next + 2 * x0 + LANES + 1).blend(zero, right01);
-                a01 = k22.fma(i, a01);
-                c01 = k02.fma(i, c01);
-                c10 = bias;
-                i = FloatVector.fromArray(F, in, next + 2 * x1 - 1);
-                a10 = k20.fma(i, a10);
-                c10 = k00.fma(i, c10);
-                i = FloatVector.fromArray(F, in, next + 2 * x1);
-                a10 = k21.fma(i, a10);
-                c10 = k01.fma(i, c10);
-                i = FloatVector.fromArray(F, in, next + 2 * x1 + 1).blend(zero, right10);
-                a10 = k22.fma(i, a10);
-                c10 = k02.fma(i, c10);
-                c11 = bias;
-                i = FloatVector.fromArray(F, in, next + 2 * x1 + LANES - 1);
-                a11 = k20.fma(i, a11);
-                c11 = k00.fma(i, c11);
-                i = FloatVector.fromArray(F, in, next + 2 * x1 + LANES);
-                a11 = k21.fma(i, a11);
-                c11 = k01.fma(i, c11);
-                i = FloatVector.fromArray(F, in, next + 2 * x1 + LANES + 1).blend(zero, right11);
-                a11 = k22.fma(i, a11);
-                c11 = k02.fma(i, c11);
-            } else {
-                a00 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a00)));
-                a01 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a01)));
-                a10 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a10)));
-                a11 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a11)));
-            }
-            FloatVector o0 = a00.rearrange(EVEN).blend(a01.rearrange(EVEN), UPPER_HALF);
-            FloatVector o1 = a10.rearrange(EVEN).blend(a11.rearrange(EVEN), UPPER_HALF);
-            o0.intoArray(out, dst + x0);
-            o1.intoArray(out, dst + x1);
-        }
-    }
-
-    static void stride2Strip1(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
+    static void stride2Strip(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
                               int out0, int outW, int outH, int x0, int limit, float[] spill) {
         FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
         FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
