@@ -75,7 +75,7 @@ class CpuBackendTest {
     private static final AgainstReference.Case[] CHANNEL_GEMM_LAYERS = {
         layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
         layer(3, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS),
-        layer(2, 96, 15, 13, 136, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT),
+        layer(2, 96, 15, 13, 200, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT),
         layer(1, 1024, 14, 14, 2048, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS),
     };
 
@@ -111,6 +111,8 @@ class CpuBackendTest {
                 .startsWith("pointwise 1x1 as a plain GEMM"), "28x28: the pixel vectors are full");
         assertTrue(describe(layer(1, 512, 7, 7, 16, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("implicit GEMM"), "16 output channels fill a third of a 48-channel block");
+        assertTrue(describe(layer(1, 192, 14, 14, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("pointwise 1x1 as a plain GEMM"), "64 output channels waste a third of two blocks");
         assertTrue(describe(CHANNEL_GEMM_LAYERS[0]).contains("register tiles of "
                 + ChannelGemmKernel.forMachine().describe()));
     }

@@ -88,6 +88,7 @@ public final class PlanVariantsBenchmark {
             case "igemm" -> new ImplicitGemmPlan(g, pool, ImplicitGemmPlan.PACK_MIN_COLUMNS, PostOp.NONE);
             case "wino" -> new WinogradPlan(g, pool);
             case "chan" -> new ChannelGemmPlan(g, pool, PostOp.NONE);
+            case "channarrow" -> new ChannelGemmPlan(g, pool, PostOp.NONE, ChannelGemmKernel.NARROW);
             case "dwrows" -> new DepthwiseRowsPlan(g, pool);
             case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
