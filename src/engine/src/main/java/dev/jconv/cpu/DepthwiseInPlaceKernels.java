@@ -59,23 +59,43 @@ final class DepthwiseInPlaceKernels {
 
     /**
      * One channel: the {@code h x w} plane at {@code in[base ..]}, its {@code outH x outW} output at
-     * {@code out[out0 ..]}; {@code spill} holds at least {@code LANES} floats.
+     * {@code out[out0 ..]}; {@code spill} holds at least {@code LANES} floats. One-vector strips store their last
+     * rows through {@code spill} (the rows whose vector would reach past the plane, at least the last row, two
+     * where rows are narrower than a vector), so every plane takes both store paths: a path no call has taken
+     * yet is compiled by C2 as a trap back to the interpreter, and a 7x7 plane after 14x14 ones then
+     * deoptimized the kernel and ran its first calls 50-120x slower (3-7 ms instead of 0.06).
      */
     static void plane(int stride, float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
                       int out0, int outW, int outH, float[] spill) {
+        // indexInRange's bounds tests branch, and every caller in the JVM shares their profile: take each outcome
+        // on every call (in range; starting before 0 with the end past the vector, and before it; starting at or
+        // after 0 and ending inside), so that C2 never compiles the one this plane's masks need as a trap (a
+        // 7-wide stride-2 plane after wider ones deoptimized the kernel: first calls 50-170x the steady state)
+        if (F.indexInRange(0, LANES).trueCount() + F.indexInRange(-1, LANES).trueCount()
+                + F.indexInRange(-1, 3).trueCount() + F.indexInRange(1, 3).trueCount() != 2 * LANES + 4) {
+            throw new AssertionError("indexInRange");
+        }
         int lastX = Math.max(0, outW - LANES);
         int limit = out0 + outH * outW;
         if (stride == 2) {
+            int fullRows = outW >= LANES ? outH - 1 : Math.max(0, outH - Math.max(2, FlatLayout.ceilDiv(LANES, outW)));
             for (int x = 0; x < outW; x += LANES) {
-                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX), limit, spill);
+                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX), fullRows, limit,
+                        spill);
             }
         } else if (w > LANES) {
             for (int x = 0; x < w; x += 2 * LANES) {
                 strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
             }
         } else {
-            strip1(in, base, w, h, k, k0, b, out, out0, 0, limit, spill);
+            strip1(in, base, w, h, k, k0, b, out, out0, 0, Math.max(0, h - Math.max(2, FlatLayout.ceilDiv(LANES, w))), limit,
+                    spill);
         }
+    }
+
+    /** The lanes {@code i} whose column {@code first + i} lies outside {@code [0, w)}. */
+    private static VectorMask<Float> outside(int first, int w) {
+        return F.indexInRange(first, w).not();
     }
 
     static void strip2(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out, int out0,
@@ -91,10 +111,10 @@ final class DepthwiseInPlaceKernels {
         FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
         FloatVector bias = FloatVector.broadcast(F, b);
         FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> left0 = F.indexInRange(x0 - 1, w).not();
-        VectorMask<Float> right0 = F.indexInRange(x0 + 1, w).not();
-        VectorMask<Float> left1 = F.indexInRange(x1 - 1, w).not();
-        VectorMask<Float> right1 = F.indexInRange(x1 + 1, w).not();
+        VectorMask<Float> left0 = outside(x0 - 1, w);
+        VectorMask<Float> right0 = outside(x0 + 1, w);
+        VectorMask<Float> left1 = outside(x1 - 1, w);
+        VectorMask<Float> right1 = outside(x1 + 1, w);
         FloatVector a0 = bias;
         FloatVector a1 = bias;
         // The padding rows above the first and below the last row are multiplied like any value, as cpu-reference
@@ -144,7 +164,7 @@ final class DepthwiseInPlaceKernels {
     }
 
     static void strip1(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out, int out0,
-                       int x0, int limit, float[] spill) {
+                       int x0, int fullRows, int limit, float[] spill) {
         FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
         FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
         FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
@@ -156,8 +176,8 @@ final class DepthwiseInPlaceKernels {
         FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
         FloatVector bias = FloatVector.broadcast(F, b);
         FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> left0 = F.indexInRange(x0 - 1, w).not();
-        VectorMask<Float> right0 = F.indexInRange(x0 + 1, w).not();
+        VectorMask<Float> left0 = outside(x0 - 1, w);
+        VectorMask<Float> right0 = outside(x0 + 1, w);
         FloatVector a0 = bias;
         // The padding rows above the first and below the last row are multiplied like any value, as cpu-reference
         // and PyTorch's dense path do (0 * Inf = NaN for an infinite weight), not skipped.
@@ -179,11 +199,11 @@ final class DepthwiseInPlaceKernels {
             m0 = k12.fma(i, m0);
             a0 = k22.fma(i, a0);
             if (y > 0) {
-                if (dst + x0 + LANES <= limit) {
+                if (y - 1 < fullRows) {
                     a0.intoArray(out, dst + x0);
                 } else {
                     a0.intoArray(spill, 0);
-                    System.arraycopy(spill, 0, out, dst + x0, limit - dst - x0);
+                    System.arraycopy(spill, 0, out, dst + x0, Math.min(LANES, limit - dst - x0));
                 }
             }
             a0 = m0;
@@ -191,16 +211,12 @@ final class DepthwiseInPlaceKernels {
         }
         FloatVector last = k22.fma(zero, k21.fma(zero, k20.fma(zero, a0)));
         int end = out0 + (h - 1) * w + x0;
-        if (end + LANES <= limit) {
-            last.intoArray(out, end);
-        } else {
-            last.intoArray(spill, 0);
-            System.arraycopy(spill, 0, out, end, limit - end);
-        }
+        last.intoArray(spill, 0);
+        System.arraycopy(spill, 0, out, end, Math.min(LANES, limit - end));
     }
 
     static void stride2Strip(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
-                              int out0, int outW, int outH, int x0, int limit, float[] spill) {
+                              int out0, int outW, int outH, int x0, int fullRows, int limit, float[] spill) {
         FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
         FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
         FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
@@ -212,9 +228,9 @@ final class DepthwiseInPlaceKernels {
         FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
         FloatVector bias = FloatVector.broadcast(F, b);
         FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> left = F.indexInRange(2 * x0 - 1, w).not();
-        VectorMask<Float> right00 = F.indexInRange(2 * x0 + 0 * LANES + 1, w).not();
-        VectorMask<Float> right01 = F.indexInRange(2 * x0 + 1 * LANES + 1, w).not();
+        VectorMask<Float> left = outside(2 * x0 - 1, w);
+        VectorMask<Float> right00 = outside(2 * x0 + 0 * LANES + 1, w);
+        VectorMask<Float> right01 = outside(2 * x0 + 1 * LANES + 1, w);
         FloatVector top = k02.fma(zero, k01.fma(zero, k00.fma(zero, bias)));
         FloatVector c00 = top;
         FloatVector c01 = top;
@@ -261,11 +277,11 @@ final class DepthwiseInPlaceKernels {
                 a01 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a01)));
             }
             FloatVector o0 = a00.rearrange(EVEN).blend(a01.rearrange(EVEN), UPPER_HALF);
-            if (dst + x0 + LANES <= limit) {
+            if (oy < fullRows) {
                 o0.intoArray(out, dst + x0);
             } else {
                 o0.intoArray(spill, 0);
-                System.arraycopy(spill, 0, out, dst + x0, limit - dst - x0);
+                System.arraycopy(spill, 0, out, dst + x0, Math.min(LANES, limit - dst - x0));
             }
         }
     }

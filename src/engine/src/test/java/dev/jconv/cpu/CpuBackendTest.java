@@ -79,7 +79,10 @@ class CpuBackendTest {
         layer(1, 1024, 14, 14, 2048, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS),
     };
 
-    /** Packed or transformed weights are reused only while the weights are equal: a change in place is seen. */
+    /**
+     * Packed or transformed weights are reused only while the weights are equal: a change in place is seen. Each
+     * version runs more than once, so its cached weights are used as well as made.
+     */
     @ParameterizedTest
     @MethodSource("weightCachingLayers")
     void planSeesWeightsChangedInPlace(AgainstReference.Case c) {
@@ -88,13 +91,18 @@ class CpuBackendTest {
         float[] w = Tensor.uniform(6, -1f, 1f, c.weightShape()).data();
         AgainstReference.check(plan, in, w, null, "first weights");
         AgainstReference.check(plan, in, w, null, "same weights again");
+        AgainstReference.check(plan, in, w, null, "same weights a third time");
         w[w.length / 2] += 0.75f;
         AgainstReference.check(plan, in, w, null, "one weight changed in place");
+        AgainstReference.check(plan, in, w, null, "the changed weights again");
+        AgainstReference.check(plan, in, w, null, "the changed weights a third time");
         w = w.clone();
         w[0] = -w[0];
         AgainstReference.check(plan, in, w, null, "a new array with another change");
+        AgainstReference.check(plan, in, w, null, "that array again");
         w[w.length - 1] += 1f;
         AgainstReference.check(plan, in, w, null, "the last weight changed in place");
+        AgainstReference.check(plan, in, w, null, "the last change again");
     }
 
     static Stream<Arguments> weightCachingLayers() {
