@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * chosen per shape when the plan is made (and named by {@link ConvPlan#describe()}):
  * <ul>
  *   <li>depthwise ({@code groups == in_channels > 1}): a direct vectorized stencil along output rows
- *       ({@link DepthwiseRowsPlan}; MobileNet's stride-1 3x3 layers read in place, {@link DepthwiseInPlaceKernels}),
+ *       ({@link DepthwiseRowsPlan}; MobileNet's 3x3 layers, stride 1 or 2, read in place,
+ *       {@link DepthwiseInPlaceKernels}),
  *       or across channels for the other 3x3 layers with narrow outputs ({@link DepthwiseChannelBlockPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>

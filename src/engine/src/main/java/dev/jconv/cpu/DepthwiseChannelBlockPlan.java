@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A 3x3 depthwise convolution with one output channel per input channel (any stride, dilation, padding) across
  * channels ({@link #blockOfChannels}): {@code LANES} channels at a time, pixel-interleaved so that one vector is one
  * pixel of every channel and each output pixel is nine FMAs whatever the stride. Chosen ({@link #suits}) where rows
- * are too narrow for vectors along x ({@link DepthwiseRowsPlan}), except for the stride-1 layers that plan reads in
- * place ({@link DepthwiseInPlaceKernels}: 576 channels 14x14 0.052 ms against 0.202 here, 960 7x7 0.077 against
- * 0.084, one thread).
+ * are too narrow for vectors along x ({@link DepthwiseRowsPlan}), except for MobileNet's layers, which that plan reads
+ * in place ({@link DepthwiseInPlaceKernels}: 576 channels 14x14 0.052 ms against 0.202 here, 960 7x7 0.077 against
+ * 0.084, 192 28x28/2 0.093 against 0.18, 576 14x14/2 0.13 against 0.15; one thread).
  */
 final class DepthwiseChannelBlockPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;

@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link FlatLayout} plane (padding and stride phases applied, small enough to stay in L1/L2), then every output
  * channel of its group is swept one output row at a time in vectors along x (a 3x3 stride-1 stencil four rows at a
  * time, sharing loads between rows), so every store but a row's ragged end is a plain vector store. MobileNet's
- * stride-1 3x3 layers (padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in place,
- * whatever the width. Other 3x3 layers with narrow outputs go across channels instead
+ * 3x3 layers (stride 1 or 2, padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in
+ * place, whatever the width (the batch's first and last planes are copied with a margin for the reads beside them). Other 3x3 layers with narrow outputs go across channels instead
  * ({@link DepthwiseChannelBlockPlan}).
  */
 final class DepthwiseRowsPlan extends CpuPlan {
@@ -57,8 +57,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
     }
 
     /**
-     * Whether {@link DepthwiseInPlaceKernels} run {@code g}: 3x3, one output channel per input channel, stride 1, no
-     * dilation, padding one on every side with zeros.
+     * Whether {@link DepthwiseInPlaceKernels} run {@code g}: 3x3, one output channel per input channel, stride 1 or 2
+     * both ways, no dilation, padding one on every side with zeros.
      */
     static boolean readsInPlace(ConvGeometry g) {
         return g.isDepthwise() && g.outChannelsPerGroup() == 1 && g.kernelH() == 3 && g.kernelW() == 3
