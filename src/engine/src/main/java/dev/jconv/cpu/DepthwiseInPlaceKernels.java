@@ -36,14 +36,14 @@ import jdk.incubator.vector.VectorSpecies;
  * before the plane and up to {@value #READS_PAST} past its end: the caller passes planes that far from the array's
  * ends (or copies them).
  *
- * <p>Why: the padded (and, at stride 2, stride-phase-split) copy that {@link DepthwiseRowsPlan} otherwise makes
- * cost as much as the stencil or more (a 144-channel 56x56 layer spent 46% of its time filling it row by row, JFR),
- * and its four-row kernel's per-vector row offsets ran out of general registers. Measured on a 2-core AMD EPYC with
+ * <p>Why: the padded (and, at stride 2, stride-phase-split) copy that {@link DepthwiseRowsPlan} otherwise makes cost
+ * as much as the stencil or more (a 144-channel 56x56 layer spent 46% of its time filling it row by row, JFR), and
+ * its four-row kernel's per-vector row offsets ran out of general registers. Measured on a 2-core AMD EPYC with
  * AVX-512, one thread, one JVM, alternating, in place against the copy (ms): 32 channels 112x112 0.15 / 0.28, 144
- * 56x56 0.11 / 0.28, 192 28x28 0.040 / 0.126, 576 14x14 0.052 / 0.224 (0.202 across channels, {@link DepthwiseChannelBlockPlan}), 960 7x7
- * 0.077 / 0.212 (0.084 across channels); stride 2: 96 112x112 0.27 / 0.70, 144 56x56 0.083 / 0.30, 192 28x28 0.093
- * / 0.42 (0.18 across channels), 576 14x14 0.13 / 0.51 (0.15 across channels). Loops are unrolled by hand
- * (generated): C2 keeps vector accumulators in registers only as locals.
+ * 56x56 0.11 / 0.28, 192 28x28 0.040 / 0.126, 576 14x14 0.052 / 0.224 (0.202 across channels,
+ * {@link DepthwiseChannelBlockPlan}), 960 7x7 0.077 / 0.212 (0.084 across channels); stride 2: 96 112x112 0.27 /
+ * 0.70, 144 56x56 0.083 / 0.30, 192 28x28 0.093 / 0.42 (0.18 across channels), 576 14x14 0.13 / 0.51 (0.15 across
+ * channels). Loops are unrolled by hand (generated): C2 keeps vector accumulators in registers only as locals.
  */
 final class DepthwiseInPlaceKernels {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -88,8 +88,8 @@ final class DepthwiseInPlaceKernels {
                 strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
             }
         } else {
-            strip1(in, base, w, h, k, k0, b, out, out0, 0, Math.max(0, h - Math.max(2, FlatLayout.ceilDiv(LANES, w))), limit,
-                    spill);
+            int fullRows = Math.max(0, h - Math.max(2, FlatLayout.ceilDiv(LANES, w)));
+            strip1(in, base, w, h, k, k0, b, out, out0, 0, fullRows, limit, spill);
         }
     }
 

@@ -7,15 +7,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Depthwise convolution ({@code groups == in_channels}, any channel multiplier, kernel, stride, dilation, padding) as
- * a direct stencil along x: each output channel is a {@code kH x kW} stencil over one input channel, too little
+ * Depthwise convolution ({@code groups == in_channels}, any channel multiplier, kernel, stride, dilation, padding)
+ * as a direct stencil along x: each output channel is a {@code kH x kW} stencil over one input channel, too little
  * arithmetic per input value for a GEMM to pay. Per task the input channel is written once into a per-thread
  * {@link FlatLayout} plane (padding and stride phases applied, small enough to stay in L1/L2), then every output
  * channel of its group is swept one output row at a time in vectors along x (a 3x3 stride-1 stencil four rows at a
- * time, sharing loads between rows), so every store but a row's ragged end is a plain vector store. MobileNet's
- * 3x3 layers (stride 1 or 2, padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in
- * place, whatever the width (the batch's first and last planes are copied with a margin for the reads beside them). Other 3x3 layers with narrow outputs go across channels instead
- * ({@link DepthwiseChannelBlockPlan}).
+ * time, sharing loads between rows), so every store but a row's ragged end is a plain vector store. MobileNet's 3x3
+ * layers (stride 1 or 2, padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in place,
+ * whatever the width (the batch's first and last planes are copied with a margin for the reads beside them). Other
+ * 3x3 layers with narrow outputs go across channels instead ({@link DepthwiseChannelBlockPlan}).
  */
 final class DepthwiseRowsPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -243,8 +243,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
     @Override
     public String describe() {
         if (inPlace) {
-            return String.format(Locale.ROOT, "depthwise direct 3x3 stencil per channel, stride %d, reading the input in"
-                    + " place (padding as masked lanes), vectors along output rows sliding down the plane, %s",
+            return String.format(Locale.ROOT, "depthwise direct 3x3 stencil per channel, stride %d, reading the input"
+                    + " in place (padding as masked lanes), vectors along output rows sliding down the plane, %s",
                     g.strideH(), threadCount());
         }
         return String.format(Locale.ROOT,

@@ -71,8 +71,9 @@ public final class FirstCallBenchmark {
         Arrays.sort(times);
         double first = (t2 - t1) / 1e6;
         if (print) {
-            System.out.printf(Locale.ROOT, "%-30s plan %.2f first %.2f next %.2f %.2f %.2f %.2f steady %.3f ratio %.1f  %s%n",
-                    layer, (t1 - t0) / 1e6, first, next[0], next[1], next[2], next[3], times[50], first / times[50],
+            System.out.printf(Locale.ROOT,
+                    "%-30s plan %.2f first %.2f next %.2f %.2f %.2f %.2f steady %.3f ratio %.1f  %s%n", layer,
+                    (t1 - t0) / 1e6, first, next[0], next[1], next[2], next[3], times[50], first / times[50],
                     plan.describe());
         }
     }
