@@ -23,7 +23,8 @@ import java.util.Locale;
  *       dev.jconv.cpu.PlanVariantsBenchmark THREADS VARIANT,VARIANT,... N,C,H,W,K,R,S,P,D,G ...
  * </pre>
  * Variants: {@code auto} (the backend's choice), {@code igemm} ({@link ImplicitGemmPlan}), {@code wino}
- * ({@link WinogradPlan}, 3x3 stride-1 only), {@code chan} ({@link ChannelGemmPlan}), {@code dwrows} and
+ * ({@link WinogradPlan}, 3x3 stride-1 only), {@code chan} ({@link ChannelGemmPlan}; {@code channarrow} with its
+ * 32-channel tile), {@code dwrows} and
  * {@code dwblock} (the depthwise plans), {@code dwcopy} ({@code dwrows} on its padded copy even where it could read
  * the input in place). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels, square
  * kernel, stride, padding, dilation, groups.
@@ -93,7 +94,7 @@ public final class PlanVariantsBenchmark {
             case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
             default -> throw new IllegalArgumentException("unknown variant " + variant
-                    + " (auto, igemm, wino, chan, dwrows, dwcopy, dwblock)");
+                    + " (auto, igemm, wino, chan, channarrow, dwrows, dwcopy, dwblock)");
         };
     }
 }
