@@ -26,7 +26,8 @@ import jdk.incubator.vector.VectorShuffle;
  * tap reads are stored.
  *
  * <p>Output flat positions map back to NCHW with per-vector store segments ({@link #segmentsFor}):
- * the lanes of one vector of flat positions that land in one output row go to one contiguous run.
+ * the lanes of one vector of flat positions that land in one output row, or in consecutive rows with no
+ * discarded columns between them, go to one contiguous run.
  */
 final class FlatLayout {
     /** Floats after the last image so that a full vector starting at any flat position stays in the array. */
@@ -281,7 +282,6 @@ final class FlatLayout {
     int segmentsFor(int start, int lanes, int[] dest, long[] bits) {
         int count = 0;
         int gap = rowWidth - g.outWidth();
-        int currentRow = -1;
         for (int lane = 0; lane < lanes; lane++) {
             int f = start + lane;
             if (f >= flatLength) {
@@ -292,9 +292,11 @@ final class FlatLayout {
             if (ox >= g.outWidth()) {
                 continue;
             }
-            if (oy != currentRow) {
-                currentRow = oy;
-                dest[count] = start - oy * gap;
+            // Rows with no discarded columns between them (gap 0: the direct layout of 1x1 layers) continue
+            // one run: the vector is then one plain store even where it crosses a row end.
+            int base = start - oy * gap;
+            if (count == 0 || dest[count - 1] != base) {
+                dest[count] = base;
                 bits[count] = 0;
                 count++;
             }
