@@ -111,13 +111,15 @@ final class VectorStores {
 
         /**
          * Stores the first {@code rows} rows of {@code vectors} vectors of {@link #tile}, flat vectors {@code q0,
-         * q0 + 1, ...}, into the output planes {@code plane0 + m * planeStride}.
+         * q0 + 1, ...}, into the output planes {@code plane0 + m * planeStride}; vectors past the flat range (a
+         * whole tile computed at its ragged end) are dropped.
          */
         void flush(int plane0, int planeStride, int q0, int vectors, int rows) {
             if (relu) {
                 reluOnTile(vectors, rows);
             }
             int[] whole = stores.whole;
+            vectors = Math.min(vectors, whole.length - q0); // a whole tile at the ragged end: only the flat range
             for (int m = 0; m < rows; m++) {
                 int plane = plane0 + m * planeStride;
                 for (int v = 0; v < vectors; v++) {
