@@ -45,7 +45,7 @@ final class ChannelGemmPlan extends CpuPlan {
     private final int[] sourceAt;
     /** Per im2col column: the output index of channel 0. */
     private final int[] outputAt;
-    private final WeightCache packed;
+    private final WeightCache<float[][]> packed;
     private final ScratchPool layoutCopies;
     private final ScratchPool panels;
     private final ScratchPool tileScratch;
@@ -122,37 +122,47 @@ final class ChannelGemmPlan extends CpuPlan {
         int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
         tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
         tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
-        packed = new WeightCache(this::pack);
+        packed = new WeightCache<>(this::pack, blocks -> {
+            long bytes = 0;
+            for (float[] block : blocks) {
+                bytes += (long) Float.BYTES * block.length;
+            }
+            return bytes;
+        });
         layoutCopies = new ScratchPool(pool.threads());
         panels = new ScratchPool(pool.threads());
         tileScratch = new ScratchPool(pool.threads());
     }
 
     /**
-     * {@code wp[((group * blocksPerGroup + block) * taps + t) * channels + j]}: channel {@code block * channels + j},
-     * zero past the group's last channel; blocks packed in parallel (a new weight version's first call would
-     * otherwise spend more on this scalar transpose than on the convolution).
+     * Block {@code group * blocksPerGroup + block} of the result is {@code wp[t * channels + j]}: channel
+     * {@code block * channels + j}, zero past the group's last channel. Blocks are packed in parallel (a new weight
+     * version's first call would otherwise spend more on this scalar transpose than on the convolution), each into
+     * an array of its own allocated by the thread that fills it: one array for all of them was fresh memory to
+     * fault in ({@link WeightCache}), 9.4 MB for 512x512x3x3.
      */
-    private float[] pack(float[] w) {
+    private float[][] pack(float[] w) {
         int width = kernel.channels();
         int blocks = g.groups() * blocksPerGroup;
-        float[] wp = new float[blocks * taps * width];
+        float[][] wp = new float[blocks][];
         pool.forEach(blocks, b -> {
+            float[] block = new float[taps * width];
             int group = b / blocksPerGroup;
             int first = (b % blocksPerGroup) * width;
             for (int k = first, last = Math.min(kpg, first + width); k < last; k++) {
-                int dst = b * taps * width + k - first;
+                int dst = k - first;
                 for (int t = 0, src = (group * kpg + k) * taps; t < taps; t++, src++, dst += width) {
-                    wp[dst] = w[src];
+                    block[dst] = w[src];
                 }
             }
+            wp[b] = block;
         });
         return wp;
     }
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[] wp = packed.get(weight, pool);
+        float[][] wp = packed.get(weight, pool);
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         float[] panel = panels.take(g.groups() * panelPerGroup);
         try {
@@ -190,7 +200,7 @@ final class ChannelGemmPlan extends CpuPlan {
         }
     }
 
-    private void multiply(int task, float[] panel, float[] wp, float[] bias, float[] out) {
+    private void multiply(int task, float[] panel, float[][] wp, float[] bias, float[] out) {
         int tileRun = task % tileChunks;
         int rest = task / tileChunks;
         int blockRun = rest % blockChunks;
@@ -206,11 +216,11 @@ final class ChannelGemmPlan extends CpuPlan {
                 if (WorkerPool.stopRequested()) {
                     return; // cancelled
                 }
-                int w0 = (group * blocksPerGroup + block) * taps * width;
+                float[] weights = wp[group * blocksPerGroup + block];
                 int k0 = group * kpg + block * width;
                 int channels = Math.min(width, kpg - block * width);
                 for (int t = firstTile; t < lastTile; t++) {
-                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, wp, w0, taps, tile);
+                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, weights, 0, taps, tile);
                     store(tile, t * kernel.pixels, k0, channels, bias, out);
                 }
             }

@@ -48,7 +48,7 @@ final class WinogradPlan extends CpuPlan {
     private final int[] rowSource;
     private final int[] colSource;
     private final VectorStores stores;
-    private final WeightCache filters;
+    private final WeightCache<float[]> filters;
     /** {@code V} and {@code M}, at most one idle per thread once a burst of concurrent calls ends. */
     private final ScratchPool transformed;
     private final ScratchPool products;
@@ -109,7 +109,7 @@ final class WinogradPlan extends CpuPlan {
             colSource[x] = x < paddedW ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
         }
         stores = VectorStores.contiguous(rowStride / LANES);
-        filters = new WeightCache(this::transformFilters);
+        filters = WeightCache.ofArrays(this::transformFilters);
     }
 
     @Override

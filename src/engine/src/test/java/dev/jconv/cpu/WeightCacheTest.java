@@ -10,7 +10,10 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The weight-version cache: its compare in pieces on the pool is {@link Arrays#equals}, piece edges included. */
+/**
+ * The weight-version cache: its snapshot in pieces, compared on the pool, is {@link Arrays#equals}, piece edges
+ * included.
+ */
 class WeightCacheTest {
     private static final WorkerPool THREE = WorkerPool.of(3);
 
@@ -20,27 +23,32 @@ class WeightCacheTest {
         for (int i = 0; i < a.length; i++) {
             a[i] = (i % 977) * 0.25f - 3f;
         }
-        assertTrue(WeightCache.equal(a, a.clone(), THREE));
+        assertTrue(WeightCache.equal(WeightCache.snapshot(a, THREE), a.clone(), THREE));
         int[] positions = {0, WeightCache.PIECE - 1, WeightCache.PIECE, 3 * WeightCache.PIECE + 5, a.length - 1};
         for (int at : positions) {
             float[] b = a.clone();
             b[at] = Math.nextUp(b[at]);
-            assertFalse(WeightCache.equal(a, b, THREE), "a difference at " + at);
+            assertFalse(WeightCache.equal(WeightCache.snapshot(a, THREE), b, THREE), "a difference at " + at);
+            assertFalse(WeightCache.equal(WeightCache.snapshot(b, THREE), a, THREE), "a difference at " + at);
         }
         float[] zero = new float[a.length];
         float[] negativeZero = zero.clone();
         negativeZero[a.length / 2] = -0f;
-        assertEquals(Arrays.equals(zero, negativeZero), WeightCache.equal(zero, negativeZero, THREE), "-0 vs 0");
+        assertEquals(Arrays.equals(zero, negativeZero), WeightCache.equal(WeightCache.snapshot(zero, THREE), negativeZero, THREE), "-0 vs 0");
         float[] nan = zero.clone();
         nan[7] = Float.NaN;
-        assertEquals(Arrays.equals(nan, nan.clone()), WeightCache.equal(nan, nan.clone(), THREE), "NaN vs NaN");
-        assertFalse(WeightCache.equal(a, Arrays.copyOf(a, a.length - 1), THREE), "lengths differ");
+        assertEquals(Arrays.equals(nan, nan.clone()), WeightCache.equal(WeightCache.snapshot(nan, THREE), nan.clone(), THREE), "NaN vs NaN");
+        assertFalse(WeightCache.equal(WeightCache.snapshot(a, THREE), Arrays.copyOf(a, a.length - 1), THREE),
+                "lengths differ");
+        float[][] pieces = WeightCache.snapshot(a, THREE);
+        assertEquals(6, pieces.length, "pieces of PIECE floats");
+        assertEquals(17, pieces[5].length);
     }
 
     @Test
     void transformsOncePerWeightVersion() {
         AtomicInteger transforms = new AtomicInteger();
-        WeightCache cache = new WeightCache(w -> {
+        WeightCache<float[]> cache = WeightCache.ofArrays(w -> {
             transforms.incrementAndGet();
             return w.clone();
         });
@@ -53,5 +61,6 @@ class WeightCacheTest {
         assertNotSame(first, second, "changed in place: transformed again");
         assertEquals(2f, second[2 * WeightCache.PIECE + 1]);
         assertEquals(2, transforms.get());
+        assertEquals(2L * Float.BYTES * w.length, cache.bytes(), "the snapshot and the result");
     }
 }
