@@ -48,7 +48,7 @@ final class WinogradPlan extends CpuPlan {
     private final int[] rowSource;
     private final int[] colSource;
     private final VectorStores stores;
-    private final WeightCache<float[]> filters;
+    private final WeightCache<float[][]> filters;
     /** {@code V} and {@code M}, at most one idle per thread once a burst of concurrent calls ends. */
     private final ScratchPool transformed;
     private final ScratchPool products;
@@ -109,12 +109,12 @@ final class WinogradPlan extends CpuPlan {
             colSource[x] = x < paddedW ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
         }
         stores = VectorStores.contiguous(rowStride / LANES);
-        filters = WeightCache.ofArrays(this::transformFilters);
+        filters = new WeightCache<>(this::transformFilters, u -> (long) Float.BYTES * u.length * u[0].length);
     }
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[] u = filters.get(weight, pool);
+        float[][] u = filters.get(weight, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
@@ -126,7 +126,7 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
-    private void run(float[] input, float[] u, float[] bias, float[] output, float[] v, float[] m) {
+    private void run(float[] input, float[][] u, float[] bias, float[] output, float[] v, float[] m) {
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
@@ -183,7 +183,7 @@ final class WinogradPlan extends CpuPlan {
     }
 
     /** Step 2, GEMM {@code xi} of one group: every channel block times every column tile. */
-    private void multiply(int task, int columns, float[] v, float[] u, float[] m) {
+    private void multiply(int task, int columns, float[] v, float[][] u, float[] m) {
         int xi = task / g.groups();
         int group = task % g.groups();
         int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
@@ -198,14 +198,14 @@ final class WinogradPlan extends CpuPlan {
             for (int block = 0; block < blocksPerGroup; block++) {
                 int rows = Math.min(GemmKernel.ROWS, kpg - block * GemmKernel.ROWS);
                 int plane0 = (xi * g.outChannels() + group * kpg + block * GemmKernel.ROWS) * rowStride;
-                int wp0 = ((xi * g.groups() + group) * blocksPerGroup + block) * cpg * GemmKernel.ROWS;
+                int wp0 = (group * blocksPerGroup + block) * cpg * GemmKernel.ROWS;
                 if (tile < fullTiles) {
-                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j0,
+                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride, j0,
                             sink);
                 } else {
                     // The columns past the pass's tiles are slack: whole vectors, their results never read.
                     for (int j = j0; j < columns; j += LANES) {
-                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u, wp0, rows, null, 0, plane0, rowStride, j,
+                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride, j,
                                 LANES, sink);
                     }
                 }
@@ -237,19 +237,27 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
-    /** {@code U} for every filter, packed for {@link GemmKernel}: {@code [xi][group][block][c][8 channels]}. */
-    private float[] transformFilters(float[] weight) {
+    /**
+     * {@code U} for every filter, packed for {@link GemmKernel}: {@code u[xi][group][block][c][8 channels]}, one
+     * array per {@code xi} (one array of all 36 is 4x the weights, 38 MB at 512x512, fresh memory to fault in on a
+     * new weight version's first call: see {@link WeightCache}); filters transformed in parallel.
+     */
+    private float[][] transformFilters(float[] weight) {
         int xiStride = g.groups() * blocksPerGroup * cpg * GemmKernel.ROWS;
-        float[] u = new float[XI * xiStride];
-        for (int group = 0; group < g.groups(); group++) {
-            for (int kk = 0; kk < kpg; kk++) {
+        float[][] u = new float[XI][xiStride];
+        int filters = g.groups() * kpg;
+        int chunk = Math.max(1, ceilDiv(filters, pool.threads() * 4));
+        pool.forEach(ceilDiv(filters, chunk), task -> {
+            for (int f = task * chunk, end = Math.min(filters, f + chunk); f < end; f++) {
+                int group = f / kpg;
+                int kk = f % kpg;
                 int block = kk / GemmKernel.ROWS;
                 for (int c = 0; c < cpg; c++) {
                     int u0 = ((group * blocksPerGroup + block) * cpg + c) * GemmKernel.ROWS + kk % GemmKernel.ROWS;
-                    WinogradTransforms.filter(weight, ((group * kpg + kk) * cpg + c) * 9, u, u0, xiStride);
+                    WinogradTransforms.filter(weight, (f * cpg + c) * 9, u, u0);
                 }
             }
-        }
+        });
         return u;
     }
 

@@ -108,33 +108,73 @@ final class WinogradTransforms {
 
     /**
      * {@code U = G g G^T} for one 3x3 filter at {@code w[w0 ..]}, element {@code (i, j)} written to
-     * {@code u[u0 + (6 * i + j) * stride]}. In double, so the weights add no rounding of their own.
+     * {@code u[6 * i + j][u0]}. In double, so the weights add no rounding of their own; locals only (no array per
+     * filter: a new weight version of a 512x512 layer transforms 262,144 filters on its first call).
      */
-    static void filter(float[] w, int w0, float[] u, int u0, int stride) {
-        double[] gg = new double[T * 3];
-        for (int c = 0; c < 3; c++) {
-            double g0 = w[w0 + c];
-            double g1 = w[w0 + 3 + c];
-            double g2 = w[w0 + 6 + c];
-            gg[c] = g0 / 4;
-            gg[3 + c] = -(g0 + g1 + g2) / 6;
-            gg[6 + c] = -(g0 - g1 + g2) / 6;
-            gg[9 + c] = g0 / 24 + g1 / 12 + g2 / 6;
-            gg[12 + c] = g0 / 24 - g1 / 12 + g2 / 6;
-            gg[15 + c] = g2;
-        }
-        for (int i = 0; i < T; i++) {
-            double g0 = gg[3 * i];
-            double g1 = gg[3 * i + 1];
-            double g2 = gg[3 * i + 2];
-            int row = u0 + T * i * stride;
-            u[row] = (float) (g0 / 4);
-            u[row + stride] = (float) (-(g0 + g1 + g2) / 6);
-            u[row + 2 * stride] = (float) (-(g0 - g1 + g2) / 6);
-            u[row + 3 * stride] = (float) (g0 / 24 + g1 / 12 + g2 / 6);
-            u[row + 4 * stride] = (float) (g0 / 24 - g1 / 12 + g2 / 6);
-            u[row + 5 * stride] = (float) g2;
-        }
+    static void filter(float[] w, int w0, float[][] u, int u0) {
+        double g00 = w[w0 + 0];
+        double g01 = w[w0 + 1];
+        double g02 = w[w0 + 2];
+        double g10 = w[w0 + 3];
+        double g11 = w[w0 + 4];
+        double g12 = w[w0 + 5];
+        double g20 = w[w0 + 6];
+        double g21 = w[w0 + 7];
+        double g22 = w[w0 + 8];
+        double t00 = g00 / 4;
+        double t10 = -(g00 + g10 + g20) / 6;
+        double t20 = -(g00 - g10 + g20) / 6;
+        double t30 = g00 / 24 + g10 / 12 + g20 / 6;
+        double t40 = g00 / 24 - g10 / 12 + g20 / 6;
+        double t50 = g20;
+        double t01 = g01 / 4;
+        double t11 = -(g01 + g11 + g21) / 6;
+        double t21 = -(g01 - g11 + g21) / 6;
+        double t31 = g01 / 24 + g11 / 12 + g21 / 6;
+        double t41 = g01 / 24 - g11 / 12 + g21 / 6;
+        double t51 = g21;
+        double t02 = g02 / 4;
+        double t12 = -(g02 + g12 + g22) / 6;
+        double t22 = -(g02 - g12 + g22) / 6;
+        double t32 = g02 / 24 + g12 / 12 + g22 / 6;
+        double t42 = g02 / 24 - g12 / 12 + g22 / 6;
+        double t52 = g22;
+        u[0][u0] = (float) (t00 / 4);
+        u[1][u0] = (float) (-(t00 + t01 + t02) / 6);
+        u[2][u0] = (float) (-(t00 - t01 + t02) / 6);
+        u[3][u0] = (float) (t00 / 24 + t01 / 12 + t02 / 6);
+        u[4][u0] = (float) (t00 / 24 - t01 / 12 + t02 / 6);
+        u[5][u0] = (float) (t02);
+        u[6][u0] = (float) (t10 / 4);
+        u[7][u0] = (float) (-(t10 + t11 + t12) / 6);
+        u[8][u0] = (float) (-(t10 - t11 + t12) / 6);
+        u[9][u0] = (float) (t10 / 24 + t11 / 12 + t12 / 6);
+        u[10][u0] = (float) (t10 / 24 - t11 / 12 + t12 / 6);
+        u[11][u0] = (float) (t12);
+        u[12][u0] = (float) (t20 / 4);
+        u[13][u0] = (float) (-(t20 + t21 + t22) / 6);
+        u[14][u0] = (float) (-(t20 - t21 + t22) / 6);
+        u[15][u0] = (float) (t20 / 24 + t21 / 12 + t22 / 6);
+        u[16][u0] = (float) (t20 / 24 - t21 / 12 + t22 / 6);
+        u[17][u0] = (float) (t22);
+        u[18][u0] = (float) (t30 / 4);
+        u[19][u0] = (float) (-(t30 + t31 + t32) / 6);
+        u[20][u0] = (float) (-(t30 - t31 + t32) / 6);
+        u[21][u0] = (float) (t30 / 24 + t31 / 12 + t32 / 6);
+        u[22][u0] = (float) (t30 / 24 - t31 / 12 + t32 / 6);
+        u[23][u0] = (float) (t32);
+        u[24][u0] = (float) (t40 / 4);
+        u[25][u0] = (float) (-(t40 + t41 + t42) / 6);
+        u[26][u0] = (float) (-(t40 - t41 + t42) / 6);
+        u[27][u0] = (float) (t40 / 24 + t41 / 12 + t42 / 6);
+        u[28][u0] = (float) (t40 / 24 - t41 / 12 + t42 / 6);
+        u[29][u0] = (float) (t42);
+        u[30][u0] = (float) (t50 / 4);
+        u[31][u0] = (float) (-(t50 + t51 + t52) / 6);
+        u[32][u0] = (float) (-(t50 - t51 + t52) / 6);
+        u[33][u0] = (float) (t50 / 24 + t51 / 12 + t52 / 6);
+        u[34][u0] = (float) (t50 / 24 - t51 / 12 + t52 / 6);
+        u[35][u0] = (float) (t52);
     }
 
     /**
