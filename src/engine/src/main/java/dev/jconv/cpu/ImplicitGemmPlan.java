@@ -68,6 +68,8 @@ final class ImplicitGemmPlan extends CpuPlan {
     private final int fillChunk;
     private final int imagesPerPass;
     private final boolean fusedFill;
+    /** Images in the source are numbered from the pass's first one ({@code -1}), or from 0 (the direct layout). */
+    private final int firstImageMask;
     /** Tiles computed whole: all of them where the ragged end may read garbage lanes ({@link #wholeTiles}). */
     private final int wholeTiles;
     private final PostOp postOp;
@@ -116,6 +118,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
         fusedFill = !layout.direct && channelChunks == 1;
+        firstImageMask = layout.direct ? 0 : -1;
         int phasePlanesPerPass = imagesPerPass * g.inChannels() * layout.phases();
         fillChunk = Math.max(1, FlatLayout.ceilDiv(phasePlanesPerPass, pool.threads() * TASKS_PER_THREAD));
         int blocks = g.groups() * blocksPerGroup;
@@ -223,7 +226,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         int group = rest % g.groups();
         int n = firstImage + rest / g.groups();
 
-        int srcImage = layout.direct ? n : n - firstImage;
+        int srcImage = n - (firstImage & firstImageMask); // branch-free: a per-plan branch here was a C2 trap
         int srcBase = srcImage * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
         int firstBlock = channelChunk * blocksPerChunk;
         int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);
