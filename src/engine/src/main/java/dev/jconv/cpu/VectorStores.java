@@ -91,7 +91,8 @@ final class VectorStores {
      * vectors cross row ends, whether ReLU is fused), not on the data. A process whose first layers stored only
      * whole vectors (1x1 layers) then deoptimized the stores of every GEMM kernel at its first padded layer, and
      * ran that layer's next calls 4-6x slower while C2 compiled them again (a ResNet-50 stem after five other
-     * layers: calls 2-5 took 5.5-10.7 ms against 1.5-2.2 steady).
+     * layers: calls 2-5 took 5.5-10.7 ms against 1.5-2.2 steady). The training costs about 15 ms once per
+     * process (2-core AMD EPYC: class load 45-55 ms without it, 60-76 with it, most of it the Vector API's own).
      */
     static final boolean PROFILED = trainProfile();
     private static final int TRAINING_CALLS = 2000;
