@@ -75,38 +75,6 @@ final class VectorStores {
         runLength = new int[0];
     }
 
-    /** Two vectors: the first one plain store, the second two runs of half a vector each ({@link #PROFILED}). */
-    private VectorStores() {
-        int half = GemmKernel.LANES / 2;
-        whole = new int[] {0, -1};
-        first = new int[] {0, 0, 2};
-        runDest = new int[] {GemmKernel.LANES, GemmKernel.LANES + half + 1};
-        runLane = new int[] {0, half};
-        runLength = new int[] {half, half};
-    }
-
-    /**
-     * Every branch of {@link Sink#flush} taken once when this class loads, before any layer runs: C2 compiles an
-     * untaken branch as a trap back to the interpreter, and the branches here depend on the layer (where its
-     * vectors cross row ends, whether ReLU is fused), not on the data. A process whose first layers stored only
-     * whole vectors (1x1 layers) then deoptimized the stores of every GEMM kernel at its first padded layer, and
-     * ran that layer's next calls 4-6x slower while C2 compiled them again (a ResNet-50 stem after five other
-     * layers: calls 2-5 took 5.5-10.7 ms against 1.5-2.2 steady). The training costs about 15 ms once per
-     * process (2-core AMD EPYC: class load 45-55 ms without it, 60-76 with it, most of it the Vector API's own).
-     */
-    static final boolean PROFILED = trainProfile();
-    private static final int TRAINING_CALLS = 2000;
-
-    private static boolean trainProfile() {
-        VectorStores stores = new VectorStores();
-        float[] out = new float[3 * GemmKernel.LANES];
-        // enough calls for the profiling tiers to count them (the interpreter does not profile a method's first)
-        for (int i = 0; i < TRAINING_CALLS; i++) {
-            stores.sink(out, (i & 1) == 1).flush(0, GemmKernel.LANES, 0, 2, 1);
-        }
-        return true;
-    }
-
     /** Stores for plain rows of {@code vectors} vectors (a GEMM writing a matrix, not an NCHW output). */
     static VectorStores contiguous(int vectors) {
         return new VectorStores(vectors);
