@@ -205,8 +205,8 @@ final class WinogradPlan extends CpuPlan {
                 } else {
                     // The columns past the pass's tiles are slack: whole vectors, their results never read.
                     for (int j = j0; j < columns; j += LANES) {
-                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride, j,
-                                LANES, sink);
+                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride,
+                                j, LANES, sink);
                     }
                 }
             }

@@ -34,10 +34,12 @@ class WeightCacheTest {
         float[] zero = new float[a.length];
         float[] negativeZero = zero.clone();
         negativeZero[a.length / 2] = -0f;
-        assertEquals(Arrays.equals(zero, negativeZero), WeightCache.equal(WeightCache.snapshot(zero, THREE), negativeZero, THREE), "-0 vs 0");
+        assertEquals(Arrays.equals(zero, negativeZero),
+                WeightCache.equal(WeightCache.snapshot(zero, THREE), negativeZero, THREE), "-0 vs 0");
         float[] nan = zero.clone();
         nan[7] = Float.NaN;
-        assertEquals(Arrays.equals(nan, nan.clone()), WeightCache.equal(WeightCache.snapshot(nan, THREE), nan.clone(), THREE), "NaN vs NaN");
+        assertEquals(Arrays.equals(nan, nan.clone()),
+                WeightCache.equal(WeightCache.snapshot(nan, THREE), nan.clone(), THREE), "NaN vs NaN");
         assertFalse(WeightCache.equal(WeightCache.snapshot(a, THREE), Arrays.copyOf(a, a.length - 1), THREE),
                 "lengths differ");
         float[][] pieces = WeightCache.snapshot(a, THREE);
