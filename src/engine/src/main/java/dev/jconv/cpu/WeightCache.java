@@ -1,19 +1,33 @@
 package dev.jconv.cpu;
 
+import dev.jconv.backend.PlanCache;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
 /**
  * A plan's weights in the form its kernels read (packed or transformed), made once per weight version instead of
- * once per call. A version is the exact contents: a call whose weight array equals the last one transformed,
+ * once per call. A version is the exact contents: a call whose weight array equals one transformed before,
  * element for element ({@link Arrays#equals}, a vectorized compare at memory speed), reuses the result, so a
  * caller that changes its weights in place between calls still gets them used. The snapshot costs one copy of
- * the weights per plan. The compare reads the weights and the snapshot, twice the weights' bytes per call: on a
+ * the weights per version. The compare reads the weights and the snapshot, twice the weights' bytes per call: on a
  * weight-heavy layer (512x512x3x3, 9.4 MB, on 7x7) it took half the call on one thread (measured 2-core AMD EPYC,
  * 2 threads: 3.2 ms with the compare against 1.7 ms with an identity check), so it runs spread over the plan's
  * worker pool, in pieces of {@value #PIECE} floats.
+ *
+ * <p>Several versions: plans are shared by every caller of a shape, and a network repeats shapes with different
+ * weights (ResNet-50's six 256-channel 3x3 layers on 14x14 share one plan), so a cache of one version transformed
+ * again on every call of such a network: two weight arrays alternating on one plan measured 4.3x slower per call on
+ * Winograd's 256x256 on 14x14 (5.26 against 1.23 ms) and 2x on the channel GEMM's 512x512 on 7x7. It keeps the
+ * most recently used versions while together they hold at most a quarter of the plan cache's budget
+ * ({@link PlanCache#budgetBytes()}; the plan reports them in its retained bytes), and always the newest. A lookup
+ * tries them newest first and compares a few sampled elements before the whole array, so a miss costs next to
+ * nothing. An array changed in place replaces the version last made from it instead of adding one.
  *
  * <p>The snapshot is kept in those pieces, each copied by the pool thread that will compare it, and plans keep
  * their transformed weights in arrays of similar size where they can ({@link ChannelGemmPlan}'s blocks): the JVM
@@ -22,25 +36,39 @@ import java.util.function.ToLongFunction;
  * (measured, Java 17, 2-core AMD EPYC VM, warm process: {@code new float[]} of 9.4 MB 6.0-6.4 ms every time, the
  * same bytes as ten arrays 0.5-0.9 ms).
  *
- * <p>Thread-safe: the pair (snapshot, result) is published as one immutable value; calls racing with different
- * weights may each transform theirs, and the last one written is kept.
+ * <p>Thread-safe: the list of versions is an immutable value, replaced under the cache's lock; calls racing with a
+ * new version may each transform it, and the last one added is kept.
  *
  * @param <T> the transformed weights
  */
 final class WeightCache<T> {
-    private record Entry<T>(float[][] snapshot, int length, T transformed) {}
+    private record Entry<T>(float[][] snapshot, int length, T transformed, long bytes,
+                            WeakReference<float[]> source) {}
 
     /** Floats per snapshot piece and compare task (256 KB). */
     static final int PIECE = 1 << 16;
+    /** Elements compared before a whole-array compare. */
+    private static final int SAMPLES = 16;
 
     private final Function<float[], T> transform;
     private final ToLongFunction<T> bytes;
-    private volatile Entry<T> last;
+    private final LongSupplier budget;
+    /** Newest or most recently used first. */
+    private volatile List<Entry<T>> entries = List.of();
 
-    /** {@code bytes} says how many bytes a transformed result holds ({@link #bytes()}). */
+    /**
+     * {@code bytes} says how many bytes a transformed result holds ({@link #bytes()}); the versions kept hold at most
+     * a quarter of the plan cache's budget.
+     */
     WeightCache(Function<float[], T> transform, ToLongFunction<T> bytes) {
+        this(transform, bytes, () -> PlanCache.budgetBytes() / 4);
+    }
+
+    /** As above, keeping versions while they hold at most {@code budget} bytes (tests). */
+    WeightCache(Function<float[], T> transform, ToLongFunction<T> bytes, LongSupplier budget) {
         this.transform = transform;
         this.bytes = bytes;
+        this.budget = budget;
     }
 
     /** A cache of transforms to one array. */
@@ -49,17 +77,53 @@ final class WeightCache<T> {
     }
 
     /**
-     * The transformed weights for {@code weights}, from the cache when they equal the last ones transformed
+     * The transformed weights for {@code weights}, from the cache when they equal a version transformed before
      * (compared on {@code pool}).
      */
     T get(float[] weights, WorkerPool pool) {
-        Entry<T> e = last;
-        if (e != null && e.length == weights.length && equal(e.snapshot, weights, pool)) {
-            return e.transformed;
+        List<Entry<T>> list = entries;
+        for (Entry<T> e : list) {
+            if (e.length == weights.length && samplesEqual(e.snapshot, weights) && equal(e.snapshot, weights, pool)) {
+                if (e != list.get(0)) {
+                    update(e, null);
+                }
+                return e.transformed;
+            }
         }
         T transformed = transform.apply(weights);
-        last = new Entry<>(snapshot(weights, pool), weights.length, transformed);
+        update(new Entry<>(snapshot(weights, pool), weights.length, transformed,
+                (long) Float.BYTES * weights.length + bytes.applyAsLong(transformed), new WeakReference<>(weights)),
+                weights);
         return transformed;
+    }
+
+    /**
+     * Puts {@code e} first; with {@code source}, drops the versions made from that array before (it changed in
+     * place), then the least recently used while over budget.
+     */
+    private synchronized void update(Entry<T> e, float[] source) {
+        List<Entry<T>> next = new ArrayList<>(entries.size() + 1);
+        next.add(e);
+        long held = e.bytes;
+        long cap = budget.getAsLong();
+        for (Entry<T> old : entries) {
+            if (old != e && (source == null || old.source.get() != source) && held + old.bytes <= cap) {
+                next.add(old);
+                held += old.bytes;
+            }
+        }
+        entries = List.copyOf(next);
+    }
+
+    /** Whether {@code weights} equals the snapshot at {@value #SAMPLES} spread positions (bits, as Arrays.equals). */
+    private static boolean samplesEqual(float[][] snapshot, float[] weights) {
+        for (int k = 0; k < SAMPLES && weights.length > 0; k++) {
+            int i = (int) ((long) weights.length * k / SAMPLES);
+            if (Float.floatToIntBits(snapshot[i / PIECE][i % PIECE]) != Float.floatToIntBits(weights[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code weights} in pieces of {@link #PIECE} floats, copied on the pool. */
@@ -101,13 +165,21 @@ final class WeightCache<T> {
         return !differ.get();
     }
 
-    /** Bytes held: the snapshot and the transformed weights. */
+    /** Bytes held: the snapshots and the transformed weights of every version kept. */
     long bytes() {
-        Entry<T> e = last;
-        return e == null ? 0 : (long) Float.BYTES * e.length + bytes.applyAsLong(e.transformed);
+        long held = 0;
+        for (Entry<T> e : entries) {
+            held += e.bytes;
+        }
+        return held;
     }
 
-    void clear() {
-        last = null;
+    /** Versions kept. */
+    int versions() {
+        return entries.size();
+    }
+
+    synchronized void clear() {
+        entries = List.of();
     }
 }

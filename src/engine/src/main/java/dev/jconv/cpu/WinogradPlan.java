@@ -198,14 +198,14 @@ final class WinogradPlan extends CpuPlan {
             for (int block = 0; block < blocksPerGroup; block++) {
                 int rows = Math.min(GemmKernel.ROWS, kpg - block * GemmKernel.ROWS);
                 int plane0 = (xi * g.outChannels() + group * kpg + block * GemmKernel.ROWS) * rowStride;
-                int wp0 = (group * blocksPerGroup + block) * cpg * GemmKernel.ROWS;
+                float[] ub = u[xi * g.groups() * blocksPerGroup + group * blocksPerGroup + block];
                 if (tile < fullTiles) {
-                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride, j0,
+                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, ub, 0, rows, null, 0, plane0, rowStride, j0,
                             sink);
                 } else {
                     // The columns past the pass's tiles are slack: whole vectors, their results never read.
                     for (int j = j0; j < columns; j += LANES) {
-                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, u[xi], wp0, rows, null, 0, plane0, rowStride,
+                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, ub, 0, rows, null, 0, plane0, rowStride,
                                 j, LANES, sink);
                     }
                 }
@@ -238,23 +238,31 @@ final class WinogradPlan extends CpuPlan {
     }
 
     /**
-     * {@code U} for every filter, packed for {@link GemmKernel}: {@code u[xi][group][block][c][8 channels]}, one
-     * array per {@code xi} (one array of all 36 is 4x the weights, 38 MB at 512x512, fresh memory to fault in on a
-     * new weight version's first call: see {@link WeightCache}); filters transformed in parallel.
+     * {@code U} for every filter, packed for {@link GemmKernel}: {@code u[xi * blocks + group * blocksPerGroup +
+     * block][c][8 channels]}, one array per {@code xi} and 8-channel block (16 KB at 512 input channels), each
+     * allocated and filled by the pool thread that transforms that block's filters. Why so small: {@code U} is 4x
+     * the weights (38 MB at 512x512), and as one array per {@code xi} (1 MB, more than half a G1 region, so each in
+     * fresh regions of its own, zeroed on the calling thread) a new weight version's first call spent most of its
+     * 41-59 ms faulting that memory in (512x512 on 14x14, 2 threads, steady state 5.3-5.5 ms); see
+     * {@link WeightCache}.
      */
     private float[][] transformFilters(float[] weight) {
-        int xiStride = g.groups() * blocksPerGroup * cpg * GemmKernel.ROWS;
-        float[][] u = new float[XI][xiStride];
-        int filters = g.groups() * kpg;
-        int chunk = Math.max(1, ceilDiv(filters, pool.threads() * 4));
-        pool.forEach(ceilDiv(filters, chunk), task -> {
-            for (int f = task * chunk, end = Math.min(filters, f + chunk); f < end; f++) {
-                int group = f / kpg;
-                int kk = f % kpg;
-                int block = kk / GemmKernel.ROWS;
-                for (int c = 0; c < cpg; c++) {
-                    int u0 = ((group * blocksPerGroup + block) * cpg + c) * GemmKernel.ROWS + kk % GemmKernel.ROWS;
-                    WinogradTransforms.filter(weight, (f * cpg + c) * 9, u, u0);
+        int blocks = g.groups() * blocksPerGroup;
+        float[][] u = new float[XI * blocks][];
+        int chunk = Math.max(1, ceilDiv(blocks, pool.threads() * 4));
+        pool.forEach(ceilDiv(blocks, chunk), task -> {
+            for (int b = task * chunk, end = Math.min(blocks, b + chunk); b < end; b++) {
+                float[][] ub = new float[XI][];
+                for (int xi = 0; xi < XI; xi++) {
+                    ub[xi] = new float[cpg * GemmKernel.ROWS];
+                    u[xi * blocks + b] = ub[xi];
+                }
+                int group = b / blocksPerGroup;
+                int k0 = (b % blocksPerGroup) * GemmKernel.ROWS;
+                int rows = Math.min(GemmKernel.ROWS, kpg - k0);
+                for (int c = 0; c < cpg; c++) { // a block's filters of one channel are adjacent in U
+                    WinogradTransforms.filters(weight, ((group * kpg + k0) * cpg + c) * 9, cpg * 9, rows, ub,
+                            c * GemmKernel.ROWS);
                 }
             }
         });

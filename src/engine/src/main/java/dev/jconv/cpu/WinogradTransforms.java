@@ -35,6 +35,10 @@ final class WinogradTransforms {
     static final int M = 4;
     /** Input tile side, and transformed tile side: 36 GEMMs. */
     static final int T = 6;
+    /** {@code G}'s fractions as factors: a double division costs several multiplications, most of all interpreted. */
+    private static final double SIXTH = 1.0 / 6;
+    private static final double TWELFTH = 1.0 / 12;
+    private static final double TWENTY_FOURTH = 1.0 / 24;
 
     // Lane permutations between a row and its four column phases (x mod 4), one field each so C2 sees constants.
     // Splitting: phase p of four row vectors s0..s3 is, in lane quarter q, s_q permuted by l -> (4l + p) mod LANES.
@@ -114,70 +118,72 @@ final class WinogradTransforms {
      * {@code G (a, b, c)} measured 13-30 ms against 7-9 for that first call at 256x256 and 78-89 against 41-53 at
      * 512x512 (2 threads, {@code FirstCallBenchmark}).
      */
-    static void filter(float[] w, int w0, float[][] u, int u0) {
-        double g00 = w[w0 + 0];
-        double g01 = w[w0 + 1];
-        double g02 = w[w0 + 2];
-        double g10 = w[w0 + 3];
-        double g11 = w[w0 + 4];
-        double g12 = w[w0 + 5];
-        double g20 = w[w0 + 6];
-        double g21 = w[w0 + 7];
-        double g22 = w[w0 + 8];
-        double t00 = g00 / 4;
-        double t10 = -(g00 + g10 + g20) / 6;
-        double t20 = -(g00 - g10 + g20) / 6;
-        double t30 = g00 / 24 + g10 / 12 + g20 / 6;
-        double t40 = g00 / 24 - g10 / 12 + g20 / 6;
-        double t50 = g20;
-        double t01 = g01 / 4;
-        double t11 = -(g01 + g11 + g21) / 6;
-        double t21 = -(g01 - g11 + g21) / 6;
-        double t31 = g01 / 24 + g11 / 12 + g21 / 6;
-        double t41 = g01 / 24 - g11 / 12 + g21 / 6;
-        double t51 = g21;
-        double t02 = g02 / 4;
-        double t12 = -(g02 + g12 + g22) / 6;
-        double t22 = -(g02 - g12 + g22) / 6;
-        double t32 = g02 / 24 + g12 / 12 + g22 / 6;
-        double t42 = g02 / 24 - g12 / 12 + g22 / 6;
-        double t52 = g22;
-        u[0][u0] = (float) (t00 / 4);
-        u[1][u0] = (float) (-(t00 + t01 + t02) / 6);
-        u[2][u0] = (float) (-(t00 - t01 + t02) / 6);
-        u[3][u0] = (float) (t00 / 24 + t01 / 12 + t02 / 6);
-        u[4][u0] = (float) (t00 / 24 - t01 / 12 + t02 / 6);
-        u[5][u0] = (float) (t02);
-        u[6][u0] = (float) (t10 / 4);
-        u[7][u0] = (float) (-(t10 + t11 + t12) / 6);
-        u[8][u0] = (float) (-(t10 - t11 + t12) / 6);
-        u[9][u0] = (float) (t10 / 24 + t11 / 12 + t12 / 6);
-        u[10][u0] = (float) (t10 / 24 - t11 / 12 + t12 / 6);
-        u[11][u0] = (float) (t12);
-        u[12][u0] = (float) (t20 / 4);
-        u[13][u0] = (float) (-(t20 + t21 + t22) / 6);
-        u[14][u0] = (float) (-(t20 - t21 + t22) / 6);
-        u[15][u0] = (float) (t20 / 24 + t21 / 12 + t22 / 6);
-        u[16][u0] = (float) (t20 / 24 - t21 / 12 + t22 / 6);
-        u[17][u0] = (float) (t22);
-        u[18][u0] = (float) (t30 / 4);
-        u[19][u0] = (float) (-(t30 + t31 + t32) / 6);
-        u[20][u0] = (float) (-(t30 - t31 + t32) / 6);
-        u[21][u0] = (float) (t30 / 24 + t31 / 12 + t32 / 6);
-        u[22][u0] = (float) (t30 / 24 - t31 / 12 + t32 / 6);
-        u[23][u0] = (float) (t32);
-        u[24][u0] = (float) (t40 / 4);
-        u[25][u0] = (float) (-(t40 + t41 + t42) / 6);
-        u[26][u0] = (float) (-(t40 - t41 + t42) / 6);
-        u[27][u0] = (float) (t40 / 24 + t41 / 12 + t42 / 6);
-        u[28][u0] = (float) (t40 / 24 - t41 / 12 + t42 / 6);
-        u[29][u0] = (float) (t42);
-        u[30][u0] = (float) (t50 / 4);
-        u[31][u0] = (float) (-(t50 + t51 + t52) / 6);
-        u[32][u0] = (float) (-(t50 - t51 + t52) / 6);
-        u[33][u0] = (float) (t50 / 24 + t51 / 12 + t52 / 6);
-        u[34][u0] = (float) (t50 / 24 - t51 / 12 + t52 / 6);
-        u[35][u0] = (float) (t52);
+    static void filters(float[] w, int w0, int wStride, int count, float[][] u, int u0) {
+        for (int i = 0, wi = w0, ui = u0; i < count; i++, wi += wStride, ui++) {
+            double g00 = w[wi + 0];
+            double g01 = w[wi + 1];
+            double g02 = w[wi + 2];
+            double g10 = w[wi + 3];
+            double g11 = w[wi + 4];
+            double g12 = w[wi + 5];
+            double g20 = w[wi + 6];
+            double g21 = w[wi + 7];
+            double g22 = w[wi + 8];
+            double t00 = g00 * 0.25;
+            double t10 = -(g00 + g10 + g20) * SIXTH;
+            double t20 = -(g00 - g10 + g20) * SIXTH;
+            double t30 = g00 * TWENTY_FOURTH + g10 * TWELFTH + g20 * SIXTH;
+            double t40 = g00 * TWENTY_FOURTH - g10 * TWELFTH + g20 * SIXTH;
+            double t50 = g20;
+            double t01 = g01 * 0.25;
+            double t11 = -(g01 + g11 + g21) * SIXTH;
+            double t21 = -(g01 - g11 + g21) * SIXTH;
+            double t31 = g01 * TWENTY_FOURTH + g11 * TWELFTH + g21 * SIXTH;
+            double t41 = g01 * TWENTY_FOURTH - g11 * TWELFTH + g21 * SIXTH;
+            double t51 = g21;
+            double t02 = g02 * 0.25;
+            double t12 = -(g02 + g12 + g22) * SIXTH;
+            double t22 = -(g02 - g12 + g22) * SIXTH;
+            double t32 = g02 * TWENTY_FOURTH + g12 * TWELFTH + g22 * SIXTH;
+            double t42 = g02 * TWENTY_FOURTH - g12 * TWELFTH + g22 * SIXTH;
+            double t52 = g22;
+            u[0][ui] = (float) (t00 * 0.25);
+            u[1][ui] = (float) (-(t00 + t01 + t02) * SIXTH);
+            u[2][ui] = (float) (-(t00 - t01 + t02) * SIXTH);
+            u[3][ui] = (float) (t00 * TWENTY_FOURTH + t01 * TWELFTH + t02 * SIXTH);
+            u[4][ui] = (float) (t00 * TWENTY_FOURTH - t01 * TWELFTH + t02 * SIXTH);
+            u[5][ui] = (float) (t02);
+            u[6][ui] = (float) (t10 * 0.25);
+            u[7][ui] = (float) (-(t10 + t11 + t12) * SIXTH);
+            u[8][ui] = (float) (-(t10 - t11 + t12) * SIXTH);
+            u[9][ui] = (float) (t10 * TWENTY_FOURTH + t11 * TWELFTH + t12 * SIXTH);
+            u[10][ui] = (float) (t10 * TWENTY_FOURTH - t11 * TWELFTH + t12 * SIXTH);
+            u[11][ui] = (float) (t12);
+            u[12][ui] = (float) (t20 * 0.25);
+            u[13][ui] = (float) (-(t20 + t21 + t22) * SIXTH);
+            u[14][ui] = (float) (-(t20 - t21 + t22) * SIXTH);
+            u[15][ui] = (float) (t20 * TWENTY_FOURTH + t21 * TWELFTH + t22 * SIXTH);
+            u[16][ui] = (float) (t20 * TWENTY_FOURTH - t21 * TWELFTH + t22 * SIXTH);
+            u[17][ui] = (float) (t22);
+            u[18][ui] = (float) (t30 * 0.25);
+            u[19][ui] = (float) (-(t30 + t31 + t32) * SIXTH);
+            u[20][ui] = (float) (-(t30 - t31 + t32) * SIXTH);
+            u[21][ui] = (float) (t30 * TWENTY_FOURTH + t31 * TWELFTH + t32 * SIXTH);
+            u[22][ui] = (float) (t30 * TWENTY_FOURTH - t31 * TWELFTH + t32 * SIXTH);
+            u[23][ui] = (float) (t32);
+            u[24][ui] = (float) (t40 * 0.25);
+            u[25][ui] = (float) (-(t40 + t41 + t42) * SIXTH);
+            u[26][ui] = (float) (-(t40 - t41 + t42) * SIXTH);
+            u[27][ui] = (float) (t40 * TWENTY_FOURTH + t41 * TWELFTH + t42 * SIXTH);
+            u[28][ui] = (float) (t40 * TWENTY_FOURTH - t41 * TWELFTH + t42 * SIXTH);
+            u[29][ui] = (float) (t42);
+            u[30][ui] = (float) (t50 * 0.25);
+            u[31][ui] = (float) (-(t50 + t51 + t52) * SIXTH);
+            u[32][ui] = (float) (-(t50 - t51 + t52) * SIXTH);
+            u[33][ui] = (float) (t50 * TWENTY_FOURTH + t51 * TWELFTH + t52 * SIXTH);
+            u[34][ui] = (float) (t50 * TWENTY_FOURTH - t51 * TWELFTH + t52 * SIXTH);
+            u[35][ui] = (float) (t52);
+        }
     }
 
     /**

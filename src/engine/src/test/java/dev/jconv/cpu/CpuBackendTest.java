@@ -105,6 +105,32 @@ class CpuBackendTest {
         AgainstReference.check(plan, in, w, null, "the last change again");
     }
 
+    /**
+     * Layers of one shape share a plan (a network repeats shapes): weight arrays taking turns on it each get their
+     * own version back, also when two differ only off the positions the cache samples, and after one is changed in
+     * place.
+     */
+    @ParameterizedTest
+    @MethodSource("weightCachingLayers")
+    void planKeepsTheVersionsOfWeightArraysTakingTurns(AgainstReference.Case c) {
+        ConvPlan plan = TWO_THREADS.plan(c.geometry());
+        float[] in = Tensor.uniform(7, -1f, 1f, c.inputShape()).data();
+        float[][] layers = new float[3][];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = Tensor.uniform(8 + l, -1f, 1f, c.weightShape()).data();
+        }
+        layers[2] = layers[1].clone();
+        layers[2][layers[2].length / 3 + 1] += 0.5f; // one weight off the sampled positions
+        for (int pass = 0; pass < 3; pass++) {
+            for (int l = 0; l < layers.length; l++) {
+                AgainstReference.check(plan, in, layers[l], null, "weights " + l + ", pass " + pass);
+            }
+        }
+        layers[0][1] -= 0.25f;
+        AgainstReference.check(plan, in, layers[0], null, "weights 0 changed in place");
+        AgainstReference.check(plan, in, layers[1], null, "weights 1 after that");
+    }
+
     static Stream<Arguments> weightCachingLayers() {
         return Stream.of(Arguments.of(WINOGRAD_LAYERS[2]), Arguments.of(CHANNEL_GEMM_LAYERS[0]),
                 Arguments.of(CHANNEL_GEMM_LAYERS[2]));

@@ -65,4 +65,61 @@ class WeightCacheTest {
         assertEquals(2, transforms.get());
         assertEquals(2L * Float.BYTES * w.length, cache.bytes(), "the snapshot and the result");
     }
+
+    @Test
+    void keepsSeveralVersionsForArraysThatTakeTurns() {
+        AtomicInteger transforms = new AtomicInteger();
+        WeightCache<float[]> cache = new WeightCache<>(w -> {
+            transforms.incrementAndGet();
+            return w.clone();
+        }, t -> (long) Float.BYTES * t.length, () -> Long.MAX_VALUE);
+        float[][] layers = new float[6][];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new float[2 * WeightCache.PIECE + 3];
+            Arrays.fill(layers[l], l + 1f);
+            layers[l][WeightCache.PIECE + 1] = -l; // differ from each other off the sampled positions too
+        }
+        for (int pass = 0; pass < 3; pass++) {
+            for (float[] w : layers) {
+                assertEquals(w[5], cache.get(w, THREE)[5], "the version of these weights");
+            }
+        }
+        assertEquals(layers.length, transforms.get(), "one transform per weight array, not per call");
+        assertEquals(layers.length, cache.versions());
+        float[] sameSamples = layers[2].clone();
+        sameSamples[WeightCache.PIECE + 1] = 99f; // equal where sampled, different elsewhere
+        assertEquals(99f, cache.get(sameSamples, THREE)[WeightCache.PIECE + 1], "sampled equal is not equal");
+        assertEquals(layers.length + 1, transforms.get());
+    }
+
+    @Test
+    void keepsVersionsWithinItsBudgetAndReplacesArraysChangedInPlace() {
+        AtomicInteger transforms = new AtomicInteger();
+        long versionBytes = 2L * Float.BYTES * 1000; // snapshot and result
+        WeightCache<float[]> cache = new WeightCache<>(w -> {
+            transforms.incrementAndGet();
+            return w.clone();
+        }, t -> (long) Float.BYTES * t.length, () -> 3 * versionBytes);
+        float[][] layers = new float[4][1000];
+        for (int l = 0; l < layers.length; l++) {
+            Arrays.fill(layers[l], l + 0.5f);
+            cache.get(layers[l], THREE);
+        }
+        assertEquals(3, cache.versions(), "three versions fit the budget");
+        assertEquals(3 * versionBytes, cache.bytes());
+        cache.get(layers[3], THREE);
+        cache.get(layers[2], THREE);
+        assertEquals(4, transforms.get(), "the three newest are kept");
+        cache.get(layers[0], THREE);
+        assertEquals(5, transforms.get(), "the oldest was dropped");
+        layers[0][500] = -1f;
+        assertEquals(-1f, cache.get(layers[0], THREE)[500], "changed in place: transformed again");
+        assertEquals(3, cache.versions(), "replacing the version made from that array, not adding one");
+        WeightCache<float[]> none = new WeightCache<>(float[]::clone, t -> (long) Float.BYTES * t.length, () -> 0L);
+        none.get(layers[1], THREE);
+        none.get(layers[2], THREE);
+        assertEquals(1, none.versions(), "no budget: the newest version only");
+        cache.clear();
+        assertEquals(0, cache.bytes());
+    }
 }
