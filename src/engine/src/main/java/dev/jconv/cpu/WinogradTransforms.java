@@ -111,12 +111,13 @@ final class WinogradTransforms {
     }
 
     /**
-     * {@code U = G g G^T} for one 3x3 filter at {@code w[w0 ..]}, element {@code (i, j)} written to
-     * {@code u[6 * i + j][u0]}. In double, so the weights add no rounding of their own. Written out as straight-line
-     * code on locals: it runs once per weight version, so mostly before the JIT has compiled it, and a new version of
-     * a 512x512 layer transforms 262,144 filters on its first call; the same math as loops over a helper for
-     * {@code G (a, b, c)} measured 13-30 ms against 7-9 for that first call at 256x256 and 78-89 against 41-53 at
-     * 512x512 (2 threads, {@code FirstCallBenchmark}).
+     * {@code U = G g G^T} for {@code count} 3x3 filters, filter {@code i} at {@code w[w0 + i * wStride ..]}, its
+     * element {@code (a, b)} written to {@code u[6 * a + b][u0 + i]}. In double, so the weights add no rounding of
+     * their own. Written out as straight-line code on locals: it runs once per weight version, so mostly before the
+     * JIT has compiled it, and a new version of a 512x512 layer transforms 262,144 filters on its first call; the
+     * same math as loops over a helper for {@code G (a, b, c)} measured 13-30 ms against 7-9 for that first call at
+     * 256x256 and 78-89 against 41-53 at 512x512 (2 threads, {@code FirstCallBenchmark}). Several filters per call
+     * so that an interpreted caller makes fewer calls into the compiled transform.
      */
     static void filters(float[] w, int w0, int wStride, int count, float[][] u, int u0) {
         for (int i = 0, wi = w0, ui = u0; i < count; i++, wi += wStride, ui++) {
