@@ -178,8 +178,55 @@ final class ImplicitGemmPlan extends CpuPlan {
                 });
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
-            pool.forEach(tasks, task -> runTask(task, first, input, src, weight, packed, bias, output));
+            // One lambda per kind of task, not a branch inside one: see Span.
+            if (packWeights && fusedFill) {
+                pool.forEach(tasks, t -> runPacked(fill(span(t, first), input, src), src, packed, bias, output));
+            } else if (packWeights) {
+                pool.forEach(tasks, t -> runPacked(span(t, first), src, packed, bias, output));
+            } else if (fusedFill) {
+                pool.forEach(tasks, t -> runInPlace(fill(span(t, first), input, src), src, weight, bias, output));
+            } else {
+                pool.forEach(tasks, t -> runInPlace(span(t, first), src, weight, bias, output));
+            }
         }
+    }
+
+    /**
+     * What task {@code task} of a pass computes: image {@code n} (at {@code srcImage} in the source), group
+     * {@code group} from {@code srcBase}, channel blocks {@code [firstBlock, lastBlock)} and tiles
+     * {@code [firstTile, lastTile)}.
+     *
+     * <p>Why a task runs as one of four lambdas chosen per call ({@link #run}) instead of one method with the plan's
+     * choices as branches: C2 compiles a branch that a warm process never took as a trap, and the first layer that
+     * takes it deoptimizes the shared task method for every plan and runs it interpreted or in C1 until it is
+     * compiled again. A 7x7 stem run after five other layers took 5.8-13x its steady time for its first calls
+     * (LogCompilation: unstable_if on {@link #fusedFill} in the task, recompiled at tier 3 and not yet at tier 4 a
+     * second later); in-place after packed weights did the same ({@code packed != null}). A lambda is a class of
+     * its own, called through the pool's megamorphic call site: nothing is shared but the loops below.
+     */
+    private record Span(int n, int srcImage, int group, int srcBase, int firstBlock, int lastBlock, int firstTile,
+                        int lastTile) {}
+
+    /** Task {@code task} of the pass starting at image {@code firstImage}. */
+    private Span span(int task, int firstImage) {
+        int tileChunk = task % tileChunks;
+        int rest = task / tileChunks;
+        int channelChunk = rest % channelChunks;
+        rest /= channelChunks;
+        int group = rest % g.groups();
+        int n = firstImage + rest / g.groups();
+        int srcImage = n - (firstImage & firstImageMask); // branch-free: a per-plan branch here was a C2 trap
+        int srcBase = srcImage * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
+        int firstBlock = channelChunk * blocksPerChunk;
+        int firstTile = tileChunk * tilesPerChunk;
+        return new Span(n, srcImage, group, srcBase, firstBlock, Math.min(blocksPerGroup, firstBlock + blocksPerChunk),
+                firstTile, Math.min(tileCount, firstTile + tilesPerChunk));
+    }
+
+    /** The {@link #fusedFill} of {@code s}'s rows; returns {@code s}. */
+    private Span fill(Span s, float[] input, float[] src) {
+        fillFor(input, s.n, s.srcImage, s.group, s.firstTile, s.lastTile, src);
+        return s;
     }
 
     /**
@@ -211,60 +258,28 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
     }
 
-    /**
-     * Task {@code task} of the pass starting at image {@code firstImage}. Packed and in-place weights run in
-     * methods of their own, chosen once per plan here, so neither kernel loop carries the other's branches: a
-     * process that had run only packed layers used to deoptimize the shared loop (an unstable_if trap on
-     * {@code packed != null}) at its first in-place layer and run it far slower until C2 compiled it again.
-     */
-    private void runTask(int task, int firstImage, float[] input, float[] src, float[] w, float[] packed,
-                         float[] bias, float[] out) {
-        int tileChunk = task % tileChunks;
-        int rest = task / tileChunks;
-        int channelChunk = rest % channelChunks;
-        rest /= channelChunks;
-        int group = rest % g.groups();
-        int n = firstImage + rest / g.groups();
-
-        int srcImage = n - (firstImage & firstImageMask); // branch-free: a per-plan branch here was a C2 trap
-        int srcBase = srcImage * layout.imageStride + group * g.inChannelsPerGroup() * layout.channelStride;
-        int firstBlock = channelChunk * blocksPerChunk;
-        int lastBlock = Math.min(blocksPerGroup, firstBlock + blocksPerChunk);
-        int firstTile = tileChunk * tilesPerChunk;
-        int lastTile = Math.min(tileCount, firstTile + tilesPerChunk);
-        if (fusedFill) {
-            fillFor(input, n, srcImage, group, firstTile, lastTile, src);
-        }
-        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
-        if (packWeights) {
-            runPacked(src, srcBase, packed, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
-        } else {
-            runInPlace(src, srcBase, w, group, n, firstBlock, lastBlock, firstTile, lastTile, bias, sink);
-        }
-    }
-
     /** Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it. */
-    private void runPacked(float[] src, int srcBase, float[] packed, int group, int n, int firstBlock, int lastBlock,
-                           int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
-        for (int tile = firstTile; tile < lastTile; tile++) {
+    private void runPacked(Span s, float[] src, float[] packed, float[] bias, float[] out) {
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
+        for (int tile = s.firstTile; tile < s.lastTile; tile++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled: a task is seconds of work on a big layer
             }
-            for (int block = firstBlock; block < lastBlock; block++) {
-                multiplyPacked(src, srcBase, packed, block, group, n, tile, bias, sink);
+            for (int block = s.firstBlock; block < s.lastBlock; block++) {
+                multiplyPacked(src, s.srcBase, packed, block, s.group, s.n, tile, bias, sink);
             }
         }
     }
 
     /** Weights in place: blocks outside, so a block's weight rows come from memory once for all tiles. */
-    private void runInPlace(float[] src, int srcBase, float[] w, int group, int n, int firstBlock, int lastBlock,
-                            int firstTile, int lastTile, float[] bias, VectorStores.Sink sink) {
-        for (int block = firstBlock; block < lastBlock; block++) {
+    private void runInPlace(Span s, float[] src, float[] w, float[] bias, float[] out) {
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
+        for (int block = s.firstBlock; block < s.lastBlock; block++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
             }
-            for (int tile = firstTile; tile < lastTile; tile++) {
-                multiplyInPlace(src, srcBase, w, block, group, n, tile, bias, sink);
+            for (int tile = s.firstTile; tile < s.lastTile; tile++) {
+                multiplyInPlace(src, s.srcBase, w, block, s.group, s.n, tile, bias, sink);
             }
         }
     }
