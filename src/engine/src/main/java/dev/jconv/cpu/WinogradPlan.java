@@ -44,6 +44,9 @@ final class WinogradPlan extends CpuPlan {
     private final int cpg;
     private final int kpg;
     private final int blocksPerGroup;
+    /** 8-channel blocks per array of {@code U} (see {@link #transformFilters}), and arrays per {@code xi}. */
+    private final int blocksPerArray;
+    private final int arraysPerXi;
     private final int[] channelTaps;
     private final int[] rowSource;
     private final int[] colSource;
@@ -90,6 +93,8 @@ final class WinogradPlan extends CpuPlan {
         cpg = g.inChannelsPerGroup();
         kpg = g.outChannelsPerGroup();
         blocksPerGroup = ceilDiv(kpg, GemmKernel.ROWS);
+        blocksPerArray = Math.max(1, WeightCache.PIECE / (cpg * GemmKernel.ROWS));
+        arraysPerXi = ceilDiv(g.groups() * blocksPerGroup, blocksPerArray);
         long bytesPerImage = (long) XI * (g.inChannels() + g.outChannels()) * tilesPerImage * Float.BYTES;
         imagesPerPass = (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / bytesPerImage));
         rowStride = roundUp(imagesPerPass * tilesPerImage, LANES) + LANES;
@@ -198,14 +203,16 @@ final class WinogradPlan extends CpuPlan {
             for (int block = 0; block < blocksPerGroup; block++) {
                 int rows = Math.min(GemmKernel.ROWS, kpg - block * GemmKernel.ROWS);
                 int plane0 = (xi * g.outChannels() + group * kpg + block * GemmKernel.ROWS) * rowStride;
-                float[] ub = u[xi * g.groups() * blocksPerGroup + group * blocksPerGroup + block];
+                int b = group * blocksPerGroup + block;
+                float[] ub = u[xi * arraysPerXi + b / blocksPerArray];
+                int wp0 = b % blocksPerArray * cpg * GemmKernel.ROWS;
                 if (tile < fullTiles) {
-                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, ub, 0, rows, null, 0, plane0, rowStride, j0,
+                    GemmKernel.fullTilePacked(v, srcBase, channelTaps, ub, wp0, rows, null, 0, plane0, rowStride, j0,
                             sink);
                 } else {
                     // The columns past the pass's tiles are slack: whole vectors, their results never read.
                     for (int j = j0; j < columns; j += LANES) {
-                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, ub, 0, rows, null, 0, plane0, rowStride,
+                        GemmKernel.tile8x1Packed(v, srcBase, channelTaps, ub, wp0, rows, null, 0, plane0, rowStride,
                                 j, LANES, sink);
                     }
                 }
@@ -238,31 +245,39 @@ final class WinogradPlan extends CpuPlan {
     }
 
     /**
-     * {@code U} for every filter, packed for {@link GemmKernel}: {@code u[xi * blocks + group * blocksPerGroup +
-     * block][c][8 channels]}, one array per {@code xi} and 8-channel block (16 KB at 512 input channels), each
-     * allocated and filled by the pool thread that transforms that block's filters. Why so small: {@code U} is 4x
-     * the weights (38 MB at 512x512), and as one array per {@code xi} (1 MB, more than half a G1 region, so each in
-     * fresh regions of its own, zeroed on the calling thread) a new weight version's first call spent most of its
-     * 41-59 ms faulting that memory in (512x512 on 14x14, 2 threads, steady state 5.3-5.5 ms); see
-     * {@link WeightCache}.
+     * {@code U} for every filter, packed for {@link GemmKernel}: block {@code b = group * blocksPerGroup + block} of
+     * {@code xi} at {@code u[xi * arraysPerXi + b / blocksPerArray][(b % blocksPerArray) * cpg * 8 ..]} as
+     * {@code [c][8 channels]}. Arrays of at most {@link WeightCache#PIECE} floats: {@code U} is 4x the weights (38 MB
+     * at 512x512), and as one array per {@code xi} (1 MB at 512x512, more than half a G1 region, so each in fresh
+     * regions of its own, zeroed by the calling thread) a new weight version's first call spent most of its 41-59
+     * ms faulting that memory in (2 threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: one
+     * array per block (8-16 KB) cost the steady state 4-13% (A/B in one JVM, 64 to 512 channels), the kernels'
+     * weight stream then jumping between arrays from block to block. The arrays are allocated per {@code xi} and
+     * the filters transformed per block, each step in parallel.
      */
     private float[][] transformFilters(float[] weight) {
         int blocks = g.groups() * blocksPerGroup;
-        float[][] u = new float[XI * blocks][];
+        float[][] u = new float[XI * arraysPerXi][];
+        pool.forEach(XI, xi -> {
+            for (int a = 0; a < arraysPerXi; a++) {
+                u[xi * arraysPerXi + a] = new float[Math.min(blocksPerArray, blocks - a * blocksPerArray) * cpg
+                        * GemmKernel.ROWS];
+            }
+        });
         int chunk = Math.max(1, ceilDiv(blocks, pool.threads() * 4));
         pool.forEach(ceilDiv(blocks, chunk), task -> {
+            float[][] ub = new float[XI][];
             for (int b = task * chunk, end = Math.min(blocks, b + chunk); b < end; b++) {
-                float[][] ub = new float[XI][];
                 for (int xi = 0; xi < XI; xi++) {
-                    ub[xi] = new float[cpg * GemmKernel.ROWS];
-                    u[xi * blocks + b] = ub[xi];
+                    ub[xi] = u[xi * arraysPerXi + b / blocksPerArray];
                 }
                 int group = b / blocksPerGroup;
                 int k0 = (b % blocksPerGroup) * GemmKernel.ROWS;
                 int rows = Math.min(GemmKernel.ROWS, kpg - k0);
+                int u0 = b % blocksPerArray * cpg * GemmKernel.ROWS;
                 for (int c = 0; c < cpg; c++) { // a block's filters of one channel are adjacent in U
                     WinogradTransforms.filters(weight, ((group * kpg + k0) * cpg + c) * 9, cpg * 9, rows, ub,
-                            c * GemmKernel.ROWS);
+                            u0 + c * GemmKernel.ROWS);
                 }
             }
         });
