@@ -250,9 +250,9 @@ final class WinogradPlan extends CpuPlan {
      * {@code [c][8 channels]}. Arrays of at most {@link WeightCache#PIECE} floats: {@code U} is 4x the weights (38 MB
      * at 512x512), and as one array per {@code xi} (1 MB at 512x512, more than half a G1 region, so each in fresh
      * regions of its own, zeroed by the calling thread) a new weight version's first call spent most of its 41-59
-     * ms faulting that memory in (2 threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: one
-     * array per block (8-16 KB) cost the steady state 4-13% (A/B in one JVM, 64 to 512 channels), the kernels'
-     * weight stream then jumping between arrays from block to block. The arrays are allocated per {@code xi} and
+     * ms faulting that memory in (2 threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: with one
+     * array per block (8-16 KB) the kernels' weight stream jumps between arrays from block to block, and 512x512 on
+     * 14x14 measured 0.87x in steady state at 1 and 2 threads (A/B in one JVM). The arrays are allocated per {@code xi} and
      * the filters transformed per block, each step in parallel.
      */
     private float[][] transformFilters(float[] weight) {
