@@ -1,17 +1,25 @@
 #!/usr/bin/python3
-"""The seed's SimpleCNN on jconv's cpu backend next to PyTorch's CPU, same machine, same thread count, same run.
+"""A network on jconv's cpu backend next to PyTorch's CPU, same machine, same thread count, same run.
 
-For each batch size it times PyTorch's forward pass of SimpleCNN (eval, no_grad, uniform random input, warm-up,
-then timed runs for --seconds, median) and runs `jconv model --spec ... --input-shape N,3,28,28 --bench S`, which
+The network is a `jconv model` spec (one module per line, PyTorch constructor syntax; default: the seed's
+SimpleCNN on 3x28x28 inputs); PyTorch runs the same modules as an nn.Sequential (SimpleCNN as the article writes
+it). For each batch size it times PyTorch's forward pass (eval, no_grad, uniform random input and weights, warm-up,
+then timed runs for --seconds, median) and runs `jconv model --spec ... --input-shape N,C,H,W --bench S`, which
 reports jconv's fused network, the unfused network and every layer alone (medians of interleaved rounds). It
 prints and optionally writes (--markdown) per batch: both medians, the ratio PyTorch time / jconv time (above 1:
 jconv is faster), and jconv's fused network against the sum of its layers alone.
+
+benchmarks/networks/vgg16_features.txt is VGG-16's convolutional part (13 3x3 convolutions, 64 to 512 channels on
+224x224 to 14x14): a real network whose layers repeat shapes with different weights, so it also times what a
+single-layer benchmark never sees, several weight versions on one cached plan.
 
 The machines this runs on are shared and noisy: the two sides alternate per batch size and --rounds repeats that,
 each side's median over the rounds is reported. Compare ratios, not absolute times.
 
 Usage (from the repository root; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
   benchmarks/network_side_by_side.py --threads 2 --rounds 2 --markdown benchmarks/results/out.md
+  benchmarks/network_side_by_side.py --spec benchmarks/networks/vgg16_features.txt --input-shape 3,224,224 --batch 1 \
+      --plan-cache-bytes 4000000000
 """
 import argparse
 import os
@@ -47,8 +55,20 @@ class SimpleCNN(nn.Module):
         return self.fc(x.view(-1, 64 * 7 * 7))
 
 
-def pytorch_median_ms(model, batch, seconds):
-    x = torch.rand(batch, 3, 28, 28) * 2 - 1
+def sequential(spec):
+    """The spec's modules as an nn.Sequential: 'name: Conv2d(...)' lines; '#' comments, 'Name(' and ')' skipped."""
+    modules = []
+    with open(spec) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line or line == ")" or (line.endswith("(") and ":" not in line):
+                continue
+            modules.append(eval(line.split(":", 1)[1], {"__builtins__": {}}, vars(nn)))
+    return nn.Sequential(*modules)
+
+
+def pytorch_median_ms(model, shape, seconds):
+    x = torch.rand(*shape) * 2 - 1
     with torch.no_grad():
         end = time.perf_counter() + 1.0
         while time.perf_counter() < end:
@@ -62,11 +82,14 @@ def pytorch_median_ms(model, batch, seconds):
     return statistics.median(times)
 
 
-def jconv_times(batch, seconds, threads):
+def jconv_times(spec, shape, seconds, threads, plan_cache_bytes):
     cmd = os.environ.get("JCONV", os.path.join(ROOT, "jconv")).split()
     env = dict(os.environ, JCONV_THREADS=str(threads))
-    out = subprocess.run(cmd + ["model", "--spec", SPEC, "--backend", "cpu", "--input-shape", "%d,3,28,28" % batch,
-                                "--bench", str(seconds)], capture_output=True, text=True, env=env, check=True).stdout
+    if plan_cache_bytes is not None:
+        env["JCONV_PLAN_CACHE_BYTES"] = str(plan_cache_bytes)
+    out = subprocess.run(cmd + ["model", "--spec", spec, "--backend", "cpu", "--input-shape",
+                                ",".join(map(str, shape)), "--bench", str(seconds)],
+                         capture_output=True, text=True, env=env, check=True).stdout
     def grab(label):
         return float(re.search(r"time: " + label + r"\s+([0-9.]+) ms", out).group(1))
     return {"fused": grab("network, fused"), "unfused": grab("network, unfused"),
@@ -91,22 +114,32 @@ def main():
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--batch", type=int, action="append")
     p.add_argument("--markdown")
+    p.add_argument("--spec", help="a jconv model spec (default: the seed's SimpleCNN)")
+    p.add_argument("--input-shape", default="3,28,28", help="C,H,W of one input (default 3,28,28)")
+    p.add_argument("--plan-cache-bytes", type=int,
+                   help="jconv's plan cache budget (JCONV_PLAN_CACHE_BYTES); the fused network, the unfused one and"
+                        " the layers alone each keep plans, and a big network's may not fit the default")
     a = p.parse_args()
     batches = a.batch or [1, 64]
+    chw = [int(v) for v in a.input_shape.split(",")]
     torch.set_num_threads(a.threads)
-    model = SimpleCNN().eval()
+    spec = a.spec or SPEC
+    model = (sequential(spec) if a.spec else SimpleCNN()).eval()
+    name = os.path.basename(spec) if a.spec else "SimpleCNN (seed 000)"
     torch_ms = {b: [] for b in batches}
     jconv = {b: [] for b in batches}
     for _ in range(a.rounds):
         for b in batches:
-            torch_ms[b].append(pytorch_median_ms(model, b, a.seconds))
-            jconv[b].append(jconv_times(b, a.seconds, a.threads))
-    lines = ["# SimpleCNN (seed 000) forward: jconv cpu vs PyTorch CPU", "",
+            torch_ms[b].append(pytorch_median_ms(model, [b] + chw, a.seconds))
+            jconv[b].append(jconv_times(spec, [b] + chw, a.seconds, a.threads, a.plan_cache_bytes))
+    lines = ["# %s forward on %s inputs: jconv cpu vs PyTorch CPU" % (name, "x".join(map(str, chw))), "",
              "%s, %s, %d thread(s), PyTorch %s, %d round(s) of %.1f s per side and batch size; medians over rounds."
              % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu_model(),
                 a.threads, torch.__version__, a.rounds, a.seconds),
              "Load average at the end: %s (a shared 2-core machine: compare ratios, not absolute times)."
-             % (" ".join("%.1f" % v for v in os.getloadavg())), "",
+             % (" ".join("%.1f" % v for v in os.getloadavg())),
+             "jconv's plan cache budget: %s." % ("%d bytes" % a.plan_cache_bytes if a.plan_cache_bytes is not None
+                                                 else "its default, an eighth of the JVM's maximum heap"), "",
              "| batch | PyTorch ms | jconv fused ms | PyTorch / jconv | jconv unfused ms | jconv layers alone, sum ms"
              " | fused / sum |", "|---|---|---|---|---|---|---|"]
     for b in batches:

@@ -1,6 +1,7 @@
 package dev.jconv.bench;
 
 import dev.jconv.Tensor;
+import dev.jconv.backend.PlanCache;
 import dev.jconv.nn.Module;
 import dev.jconv.nn.Sequential;
 import java.util.ArrayList;
@@ -25,8 +26,12 @@ public final class NetworkBench {
 
     private NetworkBench() {}
 
-    /** The medians, in milliseconds, and how many rounds they are medians of. */
-    public record Result(double fusedMs, double unfusedMs, List<String> layers, double[] layerMs, int rounds) {
+    /**
+     * The medians, in milliseconds, how many rounds they are medians of, and how many plans the plan cache dropped
+     * to stay in its budget during the timed rounds (then the times include planning again).
+     */
+    public record Result(double fusedMs, double unfusedMs, List<String> layers, double[] layerMs, int rounds,
+                         long planDrops) {
         public double layerSumMs() {
             return Arrays.stream(layerMs).sum();
         }
@@ -51,6 +56,7 @@ public final class NetworkBench {
             candidates.forEach(Runnable::run);
         } while (System.nanoTime() < warmupEnd);
         List<double[]> rounds = new ArrayList<>();
+        long drops = PlanCache.dropsOverBudget();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (rounds.size() < MIN_ROUNDS || System.nanoTime() < end) {
             double[] ms = new double[candidates.size()];
@@ -67,7 +73,8 @@ public final class NetworkBench {
             int c = i;
             medians[i] = median(rounds.stream().mapToDouble(r -> r[c]).toArray());
         }
-        return new Result(medians[0], medians[1], names, Arrays.copyOfRange(medians, 2, medians.length), rounds.size());
+        return new Result(medians[0], medians[1], names, Arrays.copyOfRange(medians, 2, medians.length), rounds.size(),
+                PlanCache.dropsOverBudget() - drops);
     }
 
     private static double median(double[] values) {

@@ -31,6 +31,7 @@ public final class PlanCache implements AutoCloseable {
     private static final LinkedHashMap<Entry, Boolean> LRU = new LinkedHashMap<>(64, 0.75f, true);
     private static long budgetBytes = initialBudget();
     private static long retainedBytes;
+    private static long dropsOverBudget;
 
     private final Map<ConvGeometry, Entry> entries = new HashMap<>(); // guarded by LOCK
     private final Function<ConvGeometry, ConvPlan> planner;
@@ -119,6 +120,17 @@ public final class PlanCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Plans dropped so far, by every cache together, to stay in the budget (not counting {@link #clearAll} or a
+     * cache closed): a count that grows while a workload repeats means its plans do not fit, and it plans and
+     * transforms its weights again on every pass.
+     */
+    public static long dropsOverBudget() {
+        synchronized (LOCK) {
+            return dropsOverBudget;
+        }
+    }
+
     /** Plans cached by every cache together. */
     public static int planCount() {
         synchronized (LOCK) {
@@ -198,6 +210,7 @@ public final class PlanCache implements AutoCloseable {
         while (retainedBytes > budgetBytes && eldest.hasNext()) {
             Entry e = eldest.next();
             eldest.remove();
+            dropsOverBudget++;
             ConvPlan p = e.cache().forget(e);
             if (p != null) {
                 idle.add(p);

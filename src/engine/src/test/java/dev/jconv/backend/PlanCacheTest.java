@@ -48,6 +48,7 @@ class PlanCacheTest {
     @Test
     void leastRecentlyUsedPlansAreDroppedAndClosedToStayInBudget() {
         PlanCache.setBudgetBytes(3 * PLAN_BYTES);
+        long drops = PlanCache.dropsOverBudget();
         FakePlan a = (FakePlan) cache.get(geometry(10));
         FakePlan b = (FakePlan) cache.get(geometry(11));
         FakePlan c = (FakePlan) cache.get(geometry(12));
@@ -62,11 +63,13 @@ class PlanCacheTest {
         assertEquals(3, PlanCache.planCount());
         assertEquals(3 * PLAN_BYTES, PlanCache.retainedBytes());
         assertEquals(4, planned.get());
+        assertEquals(drops + 1, PlanCache.dropsOverBudget(), "one plan dropped to stay in budget");
 
         assertNotSame(b, cache.get(geometry(11)), "b is planned again when asked for");
         assertEquals(5, planned.get());
         assertTrue(c.isClosed(), "c was the least recently used this time");
         assertEquals(1, b.closed.get(), "closed exactly once");
+        assertEquals(drops + 2, PlanCache.dropsOverBudget());
     }
 
     @Test
