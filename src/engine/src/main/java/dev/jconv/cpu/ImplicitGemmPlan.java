@@ -199,10 +199,12 @@ final class ImplicitGemmPlan extends CpuPlan {
      * <p>Why a task runs as one of four lambdas chosen per call ({@link #run}) instead of one method with the plan's
      * choices as branches: C2 compiles a branch that a warm process never took as a trap, and the first layer that
      * takes it deoptimizes the shared task method for every plan and runs it interpreted or in C1 until it is
-     * compiled again. A 7x7 stem run after five other layers took 5.8-13x its steady time for its first calls
-     * (LogCompilation: unstable_if on {@link #fusedFill} in the task, recompiled at tier 3 and not yet at tier 4 a
-     * second later); in-place after packed weights did the same ({@code packed != null}). A lambda is a class of
-     * its own, called through the pool's megamorphic call site: nothing is shared but the loops below.
+     * compiled again: a 7x7 stem run after five other layers deoptimized the task on {@link #fusedFill}
+     * (LogCompilation: unstable_if, recompiled at tier 3 and not yet at tier 4 a second later), as in-place after
+     * packed weights did on {@code packed != null}. A lambda is a class of its own, called through the pool's
+     * megamorphic call site: nothing is shared but the loops below. (The stem's first calls still cost 6-15x its
+     * steady state: C2 also deoptimizes the shared fill and store code, {@link FlatLayout#fillRows} and
+     * {@link VectorStores.Sink#flush}, for paths the earlier layers never took.)
      */
     private record Span(int n, int srcImage, int group, int srcBase, int firstBlock, int lastBlock, int firstTile,
                         int lastTile) {}
