@@ -33,8 +33,8 @@ final class ImplicitGemmPlan extends CpuPlan {
     /**
      * Multiply tasks per thread: few, because each task also copies the layout rows its tiles read and
      * neighbouring tasks both copy the rows where their reads overlap, about three per task (for a 3x3 on 56x56 on
-     * 2 threads: 30% more copying with 3 tasks per thread, 70% with 8). Measured on 2 threads, 3 against 8: 3x3 on 56x56 1.09 against 1.15 ms,
-     * 7x7/2 on 224x224 1.23 against 1.38 ms, batch 8 8.8 against 9.3 ms.
+     * 2 threads: 30% more copying with 3 tasks per thread, 70% with 8). Measured on 2 threads, 3 against 8: 3x3
+     * on 56x56 1.09 against 1.15 ms, 7x7/2 on 224x224 1.23 against 1.38 ms, batch 8 8.8 against 9.3 ms.
      */
     private static final int GEMM_TASKS_PER_THREAD = 3;
     /**
