@@ -147,10 +147,10 @@ final class ModelCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "time: network, fused      %10.4f ms (%.2fx the sum of its layers alone; medians of %d"
                 + " interleaved rounds)%n", r.fusedMs(), r.fusedMs() / r.layerSumMs(), r.rounds());
         if (r.planDrops() > 0) {
-            out.printf(Locale.ROOT, "note: the plan cache dropped %d plans during the timed rounds to stay in its budget"
-                    + " of %d MiB (the fused and the unfused network each keep plans of their own), so these times"
-                    + " include planning and weight transforms again; JCONV_PLAN_CACHE_BYTES (bytes) raises the"
-                    + " budget%n", r.planDrops(), PlanCache.budgetBytes() >> 20);
+            out.printf(Locale.ROOT, "note: the plan cache dropped %d plans during the timed rounds to stay in its"
+                    + " budget of %d MiB (the fused and the unfused network each keep plans of their own), so these"
+                    + " times include planning and weight transforms again; JCONV_PLAN_CACHE_BYTES (bytes) raises"
+                    + " the budget%n", r.planDrops(), PlanCache.budgetBytes() >> 20);
         }
     }
 

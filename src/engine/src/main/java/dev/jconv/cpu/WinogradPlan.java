@@ -252,8 +252,8 @@ final class WinogradPlan extends CpuPlan {
      * regions of its own, zeroed by the calling thread) a new weight version's first call spent most of its 41-59
      * ms faulting that memory in (2 threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: with one
      * array per block (8-16 KB) the kernels' weight stream jumps between arrays from block to block, and 512x512 on
-     * 14x14 measured 0.87x in steady state at 1 and 2 threads (A/B in one JVM). The arrays are allocated per {@code xi} and
-     * the filters transformed per block, each step in parallel.
+     * 14x14 measured 0.87x in steady state at 1 and 2 threads (A/B in one JVM). The arrays are allocated per
+     * {@code xi} and the filters transformed per block, each step in parallel.
      */
     private float[][] transformFilters(float[] weight) {
         int blocks = g.groups() * blocksPerGroup;
