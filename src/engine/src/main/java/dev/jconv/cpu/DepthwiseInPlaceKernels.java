@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       columns {@code 2x ..}, input rows {@code 2y} and {@code 2y + 1} loaded once per shift (row {@code 2y + 1}
  *       also starts the next output row), and its even lanes kept (two one-source permutes and a blend): 12 loads,
  *       18 FMAs and one split per output vector, twice the FMAs for no strided copy. Splitting the input rows into
- *       even and odd columns instead (6 permutes per output vector) measured 2-4x slower.</li>
+ *       even and odd columns instead (6 permutes per output vector) measured 2-4x slower. Input rows of at most one
+ *       vector ({@link #stride2Narrow}: 14x14 to 7x7) take one full-resolution vector per output row, whose lower
+ *       half holds the row: 6 loads, 9 FMAs and one permute, the kernel rows' three sums added at the end.</li>
  * </ul>
  * Strips are at most two vectors (stride 1) or one (stride 2): C1 cannot compile wider ones ("out of virtual
  * registers", -XX:+PrintCompilation), and a method C1 skips runs interpreted, boxing every vector, until C2 gets to
@@ -32,7 +34,8 @@ import jdk.incubator.vector.VectorSpecies;
  * rows above and below are multiplied as zero vectors, so an infinite weight meets the padded zeros (NaN) as it
  * does in {@code cpu-reference} and PyTorch's dense path. Rows narrower than a vector (7 and 14 columns) compute
  * garbage in the lanes past the row, which each store lays over the next row's start before that row's own store
- * replaces it; the rows whose vector would reach past the plane store through {@code spill}. Reads reach one float
+ * replaces it; the last rows' stores reach up to {@link #writesPast} floats past the plane, and the caller gives
+ * them room (the planes it computes next, or a plane of its own). Reads reach one float
  * before the plane and up to {@value #READS_PAST} past its end: the caller passes planes that far from the array's
  * ends (or copies them).
  *
@@ -44,6 +47,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link DepthwiseChannelBlockPlan}), 960 7x7 0.077 / 0.212 (0.084 across channels); stride 2: 96 112x112 0.27 /
  * 0.70, 144 56x56 0.083 / 0.30, 192 28x28 0.093 / 0.42 (0.18 across channels), 576 14x14 0.13 / 0.51 (0.15 across
  * channels). Loops are unrolled by hand (generated): C2 keeps vector accumulators in registers only as locals.
+ *
+ * <p>The kernels once stored the rows that reach past the plane through a small array and
+ * {@code System.arraycopy}: a call inside the row loop, around which C2 saves and restores every live vector
+ * register (20 of them), and on planes narrower than a vector three rows of seven did. Letting those stores land
+ * on the next plane instead, and {@link #stride2Narrow} for narrow stride-2 planes, measured (one thread, the ten
+ * MobileNetV2 layers in one process in order, medians of two processes each): 960 7x7 0.098-0.144 -> 0.055 ms,
+ * 576 14x14 stride 2 0.110 -> 0.038, 192 28x28 stride 2 0.050 -> 0.032, 576 14x14 0.063 -> 0.049.
  */
 final class DepthwiseInPlaceKernels {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -59,14 +69,13 @@ final class DepthwiseInPlaceKernels {
 
     /**
      * One channel: the {@code h x w} plane at {@code in[base ..]}, its {@code outH x outW} output at
-     * {@code out[out0 ..]}; {@code spill} holds at least {@code LANES} floats. One-vector strips store their last
-     * rows through {@code spill} (the rows whose vector would reach past the plane, at least the last row, two
-     * where rows are narrower than a vector), so every plane takes both store paths: a path no call has taken
-     * yet is compiled by C2 as a trap back to the interpreter, and a 7x7 plane after 14x14 ones then
-     * deoptimized the kernel and ran its first calls 50-120x slower (3-7 ms instead of 0.06).
+     * {@code out[out0 ..]}, and up to {@link #writesPast} floats after it overwritten. Every store is a plain vector
+     * store: no path for some planes only, which C2 would compile as a trap back to the interpreter where the
+     * planes it profiled never took it (a 7x7 plane after 14x14 ones once deoptimized the kernel that way and ran
+     * its first calls 50-120x slower, 3-7 ms instead of 0.06).
      */
     static void plane(int stride, float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
-                      int out0, int outW, int outH, float[] spill) {
+                      int out0, int outW, int outH) {
         // indexInRange's bounds tests branch, and every caller in the JVM shares their profile: take each outcome
         // on every call (in range; starting before 0 with the end past the vector, and before it; starting at or
         // after 0 and ending inside), so that C2 never compiles the one this plane's masks need as a trap (a
@@ -76,21 +85,29 @@ final class DepthwiseInPlaceKernels {
             throw new AssertionError("indexInRange");
         }
         int lastX = Math.max(0, outW - LANES);
-        int limit = out0 + outH * outW;
-        if (stride == 2) {
-            int fullRows = outW >= LANES ? outH - 1 : Math.max(0, outH - Math.max(2, FlatLayout.ceilDiv(LANES, outW)));
+        if (stride == 2 && w <= LANES) {
+            stride2Narrow(in, base, w, h, k, k0, b, out, out0, outW, outH);
+        } else if (stride == 2) {
             for (int x = 0; x < outW; x += LANES) {
-                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX), fullRows, limit,
-                        spill);
+                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX));
             }
         } else if (w > LANES) {
             for (int x = 0; x < w; x += 2 * LANES) {
                 strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
             }
         } else {
-            int fullRows = Math.max(0, h - Math.max(2, FlatLayout.ceilDiv(LANES, w)));
-            strip1(in, base, w, h, k, k0, b, out, out0, 0, fullRows, limit, spill);
+            strip1(in, base, w, h, k, k0, b, out, out0, 0);
         }
+    }
+
+    /**
+     * How many floats past the end of its output plane {@link #plane} may write (the lanes of a row's last vector
+     * beyond the row, where rows are narrower than a vector): the caller leaves that much room after the plane, or
+     * lets the planes that follow it, computed later by the same thread, replace what lands there.
+     */
+    static int writesPast(int stride, int w, int outW) {
+        boolean narrow = stride == 2 ? outW < LANES : w <= LANES;
+        return narrow ? LANES - Math.min(outW, LANES) : 0;
     }
 
     /** The lanes {@code i} whose column {@code first + i} lies outside {@code [0, w)}. */
@@ -164,7 +181,7 @@ final class DepthwiseInPlaceKernels {
     }
 
     static void strip1(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out, int out0,
-                       int x0, int fullRows, int limit, float[] spill) {
+                       int x0) {
         FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
         FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
         FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
@@ -199,24 +216,16 @@ final class DepthwiseInPlaceKernels {
             m0 = k12.fma(i, m0);
             a0 = k22.fma(i, a0);
             if (y > 0) {
-                if (y - 1 < fullRows) {
-                    a0.intoArray(out, dst + x0);
-                } else {
-                    a0.intoArray(spill, 0);
-                    System.arraycopy(spill, 0, out, dst + x0, Math.min(LANES, limit - dst - x0));
-                }
+                a0.intoArray(out, dst + x0);
             }
             a0 = m0;
             m0 = n0;
         }
-        FloatVector last = k22.fma(zero, k21.fma(zero, k20.fma(zero, a0)));
-        int end = out0 + (h - 1) * w + x0;
-        last.intoArray(spill, 0);
-        System.arraycopy(spill, 0, out, end, Math.min(LANES, limit - end));
+        k22.fma(zero, k21.fma(zero, k20.fma(zero, a0))).intoArray(out, out0 + (h - 1) * w + x0);
     }
 
     static void stride2Strip(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
-                              int out0, int outW, int outH, int x0, int fullRows, int limit, float[] spill) {
+                              int out0, int outW, int outH, int x0) {
         FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
         FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
         FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
@@ -276,13 +285,42 @@ final class DepthwiseInPlaceKernels {
                 a00 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a00)));
                 a01 = k22.fma(zero, k21.fma(zero, k20.fma(zero, a01)));
             }
-            FloatVector o0 = a00.rearrange(EVEN).blend(a01.rearrange(EVEN), UPPER_HALF);
-            if (oy < fullRows) {
-                o0.intoArray(out, dst + x0);
+            a00.rearrange(EVEN).blend(a01.rearrange(EVEN), UPPER_HALF).intoArray(out, dst + x0);
+        }
+    }
+
+    static void stride2Narrow(float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
+                              int out0, int outW, int outH) {
+        FloatVector k00 = FloatVector.broadcast(F, k[k0 + 0]);
+        FloatVector k01 = FloatVector.broadcast(F, k[k0 + 1]);
+        FloatVector k02 = FloatVector.broadcast(F, k[k0 + 2]);
+        FloatVector k10 = FloatVector.broadcast(F, k[k0 + 3]);
+        FloatVector k11 = FloatVector.broadcast(F, k[k0 + 4]);
+        FloatVector k12 = FloatVector.broadcast(F, k[k0 + 5]);
+        FloatVector k20 = FloatVector.broadcast(F, k[k0 + 6]);
+        FloatVector k21 = FloatVector.broadcast(F, k[k0 + 7]);
+        FloatVector k22 = FloatVector.broadcast(F, k[k0 + 8]);
+        FloatVector bias = FloatVector.broadcast(F, b);
+        FloatVector zero = FloatVector.zero(F);
+        VectorMask<Float> left = outside(-1, w);
+        VectorMask<Float> right = outside(1, w);
+        FloatVector c = k02.fma(zero, k01.fma(zero, k00.fma(zero, bias)));
+        for (int oy = 0, row = base, dst = out0; oy < outH; oy++, row += 2 * w, dst += outW) {
+            FloatVector m = k10.fma(FloatVector.fromArray(F, in, row - 1).blend(zero, left), zero);
+            m = k11.fma(FloatVector.fromArray(F, in, row), m);
+            m = k12.fma(FloatVector.fromArray(F, in, row + 1).blend(zero, right), m);
+            FloatVector a;
+            if (2 * oy + 1 < h) {
+                int next = row + w;
+                FloatVector i0 = FloatVector.fromArray(F, in, next - 1).blend(zero, left);
+                FloatVector i1 = FloatVector.fromArray(F, in, next);
+                FloatVector i2 = FloatVector.fromArray(F, in, next + 1).blend(zero, right);
+                a = c.add(m).add(k22.fma(i2, k21.fma(i1, k20.fma(i0, zero))));
+                c = k02.fma(i2, k01.fma(i1, k00.fma(i0, bias)));
             } else {
-                o0.intoArray(spill, 0);
-                System.arraycopy(spill, 0, out, dst + x0, Math.min(LANES, limit - dst - x0));
+                a = c.add(m).add(k22.fma(zero, k21.fma(zero, k20.fma(zero, zero))));
             }
+            a.rearrange(EVEN).intoArray(out, dst);
         }
     }
 

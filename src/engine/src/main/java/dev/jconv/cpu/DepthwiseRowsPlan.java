@@ -21,6 +21,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;
     private static final int LANES = GemmKernel.LANES;
     private static final ThreadLocal<float[]> PLANE = ThreadLocal.withInitial(() -> new float[0]);
+    /** A task's last output plane where the in-place kernels write past it, and the floats they write there. */
+    private static final ThreadLocal<float[]> LAST_PLANE = ThreadLocal.withInitial(() -> new float[0]);
 
     private final FlatLayout layout;
     /** Whether {@link DepthwiseInPlaceKernels} run this layer on the input in place. */
@@ -36,6 +38,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
      */
     private final int lastX;
     private final int channelsPerTask;
+    /** How far past an output plane the in-place kernels write ({@link DepthwiseInPlaceKernels#writesPast}). */
+    private final int writesPast;
 
     DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, true);
@@ -54,6 +58,7 @@ final class DepthwiseRowsPlan extends CpuPlan {
         int planes = g.batch() * g.inChannels();
         channelsPerTask = Math.max(1, FlatLayout.ceilDiv(planes, pool.threads() * 8));
         this.inPlace = inPlace && readsInPlace(g);
+        writesPast = this.inPlace ? DepthwiseInPlaceKernels.writesPast(g.strideH(), g.inWidth(), g.outWidth()) : 0;
     }
 
     /**
@@ -84,33 +89,60 @@ final class DepthwiseRowsPlan extends CpuPlan {
                 plane = new float[planeLength];
                 PLANE.set(plane);
             }
-            float[] spill = new float[LANES];
-            for (int p = task * channelsPerTask, end = Math.min(planes, p + channelsPerTask); p < end; p++) {
-                channel(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, spill);
+            float[] spill = inPlace ? null : new float[LANES];
+            int end = Math.min(planes, (task + 1) * channelsPerTask);
+            for (int p = task * channelsPerTask; p < end; p++) {
+                if (inPlace) {
+                    // the task's output planes are p (outChannels == inChannels), up to end's
+                    inPlace(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane,
+                            end * g.outHeight() * g.outWidth());
+                } else {
+                    channel(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, spill);
+                }
             }
         });
     }
 
+    /**
+     * One plane through {@link DepthwiseInPlaceKernels}, which may write {@link #writesPast} floats past it: onto
+     * the task's next planes, computed after it, or where that would reach {@code limit} (the end of the task's
+     * planes: the next ones may be another thread's) into a per-thread plane copied out.
+     */
+    private void inPlace(float[] input, float[] w, float[] bias, float[] out, int n, int c, float[] plane,
+                         int limit) {
+        int outPlane = g.outHeight() * g.outWidth();
+        int out0 = (n * g.outChannels() + c) * outPlane;
+        float[] dst = out;
+        int dst0 = out0;
+        if (out0 + outPlane + writesPast > limit) {
+            dst = LAST_PLANE.get();
+            if (dst.length < outPlane + writesPast) {
+                dst = new float[outPlane + writesPast];
+                LAST_PLANE.set(dst);
+            }
+            dst0 = 0;
+        }
+        int h = g.inHeight();
+        int width = g.inWidth();
+        int planeSize = h * width;
+        int base = (n * g.inChannels() + c) * planeSize;
+        float b = bias == null ? 0f : bias[c];
+        if (base < 1 || base + planeSize + DepthwiseInPlaceKernels.READS_PAST > input.length) {
+            // the batch's first or last plane: a copy with room for the reads beside it
+            System.arraycopy(input, base, plane, 1, planeSize);
+            DepthwiseInPlaceKernels.plane(g.strideH(), plane, 1, width, h, w, c * 9, b, dst, dst0, g.outWidth(),
+                    g.outHeight());
+        } else {
+            DepthwiseInPlaceKernels.plane(g.strideH(), input, base, width, h, w, c * 9, b, dst, dst0,
+                    g.outWidth(), g.outHeight());
+        }
+        if (dst != out) {
+            System.arraycopy(dst, 0, out, out0, outPlane);
+        }
+    }
+
     private void channel(float[] input, float[] w, float[] bias, float[] out, int n, int c, float[] plane,
                          float[] spill) {
-        if (inPlace) {
-            int h = g.inHeight();
-            int width = g.inWidth();
-            int planeSize = h * width;
-            int base = (n * g.inChannels() + c) * planeSize;
-            float b = bias == null ? 0f : bias[c];
-            int out0 = (n * g.outChannels() + c) * g.outHeight() * g.outWidth();
-            if (base < 1 || base + planeSize + DepthwiseInPlaceKernels.READS_PAST > input.length) {
-                // the batch's first or last plane: a copy with room for the reads beside it
-                System.arraycopy(input, base, plane, 1, planeSize);
-                DepthwiseInPlaceKernels.plane(g.strideH(), plane, 1, width, h, w, c * 9, b, out, out0, g.outWidth(),
-                        g.outHeight(), spill);
-            } else {
-                DepthwiseInPlaceKernels.plane(g.strideH(), input, base, width, h, w, c * 9, b, out, out0,
-                        g.outWidth(), g.outHeight(), spill);
-            }
-            return;
-        }
         layout.fill(input, n, c, plane, 0);
         int multiplier = g.outChannelsPerGroup();
         int outH = g.outHeight();
