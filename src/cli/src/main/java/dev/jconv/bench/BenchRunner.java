@@ -11,6 +11,8 @@ import dev.jconv.backend.ConvPlan;
 import dev.jconv.cpu.CpuBackend;
 import dev.jconv.cpu.ReferenceBackend;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -32,7 +34,9 @@ import java.util.function.Consumer;
  * <p>Warm-up: at least {@code warmup} passes and {@link #MIN_WARMUP_NANOS} ({@link #FIRST_WARMUP_NANOS} for a
  * backend's first layer, while the JIT compiles its shared code), then more until the JIT has settled,
  * i.e. until the median of the last {@value #WINDOW} passes is no longer 5% faster than that of the
- * {@value #WINDOW} before, for at most {@link #MAX_WARMUP_NANOS}. A fixed count is not enough on the JVM: the
+ * {@value #WINDOW} before and the JIT has finished no compilation for {@link #JIT_QUIET_NANOS} (where the JVM
+ * reports compilation time), for at most {@link #MAX_WARMUP_NANOS}. The second test catches a plan that runs plain code while its vector kernel is
+ * not compiled yet (the depthwise kernels' cold phase): steady for a second, then several times faster. A fixed count is not enough on the JVM: the
  * vector kernels run orders of magnitude slower before C2 compiles them, which takes seconds in a fresh JVM and
  * happens again when a new layer changes a kernel's profile. {@code --warmup 0} skips warm-up entirely.
  * Every pair is resolved before anything runs, so an unavailable backend fails the run before any output.
@@ -42,6 +46,7 @@ public final class BenchRunner {
     static final long FIRST_WARMUP_NANOS = 3_000_000_000L;
     static final long MAX_WARMUP_NANOS = 20_000_000_000L;
     static final int WINDOW = 5;
+    static final long JIT_QUIET_NANOS = 300_000_000L;
 
     private final int warmup;
     private final int iterations;
@@ -139,6 +144,10 @@ public final class BenchRunner {
         long start = System.nanoTime();
         double previous = Double.POSITIVE_INFINITY;
         double[] window = new double[WINDOW];
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long compiled = jitTimed ? jit.getTotalCompilationTime() : 0;
+        long compiledAt = start;
         for (int done = 0; ; ) {
             for (int i = 0; i < WINDOW; i++, done++) {
                 long t0 = System.nanoTime();
@@ -148,7 +157,12 @@ public final class BenchRunner {
             Arrays.sort(window);
             double current = window[WINDOW / 2];
             long spent = System.nanoTime() - start;
-            boolean settled = current > 0.95 * previous;
+            long compiledNow = jitTimed ? jit.getTotalCompilationTime() : 0;
+            if (compiledNow != compiled) {
+                compiled = compiledNow;
+                compiledAt = System.nanoTime();
+            }
+            boolean settled = current > 0.95 * previous && System.nanoTime() - compiledAt >= JIT_QUIET_NANOS;
             if (spent >= MAX_WARMUP_NANOS || (done >= warmup && spent >= minWarmup && settled)) {
                 return;
             }

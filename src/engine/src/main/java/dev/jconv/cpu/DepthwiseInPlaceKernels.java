@@ -110,6 +110,42 @@ final class DepthwiseInPlaceKernels {
         return narrow ? LANES - Math.min(outW, LANES) : 0;
     }
 
+    /** Which kernel {@link #plane} runs for a plane of width {@code w} at {@code stride}: 0 to {@value #KINDS} - 1. */
+    static int kind(int stride, int w) {
+        if (stride == 2) {
+            return w <= LANES ? 3 : 2; // stride2Narrow, stride2Strip
+        }
+        return w > LANES ? 1 : 0; // strip2, strip1
+    }
+
+    /** How many kernels {@link #kind} tells apart. */
+    static final int KINDS = 4;
+
+    /**
+     * {@link #plane}'s result with plain scalar code, writing the plane and nothing past it: for a kernel C2 has not
+     * compiled yet. Until it does, a vector kernel runs in C1's code, which boxes every vector operation (a 7x7 plane
+     * 100-200x slower than compiled); scalar code runs 2-5x slower than the compiled kernel from its first calls.
+     * Every tap is multiplied, padding as zeros, as the kernels and {@code cpu-reference} do.
+     */
+    static void scalarPlane(int stride, float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,
+                            int out0, int outW, int outH) {
+        for (int y = 0; y < outH; y++) {
+            for (int x = 0; x < outW; x++) {
+                float sum = b;
+                for (int r = 0; r < 3; r++) {
+                    int iy = stride * y - 1 + r;
+                    boolean row = iy >= 0 && iy < h;
+                    for (int s = 0; s < 3; s++) {
+                        int ix = stride * x - 1 + s;
+                        float v = row && ix >= 0 && ix < w ? in[base + iy * w + ix] : 0f;
+                        sum += k[k0 + 3 * r + s] * v;
+                    }
+                }
+                out[out0 + y * outW + x] = sum;
+            }
+        }
+    }
+
     /** The lanes {@code i} whose column {@code first + i} lies outside {@code [0, w)}. */
     private static VectorMask<Float> outside(int first, int w) {
         return F.indexInRange(first, w).not();

@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import dev.jconv.ConvGeometry;
 import dev.jconv.PaddingMode;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -40,6 +41,25 @@ final class DepthwiseRowsPlan extends CpuPlan {
     private final int channelsPerTask;
     /** How far past an output plane the in-place kernels write ({@link DepthwiseInPlaceKernels#writesPast}). */
     private final int writesPast;
+    /**
+     * The in-place kernels seen running compiled ({@link DepthwiseInPlaceKernels#kind} bits), shared by every plan:
+     * until a kernel's bit is set, calls run it on a few planes per task, timed, and {@link
+     * DepthwiseInPlaceKernels#scalarPlane} on the rest. Set once and never cleared.
+     */
+    private static final AtomicInteger COMPILED_KERNELS = new AtomicInteger();
+    /**
+     * Nanoseconds per output under which a kernel counts as compiled: C2's kernels take about 1 per output (2-core
+     * AMD EPYC, 7x7 to 112x112 planes), the same code before C2 compiles it 100-200 (C1 boxes every vector).
+     */
+    static final long COMPILED_NANOS_PER_OUTPUT = 10;
+    /** Outputs per task that a kernel not yet compiled runs on, timed (whole planes, at least one). */
+    private static final int COLD_SAMPLE_OUTPUTS = 128;
+    /** This plan's kernel's bit in {@link #COMPILED_KERNELS}. */
+    private final int kernelBit;
+    /** Planes per task a kernel not yet compiled runs on. */
+    private final int coldSamplePlanes;
+    /** Tests: every call as if the kernel were not compiled yet (and without marking it compiled). */
+    private final boolean alwaysCold;
 
     DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, true);
@@ -47,7 +67,15 @@ final class DepthwiseRowsPlan extends CpuPlan {
 
     /** Tests and benchmarks also run the padded copy where the in-place kernels could run. */
     DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool, boolean inPlace) {
+        this(g, pool, inPlace, false);
+    }
+
+    /** Tests also run the in-place kernels' cold phase on every call ({@code alwaysCold}). */
+    DepthwiseRowsPlan(ConvGeometry g, WorkerPool pool, boolean inPlace, boolean alwaysCold) {
         super(g, pool);
+        this.alwaysCold = alwaysCold;
+        kernelBit = 1 << DepthwiseInPlaceKernels.kind(g.strideH(), g.inWidth());
+        coldSamplePlanes = Math.max(1, FlatLayout.ceilDiv(COLD_SAMPLE_OUTPUTS, g.outHeight() * g.outWidth()));
         this.layout = new FlatLayout(g);
         taps = g.kernelH() * g.kernelW();
         threeByThree = g.kernelH() == 3 && g.kernelW() == 3;
@@ -90,28 +118,55 @@ final class DepthwiseRowsPlan extends CpuPlan {
                 PLANE.set(plane);
             }
             float[] spill = inPlace ? null : new float[LANES];
-            int end = Math.min(planes, (task + 1) * channelsPerTask);
-            for (int p = task * channelsPerTask; p < end; p++) {
-                if (inPlace) {
-                    // the task's output planes are p (outChannels == inChannels), up to end's
-                    inPlace(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane,
-                            end * g.outHeight() * g.outWidth());
-                } else {
+            int first = task * channelsPerTask;
+            int end = Math.min(planes, first + channelsPerTask);
+            if (!inPlace) {
+                for (int p = first; p < end; p++) {
                     channel(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, spill);
                 }
+                return;
+            }
+            // the task's output planes are p (outChannels == inChannels), up to end's
+            int limit = end * g.outHeight() * g.outWidth();
+            if (!alwaysCold && (COMPILED_KERNELS.get() & kernelBit) != 0) {
+                for (int p = first; p < end; p++) {
+                    inPlace(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, limit, true);
+                }
+                return;
+            }
+            int sampled = Math.min(end, first + coldSamplePlanes);
+            long start = System.nanoTime();
+            for (int p = first; p < sampled; p++) {
+                inPlace(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, limit, true);
+            }
+            long nanos = System.nanoTime() - start;
+            for (int p = sampled; p < end; p++) {
+                inPlace(input, weight, bias, output, p / g.inChannels(), p % g.inChannels(), plane, limit, false);
+            }
+            if (!alwaysCold && nanos < COMPILED_NANOS_PER_OUTPUT * (sampled - first) * g.outHeight() * g.outWidth()) {
+                COMPILED_KERNELS.getAndUpdate(bits -> bits | kernelBit);
             }
         });
     }
 
     /**
-     * One plane through {@link DepthwiseInPlaceKernels}, which may write {@link #writesPast} floats past it: onto
-     * the task's next planes, computed after it, or where that would reach {@code limit} (the end of the task's
-     * planes: the next ones may be another thread's) into a per-thread plane copied out.
+     * One plane through {@link DepthwiseInPlaceKernels} ({@code vector}) or its scalar loop. The kernels may write
+     * {@link #writesPast} floats past the plane: onto the task's next planes, computed after it, or where that would
+     * reach {@code limit} (the end of the task's planes: the next ones may be another thread's) into a per-thread
+     * plane copied out.
      */
     private void inPlace(float[] input, float[] w, float[] bias, float[] out, int n, int c, float[] plane,
-                         int limit) {
+                         int limit, boolean vector) {
         int outPlane = g.outHeight() * g.outWidth();
         int out0 = (n * g.outChannels() + c) * outPlane;
+        int h = g.inHeight();
+        int width = g.inWidth();
+        float b = bias == null ? 0f : bias[c];
+        if (!vector) {
+            DepthwiseInPlaceKernels.scalarPlane(g.strideH(), input, (n * g.inChannels() + c) * h * width, width, h,
+                    w, c * 9, b, out, out0, g.outWidth(), g.outHeight());
+            return;
+        }
         float[] dst = out;
         int dst0 = out0;
         if (out0 + outPlane + writesPast > limit) {
@@ -122,11 +177,8 @@ final class DepthwiseRowsPlan extends CpuPlan {
             }
             dst0 = 0;
         }
-        int h = g.inHeight();
-        int width = g.inWidth();
         int planeSize = h * width;
         int base = (n * g.inChannels() + c) * planeSize;
-        float b = bias == null ? 0f : bias[c];
         if (base < 1 || base + planeSize + DepthwiseInPlaceKernels.READS_PAST > input.length) {
             // the batch's first or last plane: a copy with room for the reads beside it
             System.arraycopy(input, base, plane, 1, planeSize);

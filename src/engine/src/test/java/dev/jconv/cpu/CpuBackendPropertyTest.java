@@ -116,7 +116,8 @@ class CpuBackendPropertyTest {
      * MobileNet's depthwise layers (3x3, stride 1 or 2, padded by one with zeros), which {@link DepthwiseRowsPlan}
      * reads in place ({@link DepthwiseInPlaceKernels}), and the same shapes on its padded copy: channel counts and
      * batches around the first and last planes (copied for the in-place kernels), widths from one column (rows
-     * narrower than a vector) to several strips of vectors, even and odd sizes.
+     * narrower than a vector) to several strips of vectors, even and odd sizes; and in the cold phase, most planes
+     * through the scalar loop while the kernel is not compiled yet.
      */
     @Property(tries = 300)
     void depthwiseInPlaceAgreesWithReference(@ForAll("depthwiseInPlaceShapes") AgainstReference.Case c) {
@@ -126,6 +127,8 @@ class CpuBackendPropertyTest {
             return plan;
         }, c);
         AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE, false), c);
+        // the cold phase: a few planes per task through the kernel, the rest through the scalar loop
+        AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE, true, true), c);
     }
 
     @Provide

@@ -8,10 +8,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link DepthwiseInPlaceKernels#plane} on one plane, every width from 1 to 40 and height from 1 to 12 (rows
- * narrower than a vector, exactly one, and several strips): its outputs against a plain loop over the nine taps, and
- * where it writes: nothing before the plane, nothing more than {@link DepthwiseInPlaceKernels#writesPast} floats
- * after it (the plan relies on that bound to keep a thread off the next thread's planes). The input around the
+ * {@link DepthwiseInPlaceKernels#plane} and {@link DepthwiseInPlaceKernels#scalarPlane} on one plane, every width
+ * from 1 to 40 and height from 1 to 12 (rows narrower than a vector, exactly one, and several strips): the outputs
+ * against a plain loop over the nine taps, and where they write: nothing before the plane, nothing more than
+ * {@link DepthwiseInPlaceKernels#writesPast} floats after it for the kernels and nothing after it for the scalar
+ * loop (the plan relies on these bounds to keep a thread off the next thread's planes). The input around the
  * plane is NaN, so a tap that should read padding and reads a neighbour instead poisons its output.
  */
 class DepthwiseInPlaceKernelsTest {
@@ -20,6 +21,17 @@ class DepthwiseInPlaceKernelsTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void writesThePlaneAndStaysWithinItsBound(int stride) {
+        check(stride, false);
+    }
+
+    /** The scalar loop that runs while a kernel is not compiled yet: the same results, nothing past the plane. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void scalarPlaneWritesThePlaneOnly(int stride) {
+        check(stride, true);
+    }
+
+    private static void check(int stride, boolean scalar) {
         Random random = new Random(stride * 7919L);
         for (int h = 1; h <= 12; h++) {
             for (int w = 1; w <= 40; w++) {
@@ -37,10 +49,14 @@ class DepthwiseInPlaceKernelsTest {
                 }
                 float b = random.nextFloat() - 0.5f;
                 int out0 = random.nextInt(5);
-                int past = DepthwiseInPlaceKernels.writesPast(stride, w, outW);
+                int past = scalar ? 0 : DepthwiseInPlaceKernels.writesPast(stride, w, outW);
                 float[] out = new float[out0 + outH * outW + 64];
                 java.util.Arrays.fill(out, UNTOUCHED);
-                DepthwiseInPlaceKernels.plane(stride, in, base, w, h, k, 0, b, out, out0, outW, outH);
+                if (scalar) {
+                    DepthwiseInPlaceKernels.scalarPlane(stride, in, base, w, h, k, 0, b, out, out0, outW, outH);
+                } else {
+                    DepthwiseInPlaceKernels.plane(stride, in, base, w, h, k, 0, b, out, out0, outW, outH);
+                }
                 String what = "stride " + stride + ", " + h + "x" + w;
                 for (int i = 0; i < out0; i++) {
                     assertEquals(UNTOUCHED, out[i], what + ": wrote before the plane");
