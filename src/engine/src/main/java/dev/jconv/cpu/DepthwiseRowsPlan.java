@@ -17,6 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * layers (stride 1 or 2, padding one, zeros) skip the copy: {@link DepthwiseInPlaceKernels} read the input in place,
  * whatever the width (the batch's first and last planes are copied with a margin for the reads beside them). Other
  * 3x3 layers with narrow outputs go across channels instead ({@link DepthwiseChannelBlockPlan}).
+ *
+ * <p>Until C2 has compiled an in-place kernel, it runs in C1's code, which boxes every vector (a 7x7 plane 100-200x
+ * slower): while a kernel's timed planes (the first of each task) show that, the task's other planes run the plain
+ * scalar loop, 2-5x slower than the compiled kernel instead. On a JVM whose vector operations are not compiled to
+ * vector instructions at all, the kernel never gets under the threshold and the scalar loop stays: there it is the
+ * faster of the two.
  */
 final class DepthwiseRowsPlan extends CpuPlan {
     private static final VectorSpecies<Float> F = GemmKernel.F;
@@ -51,7 +57,7 @@ final class DepthwiseRowsPlan extends CpuPlan {
      * Nanoseconds per output under which a kernel counts as compiled: C2's kernels take about 1 per output (2-core
      * AMD EPYC, 7x7 to 112x112 planes), the same code before C2 compiles it 100-200 (C1 boxes every vector).
      */
-    static final long COMPILED_NANOS_PER_OUTPUT = 10;
+    private static final long COMPILED_NANOS_PER_OUTPUT = 10;
     /** Outputs per task that a kernel not yet compiled runs on, timed (whole planes, at least one). */
     private static final int COLD_SAMPLE_OUTPUTS = 128;
     /** This plan's kernel's bit in {@link #COMPILED_KERNELS}. */
