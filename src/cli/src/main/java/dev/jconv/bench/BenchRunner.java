@@ -35,10 +35,11 @@ import java.util.function.Consumer;
  * backend's first layer, while the JIT compiles its shared code), then more until the JIT has settled,
  * i.e. until the median of the last {@value #WINDOW} passes is no longer 5% faster than that of the
  * {@value #WINDOW} before and the JIT has finished no compilation for {@link #JIT_QUIET_NANOS} (where the JVM
- * reports compilation time), for at most {@link #MAX_WARMUP_NANOS}. The second test catches a plan that runs plain code while its vector kernel is
- * not compiled yet (the depthwise kernels' cold phase): steady for a second, then several times faster. A fixed count is not enough on the JVM: the
- * vector kernels run orders of magnitude slower before C2 compiles them, which takes seconds in a fresh JVM and
- * happens again when a new layer changes a kernel's profile. {@code --warmup 0} skips warm-up entirely.
+ * reports compilation time), for at most {@link #MAX_WARMUP_NANOS}. The second test catches a plan that runs plain
+ * code while its vector kernel is not compiled yet (the depthwise kernels' cold phase): steady for a second, then
+ * several times faster. A fixed count is not enough on the JVM: the vector kernels run orders of magnitude slower
+ * before C2 compiles them, which takes seconds in a fresh JVM and happens again when a new layer changes a kernel's
+ * profile. {@code --warmup 0} skips warm-up entirely.
  * Every pair is resolved before anything runs, so an unavailable backend fails the run before any output.
  */
 public final class BenchRunner {
