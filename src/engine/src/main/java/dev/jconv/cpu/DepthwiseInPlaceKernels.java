@@ -85,18 +85,19 @@ final class DepthwiseInPlaceKernels {
             throw new AssertionError("indexInRange");
         }
         int lastX = Math.max(0, outW - LANES);
-        if (stride == 2 && w <= LANES) {
-            stride2Narrow(in, base, w, h, k, k0, b, out, out0, outW, outH);
-        } else if (stride == 2) {
-            for (int x = 0; x < outW; x += LANES) {
-                stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX));
+        switch (kind(stride, w)) {
+            case STRIDE2_NARROW -> stride2Narrow(in, base, w, h, k, k0, b, out, out0, outW, outH);
+            case STRIDE2_STRIP -> {
+                for (int x = 0; x < outW; x += LANES) {
+                    stride2Strip(in, base, w, h, k, k0, b, out, out0, outW, outH, Math.min(x, lastX));
+                }
             }
-        } else if (w > LANES) {
-            for (int x = 0; x < w; x += 2 * LANES) {
-                strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
+            case STRIP2 -> {
+                for (int x = 0; x < w; x += 2 * LANES) {
+                    strip2(in, base, w, h, k, k0, b, out, out0, Math.min(x, lastX), Math.min(x + LANES, lastX));
+                }
             }
-        } else {
-            strip1(in, base, w, h, k, k0, b, out, out0, 0);
+            default -> strip1(in, base, w, h, k, k0, b, out, out0, 0);
         }
     }
 
@@ -110,21 +111,24 @@ final class DepthwiseInPlaceKernels {
         return narrow ? LANES - Math.min(outW, LANES) : 0;
     }
 
-    /** Which kernel {@link #plane} runs for a plane of width {@code w} at {@code stride}: 0 to {@value #KINDS} - 1. */
+    private static final int STRIP1 = 0;
+    private static final int STRIP2 = 1;
+    private static final int STRIDE2_STRIP = 2;
+    private static final int STRIDE2_NARROW = 3;
+
+    /** Which kernel {@link #plane} runs for a plane of width {@code w} at {@code stride}: 0 to 3. */
     static int kind(int stride, int w) {
         if (stride == 2) {
-            return w <= LANES ? 3 : 2; // stride2Narrow, stride2Strip
+            return w <= LANES ? STRIDE2_NARROW : STRIDE2_STRIP;
         }
-        return w > LANES ? 1 : 0; // strip2, strip1
+        return w > LANES ? STRIP2 : STRIP1;
     }
-
-    /** How many kernels {@link #kind} tells apart. */
-    static final int KINDS = 4;
 
     /**
      * {@link #plane}'s result with plain scalar code, writing the plane and nothing past it: for a kernel C2 has not
      * compiled yet. Until it does, a vector kernel runs in C1's code, which boxes every vector operation (a 7x7 plane
-     * 100-200x slower than compiled); scalar code runs 2-5x slower than the compiled kernel from its first calls.
+     * 100-200x slower than compiled); scalar code is compiled within a few calls and runs about 2x slower than the
+     * compiled kernel (960 channels 7x7, one thread: 0.11 against 0.053 ms).
      * Every tap is multiplied, padding as zeros, as the kernels and {@code cpu-reference} do.
      */
     static void scalarPlane(int stride, float[] in, int base, int w, int h, float[] k, int k0, float b, float[] out,

@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Until C2 has compiled an in-place kernel, it runs in C1's code, which boxes every vector (a 7x7 plane 100-200x
  * slower): while a kernel's timed planes (the first of each task) show that, the task's other planes run the plain
- * scalar loop, 2-5x slower than the compiled kernel instead. On a JVM whose vector operations are not compiled to
- * vector instructions at all, the kernel never gets under the threshold and the scalar loop stays: there it is the
+ * scalar loop, about 2x slower than the compiled kernel instead. On a JVM whose vector operations are not compiled
+ * to vector instructions at all, the kernel never gets under the threshold and the scalar loop stays: there it is the
  * faster of the two.
  */
 final class DepthwiseRowsPlan extends CpuPlan {

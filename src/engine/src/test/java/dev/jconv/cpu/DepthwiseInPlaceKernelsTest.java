@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,7 +40,7 @@ class DepthwiseInPlaceKernelsTest {
                 int outW = (w - 1) / stride + 1;
                 int base = 1 + random.nextInt(3);
                 float[] in = new float[base + h * w + DepthwiseInPlaceKernels.READS_PAST + 2];
-                java.util.Arrays.fill(in, Float.NaN);
+                Arrays.fill(in, Float.NaN);
                 for (int i = 0; i < h * w; i++) {
                     in[base + i] = random.nextFloat() * 2 - 1;
                 }
@@ -51,7 +52,7 @@ class DepthwiseInPlaceKernelsTest {
                 int out0 = random.nextInt(5);
                 int past = scalar ? 0 : DepthwiseInPlaceKernels.writesPast(stride, w, outW);
                 float[] out = new float[out0 + outH * outW + 64];
-                java.util.Arrays.fill(out, UNTOUCHED);
+                Arrays.fill(out, UNTOUCHED);
                 if (scalar) {
                     DepthwiseInPlaceKernels.scalarPlane(stride, in, base, w, h, k, 0, b, out, out0, outW, outH);
                 } else {
