@@ -2,7 +2,10 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.PostOp;
+import java.util.Arrays;
 import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution as a GEMM per group with the vectors along output channels:
@@ -45,6 +48,16 @@ final class ChannelGemmPlan extends CpuPlan {
     private final int[] sourceAt;
     /** Per im2col column: the output index of channel 0. */
     private final int[] outputAt;
+    /**
+     * Tile {@code i}'s runs of pixels contiguous in the source are {@code [firstRun[i], firstRun[i + 1])}, run
+     * {@code r} starting at panel lane {@code runLane[r]} and source index {@code runSource[r]} (tap 0, group 0);
+     * none for a tile {@link #gather} copies element by element.
+     */
+    private final int[] firstRun;
+    /** Taps {@link #gather} copies by vectors in a tile with runs: all but the last {@code ceil(LANES / P)}. */
+    private final int copiedTaps;
+    private final int[] runLane;
+    private final int[] runSource;
     private final WeightCache<float[][]> packed;
     private final ScratchPool layoutCopies;
     private final ScratchPool panels;
@@ -115,6 +128,11 @@ final class ChannelGemmPlan extends CpuPlan {
                 }
             }
         }
+        copiedTaps = taps - FlatLayout.ceilDiv(COPY_LANES, kernel.pixels);
+        firstRun = new int[tiles + 1];
+        int[][] runs = copyRuns(g);
+        runLane = runs[0];
+        runSource = runs[1];
         int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
         int blockSplit = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, g.groups())));
         blockChunk = FlatLayout.ceilDiv(blocksPerGroup, blockSplit);
@@ -181,15 +199,81 @@ final class ChannelGemmPlan extends CpuPlan {
         }
     }
 
-    /** Tile {@code tile}'s panel of group {@code group}: {@code P} values per tap, zero past the last column. */
+    /**
+     * Fills {@link #firstRun} and returns {@code {runLane, runSource}}: the runs of every tile whose {@code P} pixels
+     * are all valid and that {@link #gather} may copy a whole vector at a time from each run's start, for the first
+     * {@link #copiedTaps} taps: those reads stay inside the source ({@code src.length} is at least the layout's
+     * images, plus {@link FlatLayout#SLACK} in a layout copy), and a copy's lanes past its run land on this tap's
+     * later runs or the next taps' values, which are written after it (the last taps are copied element by element,
+     * so no lane lands in the next tile, which another thread may be filling).
+     */
+    private int[][] copyRuns(ConvGeometry g) {
+        int p = kernel.pixels;
+        long length = (long) g.batch() * layout.imageStride + (layout.direct ? 0 : FlatLayout.SLACK);
+        long reach = (long) (g.groups() - 1) * cpg * layout.channelStride
+                + Arrays.stream(layout.tapOffset, 0, Math.max(0, copiedTaps)).max().orElse(0) + COPY_LANES;
+        int[] lanes = new int[tiles * p];
+        int[] sources = new int[tiles * p];
+        int count = 0;
+        for (int tile = 0; tile < tiles; tile++) {
+            firstRun[tile] = count;
+            int col0 = tile * p;
+            boolean copies = p <= COPY_LANES && copiedTaps > 0 && col0 + p <= columns;
+            int start = count;
+            for (int i = 0; copies && i < p; i++) {
+                int source = sourceAt[col0 + i];
+                if (i == 0 || source != sourceAt[col0 + i - 1] + 1) {
+                    copies = source + reach <= length;
+                    lanes[count] = i;
+                    sources[count++] = source;
+                }
+            }
+            if (!copies) {
+                count = start;
+            }
+        }
+        firstRun[tiles] = count;
+        return new int[][] {Arrays.copyOf(lanes, count), Arrays.copyOf(sources, count)};
+    }
+
+    /**
+     * The vectors {@link #gather} copies with: the machine's widest, as the kernels use. A 256-bit species (a tile's
+     * 8 pixels exactly) ran the layers 10x slower on JDK 17 with AVX-512 (2-core AMD EPYC): C2 did not compile
+     * those copies to vector instructions.
+     */
+    private static final VectorSpecies<Float> COPY = GemmKernel.F;
+    private static final int COPY_LANES = COPY.length();
+
+    /**
+     * Tile {@code tile}'s panel of group {@code group}: {@code P} values per tap, zero past the last column. A tile
+     * with runs ({@link #copyRuns}) takes one vector copy per run and tap, every other element by element: layers
+     * measured 3-12% faster than with every element copied by itself (2-core AMD EPYC with AVX-512, 2 threads,
+     * ResNet-50's channel-GEMM layers; 1024->256 1x1 on 14x14 0.68 -> 0.61 ms, 256x256 3x3 stride 2 on 28x28 1.81 ->
+     * 1.59).
+     */
     private void gather(float[] src, int group, int tile, float[] panel) {
         int p = kernel.pixels;
         int col0 = tile * p;
-        int valid = Math.min(p, columns - col0);
         int groupOffset = group * cpg * layout.channelStride;
         int[] tapOffset = layout.tapOffset;
         int dst = group * panelPerGroup + tile * taps * p;
-        for (int t = 0; t < taps; t++, dst += p) {
+        int t = 0;
+        int r0 = firstRun[tile];
+        int r1 = firstRun[tile + 1];
+        if (r1 - r0 == 1) {
+            for (int from = runSource[r0] + groupOffset; t < copiedTaps; t++, dst += p) {
+                FloatVector.fromArray(COPY, src, from + tapOffset[t]).intoArray(panel, dst);
+            }
+        } else if (r1 > r0) {
+            for (; t < copiedTaps; t++, dst += p) {
+                int offset = groupOffset + tapOffset[t];
+                for (int r = r0; r < r1; r++) {
+                    FloatVector.fromArray(COPY, src, runSource[r] + offset).intoArray(panel, dst + runLane[r]);
+                }
+            }
+        }
+        int valid = Math.min(p, columns - col0);
+        for (; t < taps; t++, dst += p) {
             int offset = groupOffset + tapOffset[t];
             for (int i = 0; i < valid; i++) {
                 panel[dst + i] = src[sourceAt[col0 + i] + offset];

@@ -64,6 +64,26 @@ class CpuBackendPropertyTest {
         checkChannelGemm(c);
     }
 
+    /**
+     * The channel-vectorized GEMM's im2col copies by whole vectors ({@code ChannelGemmPlan.gather}): tiles of one
+     * run and of several (across row ends, padding columns and images), reads that end near the end of the caller's
+     * input (1x1 layers on maps smaller than a vector, several images), groups, and as few taps as leave none to
+     * copy by vectors.
+     */
+    @org.junit.jupiter.api.Test
+    void channelGemmCopiesWholeVectors() {
+        int[][] cases = { // N, C, H, W, K, kernel, stride, padding, groups
+            {3, 5, 2, 3, 50, 1, 1, 0, 1}, {2, 9, 1, 5, 40, 1, 1, 0, 1}, {1, 3, 4, 4, 100, 1, 1, 0, 1},
+            {2, 6, 3, 3, 96, 1, 1, 0, 3}, {1, 64, 7, 7, 97, 3, 1, 1, 1}, {2, 16, 14, 14, 48, 3, 2, 1, 2},
+            {1, 2, 9, 9, 33, 1, 1, 0, 1}, {1, 1, 9, 9, 33, 1, 1, 0, 1}, {4, 8, 5, 5, 60, 1, 2, 0, 1}};
+        long seed = 1;
+        for (int[] k : cases) {
+            ConvParams params = new ConvParams(k[6], k[6], Padding.of(k[7]), 1, 1, k[8], PaddingMode.ZEROS);
+            checkChannelGemm(new AgainstReference.Case(new int[] {k[0], k[1], k[2], k[3]},
+                    new int[] {k[4], k[1] / k[8], k[5], k[5]}, seed % 2 == 0, params, seed++));
+        }
+    }
+
     /** By {@link ChannelGemmPlan} with each register tile (both run on any machine), where it can run. */
     static void checkChannelGemm(AgainstReference.Case c) {
         if (ChannelGemmPlan.eligible(c.geometry())) {
