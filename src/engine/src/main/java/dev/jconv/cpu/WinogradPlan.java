@@ -3,13 +3,16 @@ package dev.jconv.cpu;
 import dev.jconv.ConvGeometry;
 import java.util.Arrays;
 import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 3x3, stride-1, undilated convolution by Winograd's F(4x4, 3x3) ({@link WinogradTransforms} has the math): per
  * pass of images, (1) every 6x6 input tile (4x4 outputs, overlapping by 2) of every channel is transformed into
  * 36 values, {@code V[xi][c][tile]}; (2) 36 GEMMs per group, {@code M[xi][k][tile] = sum_c U[xi][k][c] *
  * V[xi][c][tile]}, on the {@code cpu} backend's register-blocked kernel ({@link GemmKernel}, the channels as its
- * taps, the tiles as its flat columns); (3) every {@code M} tile is transformed back into 4x4 outputs plus bias.
+ * taps, the tiles as its flat columns), or, when a pass has too few tiles to fill its register tile, on
+ * {@link ChannelGemmKernel} (vectors along output channels, tiles as its pixels); (3) every {@code M} tile is
+ * transformed back into 4x4 outputs plus bias.
  * The filters' transform {@code U} is made once per weight version ({@link WeightCache}).
  *
  * <p>Tiles are numbered {@code (image in pass, tile row, tile column)} so one GEMM spans every tile of the pass
@@ -43,8 +46,15 @@ final class WinogradPlan extends CpuPlan {
     private final int rowStride;
     private final int cpg;
     private final int kpg;
+    /**
+     * The GEMMs' kernel when a pass has too few tiles to fill {@link GemmKernel}'s register tile along them (see
+     * {@link #CHANNEL_KERNEL_TILES}): {@link ChannelGemmKernel}, vectors along output channels; else null.
+     */
+    private final ChannelGemmKernel channelKernel;
+    /** Output channels per block of {@code U}: {@link GemmKernel#ROWS}, or the channel kernel's channels. */
+    private final int blockWidth;
     private final int blocksPerGroup;
-    /** 8-channel blocks per array of {@code U} (see {@link #transformFilters}), and arrays per {@code xi}. */
+    /** Channel blocks per array of {@code U} (see {@link #transformFilters}), and arrays per {@code xi}. */
     private final int blocksPerArray;
     private final int arraysPerXi;
     private final int[] channelTaps;
@@ -83,8 +93,39 @@ final class WinogradPlan extends CpuPlan {
                 && tiles >= MIN_TILES;
     }
 
+    /**
+     * Tiles per pass below which the GEMMs run on {@link ChannelGemmKernel}: {@link GemmKernel}'s register tile
+     * spans 48 tiles at 16 lanes (16 at 8), and with fewer it runs vector by vector, one load and eight broadcasts
+     * per eight FMAs. Measured (2-core AMD EPYC with AVX-512, 2 threads, both builds in one JVM, alternating): 256
+     * channels on 14x14 (16 tiles) 1.39 -> 1.22 and 1.64 -> 1.33 ms on the channel kernel; but with 49 tiles (128
+     * channels on 28x28) it was 1.06x slower and with 196 (64 on 56x56) 1.66x. The transforms still run on vectors
+     * of one tile row's columns, 4 of 16 lanes on 14x14 maps, and took about as long as these GEMMs there.
+     */
+    static final int CHANNEL_KERNEL_TILES = 48;
+
+    /** Images per pass: as many as fill {@link #PASS_BYTES} of {@code V} and {@code M}, at least one. */
+    private static int imagesPerPass(ConvGeometry g) {
+        long bytesPerImage = (long) XI * (g.inChannels() + g.outChannels()) * tiles(g) * Float.BYTES;
+        return (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / bytesPerImage));
+    }
+
+    private static int tiles(ConvGeometry g) {
+        return ceilDiv(g.outHeight(), 4) * ceilDiv(g.outWidth(), 4);
+    }
+
+    /** Tiles per pass of images: the columns of the GEMMs. */
+    private static int passTiles(ConvGeometry g) {
+        return imagesPerPass(g) * tiles(g);
+    }
+
     WinogradPlan(ConvGeometry g, WorkerPool pool) {
+        this(g, pool, passTiles(g) < CHANNEL_KERNEL_TILES ? ChannelGemmKernel.forMachine() : null);
+    }
+
+    /** With the GEMMs on {@code channelKernel}, or on {@link GemmKernel} where it is null (tests run both). */
+    WinogradPlan(ConvGeometry g, WorkerPool pool, ChannelGemmKernel channelKernel) {
         super(g, pool);
+        this.channelKernel = channelKernel;
         transformed = new ScratchPool(pool.threads());
         products = new ScratchPool(pool.threads());
         tileRows = ceilDiv(g.outHeight(), 4);
@@ -92,12 +133,13 @@ final class WinogradPlan extends CpuPlan {
         tilesPerImage = tileRows * tileCols;
         cpg = g.inChannelsPerGroup();
         kpg = g.outChannelsPerGroup();
-        blocksPerGroup = ceilDiv(kpg, GemmKernel.ROWS);
-        blocksPerArray = Math.max(1, WeightCache.PIECE / (cpg * GemmKernel.ROWS));
+        blockWidth = channelKernel == null ? GemmKernel.ROWS : channelKernel.channels();
+        blocksPerGroup = ceilDiv(kpg, blockWidth);
+        blocksPerArray = Math.max(1, WeightCache.PIECE / (cpg * blockWidth));
         arraysPerXi = ceilDiv(g.groups() * blocksPerGroup, blocksPerArray);
-        long bytesPerImage = (long) XI * (g.inChannels() + g.outChannels()) * tilesPerImage * Float.BYTES;
-        imagesPerPass = (int) Math.max(1, Math.min(g.batch(), PASS_BYTES / bytesPerImage));
-        rowStride = roundUp(imagesPerPass * tilesPerImage, LANES) + LANES;
+        imagesPerPass = imagesPerPass(g);
+        // slack: a vector, and at least a tile of the channel kernel past the last column
+        rowStride = roundUp(imagesPerPass * tilesPerImage, LANES) + roundUp(Math.max(LANES, 8), LANES);
         channelTaps = new int[cpg];
         for (int c = 0; c < cpg; c++) {
             channelTaps[c] = c * rowStride;
@@ -137,7 +179,11 @@ final class WinogradPlan extends CpuPlan {
             int images = Math.min(imagesPerPass, g.batch() - n0);
             int columns = images * tilesPerImage;
             pool.forEach(g.inChannels(), c -> transformInputs(input, first, images, c, v));
-            pool.forEach(XI * g.groups(), task -> multiply(task, columns, v, u, m));
+            if (channelKernel == null) {
+                pool.forEach(XI * g.groups(), task -> multiply(task, columns, v, u, m));
+            } else {
+                pool.forEach(XI * g.groups(), task -> multiplyByChannels(task, columns, v, u, m));
+            }
             pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
                     task % g.outChannels(), bias, output));
         }
@@ -220,6 +266,48 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
+    /**
+     * Step 2 on {@link #channelKernel}: per run of {@code P} tiles, their {@code V} values copied into a panel
+     * ({@code P} per channel, the kernel's layout; one vector per channel, whose lanes past {@code P} the next
+     * channel's copy overwrites, the last one's landing in the panel's slack), then every block of output channels
+     * over it, each finished register tile written to its {@code M} rows. Values past the pass's tiles come from a
+     * row's slack; their results are not stored.
+     */
+    private void multiplyByChannels(int task, int columns, float[] v, float[][] u, float[] m) {
+        int xi = task / g.groups();
+        int group = task % g.groups();
+        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
+        int p = channelKernel.pixels;
+        float[] panel = new float[cpg * p + LANES];
+        float[] tile = new float[channelKernel.tileLength()];
+        for (int j = 0; j < columns; j += p) {
+            for (int c = 0; c < cpg; c++) {
+                int from = srcBase + c * rowStride + j;
+                if (p <= LANES) {
+                    FloatVector.fromArray(GemmKernel.F, v, from).intoArray(panel, c * p);
+                } else { // 128-bit vectors, 6-pixel tiles
+                    System.arraycopy(v, from, panel, c * p, p);
+                }
+            }
+            int valid = Math.min(p, columns - j);
+            for (int block = 0; block < blocksPerGroup; block++) {
+                if (WorkerPool.stopRequested()) {
+                    return; // cancelled
+                }
+                int b = group * blocksPerGroup + block;
+                float[] ub = u[xi * arraysPerXi + b / blocksPerArray];
+                channelKernel.run(panel, 0, ub, b % blocksPerArray * cpg * blockWidth, cpg, tile);
+                int channels = Math.min(blockWidth, kpg - block * blockWidth);
+                int plane = (xi * g.outChannels() + group * kpg + block * blockWidth) * rowStride + j;
+                for (int c = 0; c < channels; c++, plane += rowStride) {
+                    for (int i = 0; i < valid; i++) {
+                        m[plane + i] = tile[i * blockWidth + c];
+                    }
+                }
+            }
+        }
+    }
+
     /** Step 3 for output channel {@code k} of image {@code i} of the pass. */
     private void transformOutputs(float[] m, int first, int i, int k, float[] bias, float[] output) {
         float[] scratch = new float[4 * WinogradTransforms.T * LANES];
@@ -245,15 +333,16 @@ final class WinogradPlan extends CpuPlan {
     }
 
     /**
-     * {@code U} for every filter, packed for {@link GemmKernel}: block {@code b = group * blocksPerGroup + block} of
-     * {@code xi} at {@code u[xi * arraysPerXi + b / blocksPerArray][(b % blocksPerArray) * cpg * 8 ..]} as
-     * {@code [c][8 channels]}. Arrays of at most {@link WeightCache#PIECE} floats: {@code U} is 4x the weights (38 MB
-     * at 512x512), and as one array per {@code xi} (1 MB at 512x512, more than half a G1 region, so each in fresh
-     * regions of its own, zeroed by the calling thread) a new weight version's first call spent most of its 41-59
-     * ms faulting that memory in (2 threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: with one
-     * array per block (8-16 KB) the kernels' weight stream jumps between arrays from block to block, and 512x512 on
-     * 14x14 measured 0.87x in steady state at 1 and 2 threads (A/B in one JVM). The arrays are allocated per
-     * {@code xi} and the filters transformed per block, each step in parallel.
+     * {@code U} for every filter, packed for the GEMM kernel: block {@code b = group * blocksPerGroup + block} of
+     * {@code xi} at {@code u[xi * arraysPerXi + b / blocksPerArray][(b % blocksPerArray) * cpg * blockWidth ..]} as
+     * {@code [c][blockWidth channels]}, zero past the group's last channel. Arrays of at most
+     * {@link WeightCache#PIECE} floats: {@code U} is 4x the weights (38 MB at 512x512), and as one array per
+     * {@code xi} (1 MB at 512x512, more than half a G1 region, so each in fresh regions of its own, zeroed by the
+     * calling thread) a new weight version's first call spent most of its 41-59 ms faulting that memory in (2
+     * threads, steady state 5.3-5.5 ms; see {@link WeightCache}). Not smaller: with one array per block (8-16 KB) the
+     * kernels' weight stream jumps between arrays from block to block, and 512x512 on 14x14 measured 0.87x in steady
+     * state at 1 and 2 threads (A/B in one JVM). The arrays are allocated per {@code xi} and the filters transformed
+     * per block, each step in parallel.
      */
     private float[][] transformFilters(float[] weight) {
         int blocks = g.groups() * blocksPerGroup;
@@ -261,7 +350,7 @@ final class WinogradPlan extends CpuPlan {
         pool.forEach(XI, xi -> {
             for (int a = 0; a < arraysPerXi; a++) {
                 u[xi * arraysPerXi + a] = new float[Math.min(blocksPerArray, blocks - a * blocksPerArray) * cpg
-                        * GemmKernel.ROWS];
+                        * blockWidth];
             }
         });
         int chunk = Math.max(1, ceilDiv(blocks, pool.threads() * 4));
@@ -272,12 +361,12 @@ final class WinogradPlan extends CpuPlan {
                     ub[xi] = u[xi * arraysPerXi + b / blocksPerArray];
                 }
                 int group = b / blocksPerGroup;
-                int k0 = (b % blocksPerGroup) * GemmKernel.ROWS;
-                int rows = Math.min(GemmKernel.ROWS, kpg - k0);
-                int u0 = b % blocksPerArray * cpg * GemmKernel.ROWS;
+                int k0 = (b % blocksPerGroup) * blockWidth;
+                int rows = Math.min(blockWidth, kpg - k0);
+                int u0 = b % blocksPerArray * cpg * blockWidth;
                 for (int c = 0; c < cpg; c++) { // a block's filters of one channel are adjacent in U
                     WinogradTransforms.filters(weight, ((group * kpg + k0) * cpg + c) * 9, cpg * 9, rows, ub,
-                            u0 + c * GemmKernel.ROWS);
+                            u0 + c * blockWidth);
                 }
             }
         });
@@ -292,7 +381,8 @@ final class WinogradPlan extends CpuPlan {
                         + "transformed once per weight version, %s",
                 padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
                 kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
-                GemmKernel.tileShape(), threadCount());
+                channelKernel == null ? GemmKernel.tileShape() : channelKernel.describe() + " (tiles)",
+                threadCount());
     }
 
     /** The idle {@code V} and {@code M}, the transformed filters with their weight snapshot, the index tables. */

@@ -5,6 +5,7 @@ import dev.jconv.ConvParams;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
 import dev.jconv.PostOp;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -193,11 +194,18 @@ class CpuBackendPropertyTest {
 
     /**
      * Winograd on its own shapes (3x3, stride 1, undilated): channel counts across the 8-channel block and the
-     * auto choice's threshold, maps from one tile to several vectors of tile columns, every padding mode.
+     * auto choice's threshold, maps from one tile to several vectors of tile columns, every padding mode; as the
+     * backend picks its GEMM kernel, and on each kernel whatever the tile count: {@link GemmKernel} and both
+     * register tiles of {@link ChannelGemmKernel}.
      */
     @Property(tries = 300)
     void winogradAgreesWithReference(@ForAll("winogradShapes") AgainstReference.Case c) {
         AgainstReference.check(WINOGRAD, c);
+        for (ChannelGemmKernel kernel : Arrays.asList(null, ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+            try (WinogradPlan plan = new WinogradPlan(c.geometry(), THREE, kernel)) {
+                AgainstReference.check(g -> plan, c);
+            }
+        }
     }
 
     @Provide
