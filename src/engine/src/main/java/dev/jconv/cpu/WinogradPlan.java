@@ -21,6 +21,8 @@ import jdk.incubator.vector.FloatVector;
  * padding mode resolved through precomputed source indices), which makes every tile element one vector load.
  * A vector past the last tile column writes into the next tile row's positions, which the same task rewrites
  * next (tasks own whole channels, tile rows in order); {@code V} and {@code M} rows end with a vector of slack.
+ * On small maps, whose tile rows would fill a fraction of a vector, the transforms run on vectors of tiles in pass
+ * order instead, each tile's elements gathered and its outputs stored one by one ({@link #gathered}).
  *
  * <p>Worth it (measured, see {@link #suits}) when both channel counts are large enough for the GEMMs to
  * dominate the transforms, and the call has enough tiles to reuse the transformed filters.
@@ -57,6 +59,19 @@ final class WinogradPlan extends CpuPlan {
     /** Channel blocks per array of {@code U} (see {@link #transformFilters}), and arrays per {@code xi}. */
     private final int blocksPerArray;
     private final int arraysPerXi;
+    /**
+     * Whether the transforms run on vectors of {@code LANES} tiles in pass order, their elements gathered from the
+     * input and scattered to the output one by one, instead of on vectors of one tile row's columns: on maps of at
+     * most {@value #MAX_GATHERED_COLUMNS} tile columns that fill at most half a vector.
+     */
+    private final boolean gathered;
+    /**
+     * Tile columns up to which the transforms gather ({@link #gathered}). Measured (2-core AMD EPYC with AVX-512,
+     * both builds in one JVM, alternating, 2 threads): on 14x14 (4 of 16 lanes) 256 channels 1.67 -> 1.23 ms, 512
+     * 5.34 -> 4.29, 256 at batch 4 4.94 -> 3.79 (1 thread: 0.70-0.78x); at AVX2's width (4 of 8 lanes) 0.80-0.84x;
+     * but on 28x28 (7 of 16 lanes) 128 channels 1.05x at 2 threads, 0.98x at 1.
+     */
+    static final int MAX_GATHERED_COLUMNS = 4;
     private final int[] channelTaps;
     private final int[] rowSource;
     private final int[] colSource;
@@ -98,8 +113,7 @@ final class WinogradPlan extends CpuPlan {
      * spans 48 tiles at 16 lanes (16 at 8), and with fewer it runs vector by vector, one load and eight broadcasts
      * per eight FMAs. Measured (2-core AMD EPYC with AVX-512, 2 threads, both builds in one JVM, alternating): 256
      * channels on 14x14 (16 tiles) 1.39 -> 1.22 and 1.64 -> 1.33 ms on the channel kernel; but with 49 tiles (128
-     * channels on 28x28) it was 1.06x slower and with 196 (64 on 56x56) 1.66x. The transforms still run on vectors
-     * of one tile row's columns, 4 of 16 lanes on 14x14 maps, and took about as long as these GEMMs there.
+     * channels on 28x28) it was 1.06x slower and with 196 (64 on 56x56) 1.66x.
      */
     static final int CHANNEL_KERNEL_TILES = 48;
 
@@ -156,6 +170,7 @@ final class WinogradPlan extends CpuPlan {
             colSource[x] = x < paddedW ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
         }
         stores = VectorStores.contiguous(rowStride / LANES);
+        gathered = tileCols <= Math.min(MAX_GATHERED_COLUMNS, LANES / 2);
         filters = new WeightCache<>(this::transformFilters, u -> (long) Float.BYTES * u.length * u[0].length);
     }
 
@@ -178,14 +193,22 @@ final class WinogradPlan extends CpuPlan {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
             int columns = images * tilesPerImage;
-            pool.forEach(g.inChannels(), c -> transformInputs(input, first, images, c, v));
+            if (gathered) {
+                pool.forEach(g.inChannels(), c -> gatherInputs(input, first, columns, c, v));
+            } else {
+                pool.forEach(g.inChannels(), c -> transformInputs(input, first, images, c, v));
+            }
             if (channelKernel == null) {
                 pool.forEach(XI * g.groups(), task -> multiply(task, columns, v, u, m));
             } else {
                 pool.forEach(XI * g.groups(), task -> multiplyByChannels(task, columns, v, u, m));
             }
-            pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
-                    task % g.outChannels(), bias, output));
+            if (gathered) {
+                pool.forEach(g.outChannels(), k -> scatterOutputs(m, first, columns, k, bias, output));
+            } else {
+                pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
+                        task % g.outChannels(), bias, output));
+            }
         }
     }
 
@@ -212,6 +235,43 @@ final class WinogradPlan extends CpuPlan {
                             scratch);
                 }
             }
+        }
+    }
+
+    /**
+     * Step 1 for channel {@code c} when {@link #gathered}: per {@code LANES} tiles of the pass, each tile's 6x6 padded
+     * input elements gathered into lane {@code tile} of 36 vectors (zero past the pass's tiles), then transformed.
+     */
+    private void gatherInputs(float[] input, int first, int columns, int c, float[] v) {
+        float[] patch = new float[XI * LANES];
+        float[] scratch = new float[XI * LANES];
+        int xiStride = g.inChannels() * rowStride;
+        int width = g.inWidth();
+        for (int t0 = 0; t0 < columns; t0 += LANES) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
+            for (int lane = 0; lane < LANES; lane++) {
+                int t = t0 + lane;
+                if (t >= columns) {
+                    for (int e = 0; e < XI; e++) {
+                        patch[e * LANES + lane] = 0f;
+                    }
+                    continue;
+                }
+                int tile = t % tilesPerImage;
+                int y0 = 4 * (tile / tileCols);
+                int x0 = 4 * (tile % tileCols);
+                int plane = ((first + t / tilesPerImage) * g.inChannels() + c) * g.inHeight() * width;
+                for (int r = 0, e = lane; r < WinogradTransforms.T; r++) {
+                    int sy = rowSource[y0 + r];
+                    for (int i = 0; i < WinogradTransforms.T; i++, e += LANES) {
+                        int sx = colSource[x0 + i];
+                        patch[e] = sy < 0 || sx < 0 ? 0f : input[plane + sy * width + sx];
+                    }
+                }
+            }
+            WinogradTransforms.inputGathered(patch, v, c * rowStride + t0, xiStride, scratch);
         }
     }
 
@@ -339,6 +399,36 @@ final class WinogradPlan extends CpuPlan {
     }
 
     /**
+     * Step 3 for output channel {@code k} when {@link #gathered}: per {@code LANES} tiles of the pass, transformed as
+     * one vector each, every tile's outputs inside the map stored one by one.
+     */
+    private void scatterOutputs(float[] m, int first, int columns, int k, float[] bias, float[] output) {
+        float[] scratch = new float[4 * WinogradTransforms.T * LANES];
+        float[] y = new float[16 * LANES];
+        float b = bias == null ? 0f : bias[k];
+        int xiStride = g.outChannels() * rowStride;
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (int t0 = 0; t0 < columns; t0 += LANES) {
+            WinogradTransforms.output(m, k * rowStride + t0, xiStride, b, scratch, y);
+            for (int lane = 0, end = Math.min(LANES, columns - t0); lane < end; lane++) {
+                int t = t0 + lane;
+                int tile = t % tilesPerImage;
+                int y0 = 4 * (tile / tileCols);
+                int x0 = 4 * (tile % tileCols);
+                int at = ((first + t / tilesPerImage) * g.outChannels() + k) * oh * ow + y0 * ow + x0;
+                int rows = Math.min(4, oh - y0);
+                int cols = Math.min(4, ow - x0);
+                for (int i = 0; i < rows; i++, at += ow) {
+                    for (int j = 0; j < cols; j++) {
+                        output[at + j] = y[(4 * i + j) * LANES + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * {@code U} for every filter, packed for the GEMM kernel: block {@code b = group * blocksPerGroup + block} of
      * {@code xi} at {@code u[xi * arraysPerXi + b / blocksPerArray][(b % blocksPerArray) * cpg * blockWidth ..]} as
      * {@code [c][blockWidth channels]}, zero past the group's last channel. Arrays of at most
@@ -383,12 +473,13 @@ final class WinogradPlan extends CpuPlan {
     public String describe() {
         boolean padded = g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0;
         return String.format(Locale.ROOT, "Winograd F(4x4,3x3) on %s: %d x %d tiles per image, 36 GEMMs of %d x %d x %d"
-                        + " per group and pass of %d image%s, register tiles of %s, weights "
+                        + " per group and pass of %d image%s, register tiles of %s, %sweights "
                         + "transformed once per weight version, %s",
                 padded ? "the input padded (" + g.paddingMode().pytorchName() + ")" : "the input", tileRows, tileCols,
                 kpg, cpg, imagesPerPass * tilesPerImage, imagesPerPass, imagesPerPass == 1 ? "" : "s",
-                channelKernel == null ? GemmKernel.tileShape() : channelKernel.describe() + " (tiles)",
-                threadCount());
+                channelKernel == null ? GemmKernel.tileShape()
+                        : channelKernel.channels() + " channels x " + channelKernel.pixels + " tiles",
+                gathered ? "transforms on vectors of tiles gathered across tile rows, " : "", threadCount());
     }
 
     /** The idle {@code V} and {@code M}, the transformed filters with their weight snapshot, the index tables. */

@@ -199,6 +199,24 @@ final class WinogradTransforms {
             inputPass(phases, base, base + phaseRow, base + 2 * phaseRow, base + 3 * phaseRow, base + 1,
                     base + phaseRow + 1, scratch, T * r * LANES, LANES);
         }
+        inputColumns(scratch, v, v0, xiStride);
+    }
+
+    /**
+     * {@code V = B^T d B} for {@code LANES} tiles gathered one element at a time: element {@code (r, i)} of the tiles
+     * at {@code patch[(6 * r + i) * LANES]} as one vector; output as {@link #input}.
+     */
+    static void inputGathered(float[] patch, float[] v, int v0, int xiStride, float[] scratch) {
+        for (int r = 0; r < T; r++) {
+            int base = T * r * LANES;
+            inputPass(patch, base, base + LANES, base + 2 * LANES, base + 3 * LANES, base + 4 * LANES,
+                    base + 5 * LANES, scratch, base, LANES);
+        }
+        inputColumns(scratch, v, v0, xiStride);
+    }
+
+    /** The second {@code B^T} pass of {@link #input}, on the rows' results in {@code scratch}. */
+    private static void inputColumns(float[] scratch, float[] v, int v0, int xiStride) {
         for (int j = 0; j < T; j++) {
             int col = j * LANES;
             int step = T * LANES;
