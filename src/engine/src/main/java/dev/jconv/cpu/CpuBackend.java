@@ -125,7 +125,8 @@ public final class CpuBackend implements ConvBackend {
     }
 
     /**
-     * Whether an algorithm with a shape rule runs ({@link WinogradPlan} for 3x3 stride-1 layers,
+     * Whether an algorithm with a shape rule runs ({@link WinogradPlan} for 3x3 stride-1 layers, and
+     * {@link Winograd2x2Plan} where those have too few tiles, {@code auto} only;
      * {@link ChannelGemmPlan} for small maps): where it measured faster ({@code auto}, the default), on every shape
      * it can run, or never. The {@value #WINOGRAD_PROPERTY} and {@value #CHANNEL_GEMM_PROPERTY} system properties
      * set them (for A/B measurements).
@@ -294,6 +295,9 @@ public final class CpuBackend implements ConvBackend {
         }
         if (winograd.runs(WinogradPlan.suits(g), WinogradPlan.eligible(g))) {
             return SeparatePostOpPlan.owning(new WinogradPlan(g, pool), postOp);
+        }
+        if (winograd.runs(Winograd2x2Plan.suits(g), false)) { // where F(4x4, 3x3) has too few tiles
+            return SeparatePostOpPlan.owning(new Winograd2x2Plan(g, pool), postOp);
         }
         if (channelGemm.runs(ChannelGemmPlan.suits(g), ChannelGemmPlan.eligible(g))) {
             return new ChannelGemmPlan(g, pool, postOp);

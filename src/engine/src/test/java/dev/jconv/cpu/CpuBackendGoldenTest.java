@@ -1,5 +1,9 @@
 package dev.jconv.cpu;
 
+import dev.jconv.ConvGeometry;
+import dev.jconv.backend.Availability;
+import dev.jconv.backend.ConvBackend;
+import dev.jconv.backend.ConvPlan;
 import dev.jconv.testkit.GoldenFixtures;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
@@ -29,6 +33,31 @@ class CpuBackendGoldenTest {
         return GoldenFixtures.cases().stream()
                 .filter(c -> WinogradPlan.eligible(GoldenFixtures.geometry(c)))
                 .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd)));
+    }
+
+    /** The fixtures F(2x2, 3x3) can run (3x3, stride 1, undilated, few tiles), by it whatever their channel counts. */
+    @TestFactory
+    Stream<DynamicNode> everySmallWinogradFixtureMatchesPyTorchByWinograd2x2() {
+        WorkerPool pool = WorkerPool.of(3);
+        ConvBackend winograd2x2 = new ConvBackend() {
+            @Override
+            public String name() {
+                return "cpu, Winograd F(2x2,3x3)";
+            }
+
+            @Override
+            public Availability availability() {
+                return Availability.yes("test");
+            }
+
+            @Override
+            public ConvPlan plan(ConvGeometry g) {
+                return new Winograd2x2Plan(g, pool);
+            }
+        };
+        return GoldenFixtures.cases().stream()
+                .filter(c -> Winograd2x2Plan.eligible(GoldenFixtures.geometry(c)))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd2x2)));
     }
 
     /** Every fixture the channel-vectorized GEMM can run (all but depthwise), by it whatever its shape. */

@@ -196,7 +196,8 @@ class CpuBackendPropertyTest {
      * Winograd on its own shapes (3x3, stride 1, undilated): channel counts across the 8-channel block and the
      * auto choice's threshold, maps from one tile to several vectors of tile columns, every padding mode; as the
      * backend picks its GEMM kernel, and on each kernel whatever the tile count: {@link GemmKernel} and both
-     * register tiles of {@link ChannelGemmKernel}.
+     * register tiles of {@link ChannelGemmKernel}; and by F(2x2, 3x3) ({@link Winograd2x2Plan}, both register tiles)
+     * where the call has few enough tiles for it.
      */
     @Property(tries = 300)
     void winogradAgreesWithReference(@ForAll("winogradShapes") AgainstReference.Case c) {
@@ -204,6 +205,13 @@ class CpuBackendPropertyTest {
         for (ChannelGemmKernel kernel : Arrays.asList(null, ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
             try (WinogradPlan plan = new WinogradPlan(c.geometry(), THREE, kernel)) {
                 AgainstReference.check(g -> plan, c);
+            }
+        }
+        if (Winograd2x2Plan.eligible(c.geometry())) {
+            for (ChannelGemmKernel kernel : List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+                try (Winograd2x2Plan plan = new Winograd2x2Plan(c.geometry(), THREE, kernel)) {
+                    AgainstReference.check(g -> plan, c);
+                }
             }
         }
     }

@@ -70,10 +70,10 @@ class CpuBackendTest {
 
     /**
      * Layers the auto choice runs by the channel-vectorized GEMM: 7x7 and 14x14 outputs with many channels,
-     * strided, padded, grouped, batched, channel counts that leave ragged blocks.
+     * strided, dilated, padded, grouped, batched, channel counts that leave ragged blocks.
      */
     private static final AgainstReference.Case[] CHANNEL_GEMM_LAYERS = {
-        layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
+        layer(1, 512, 7, 7, 512, 3, 1, 2, 2, 1, true, PaddingMode.ZEROS),
         layer(3, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS),
         layer(2, 96, 15, 13, 200, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT),
         layer(1, 1024, 14, 14, 2048, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS),
@@ -131,9 +131,25 @@ class CpuBackendTest {
         AgainstReference.check(plan, in, layers[1], null, "weights 1 after that");
     }
 
+    /** Layers the auto choice runs by Winograd's F(2x2, 3x3): 7x7 maps at batch 1 and 3 (its widest call). */
+    private static final AgainstReference.Case[] WINOGRAD_2X2_LAYERS = {
+        layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, true, PaddingMode.ZEROS),
+        layer(3, 128, 7, 7, 200, 3, 1, 1, 1, 1, false, PaddingMode.REFLECT),
+    };
+
     static Stream<Arguments> weightCachingLayers() {
         return Stream.of(Arguments.of(WINOGRAD_LAYERS[2]), Arguments.of(CHANNEL_GEMM_LAYERS[0]),
-                Arguments.of(CHANNEL_GEMM_LAYERS[2]));
+                Arguments.of(CHANNEL_GEMM_LAYERS[2]), Arguments.of(WINOGRAD_2X2_LAYERS[1]));
+    }
+
+    @Test
+    void winograd2x2RunsOnSmallMaps() {
+        for (AgainstReference.Case c : WINOGRAD_2X2_LAYERS) {
+            assertTrue(describe(c).startsWith("Winograd F(2x2,3x3)"), c + ": " + describe(c));
+            AgainstReference.check(TWO_THREADS, c);
+        }
+        assertTrue(describe(layer(1, 64, 7, 7, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "64 channels: measured slower than the implicit GEMM");
     }
 
     @Test
@@ -161,7 +177,7 @@ class CpuBackendTest {
         assertTrue(describe(layer(4, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("Winograd"),
                 "16 tiles reuse the 38 MB of transformed filters enough");
         assertTrue(describe(layer(2, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("channel-vectorized GEMM"), "8 tiles do not");
+                .startsWith("Winograd F(2x2,3x3)"), "8 tiles do not: F(2x2, 3x3) has 32");
     }
 
     @ParameterizedTest
@@ -278,7 +294,9 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 8, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("implicit GEMM"), "too few input channels for Winograd to pay");
         assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
-                .startsWith("channel-vectorized GEMM"), "too few tiles for Winograd to fill the kernel");
+                .startsWith("Winograd F(2x2,3x3)"), "too few tiles for F(4x4, 3x3)");
+        assertTrue(describe(layer(1, 512, 14, 14, 512, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("channel-vectorized GEMM"), "strided: no Winograd");
         assertTrue(describe(layer(1, 3, 224, 224, 64, 7, 2, 3, 1, 1, false, PaddingMode.ZEROS))
                 .contains("padded (zeros) and split into 2x2 stride phases"));
         assertTrue(describe(layer(1, 32, 112, 112, 32, 3, 1, 1, 1, 32, false, PaddingMode.ZEROS))

@@ -23,7 +23,8 @@ import java.util.Locale;
  *       dev.jconv.cpu.PlanVariantsBenchmark THREADS VARIANT,VARIANT,... N,C,H,W,K,R,S,P,D,G ...
  * </pre>
  * Variants: {@code auto} (the backend's choice), {@code igemm} ({@link ImplicitGemmPlan}), {@code wino}
- * ({@link WinogradPlan}, 3x3 stride-1 only), {@code chan} ({@link ChannelGemmPlan}; {@code channarrow} with its
+ * ({@link WinogradPlan}, 3x3 stride-1 only; {@code wino2} its F(2x2, 3x3), {@link Winograd2x2Plan}, few tiles
+ * only), {@code chan} ({@link ChannelGemmPlan}; {@code channarrow} with its
  * 32-channel tile), {@code dwrows} and
  * {@code dwblock} (the depthwise plans), {@code dwcopy} ({@code dwrows} on its padded copy even where it could read
  * the input in place). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels, square
@@ -88,13 +89,14 @@ public final class PlanVariantsBenchmark {
             case "auto" -> new CpuBackend(threads).plan(g);
             case "igemm" -> new ImplicitGemmPlan(g, pool, ImplicitGemmPlan.PACK_MIN_COLUMNS, PostOp.NONE);
             case "wino" -> new WinogradPlan(g, pool);
+            case "wino2" -> new Winograd2x2Plan(g, pool);
             case "chan" -> new ChannelGemmPlan(g, pool, PostOp.NONE);
             case "channarrow" -> new ChannelGemmPlan(g, pool, PostOp.NONE, ChannelGemmKernel.NARROW);
             case "dwrows" -> new DepthwiseRowsPlan(g, pool);
             case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
             default -> throw new IllegalArgumentException("unknown variant " + variant
-                    + " (auto, igemm, wino, chan, channarrow, dwrows, dwcopy, dwblock)");
+                    + " (auto, igemm, wino, wino2, chan, channarrow, dwrows, dwcopy, dwblock)");
         };
     }
 }
