@@ -140,13 +140,7 @@ final class ChannelGemmPlan extends CpuPlan {
         int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
         tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
         tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
-        packed = new WeightCache<>(this::pack, blocks -> {
-            long bytes = 0;
-            for (float[] block : blocks) {
-                bytes += (long) Float.BYTES * block.length;
-            }
-            return bytes;
-        });
+        packed = WeightCache.ofBlocks(this::pack);
         layoutCopies = new ScratchPool(pool.threads());
         panels = new ScratchPool(pool.threads());
         tileScratch = new ScratchPool(pool.threads());

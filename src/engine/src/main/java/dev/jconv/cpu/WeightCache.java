@@ -76,6 +76,17 @@ final class WeightCache<T> {
         return new WeightCache<>(transform, t -> (long) Float.BYTES * t.length);
     }
 
+    /** A cache of transforms to arrays of blocks (packed or transformed weights kept in arrays of bounded size). */
+    static WeightCache<float[][]> ofBlocks(Function<float[], float[][]> transform) {
+        return new WeightCache<>(transform, blocks -> {
+            long bytes = 0;
+            for (float[] block : blocks) {
+                bytes += (long) Float.BYTES * block.length;
+            }
+            return bytes;
+        });
+    }
+
     /**
      * The transformed weights for {@code weights}, from the cache when they equal a version transformed before
      * (compared on {@code pool}).

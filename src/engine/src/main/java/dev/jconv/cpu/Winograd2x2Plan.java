@@ -95,13 +95,7 @@ final class Winograd2x2Plan extends CpuPlan {
                     ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
         }
         tileVectors = new WinogradTiles(g, Winograd2x2Transforms.T, 2, tileRows, tileCols, rowSource, colSource);
-        filters = new WeightCache<>(this::transformFilters, u -> {
-            long bytes = 0;
-            for (float[] a : u) {
-                bytes += (long) Float.BYTES * a.length;
-            }
-            return bytes;
-        });
+        filters = WeightCache.ofBlocks(this::transformFilters);
         transformed = new ScratchPool(pool.threads());
         products = new ScratchPool(pool.threads());
     }

@@ -172,7 +172,7 @@ final class WinogradPlan extends CpuPlan {
         stores = VectorStores.contiguous(rowStride / LANES);
         gathered = tileCols <= Math.min(MAX_GATHERED_COLUMNS, LANES / 2);
         tileVectors = new WinogradTiles(g, WinogradTransforms.T, 4, tileRows, tileCols, rowSource, colSource);
-        filters = new WeightCache<>(this::transformFilters, u -> (long) Float.BYTES * u.length * u[0].length);
+        filters = WeightCache.ofBlocks(this::transformFilters);
     }
 
     @Override
