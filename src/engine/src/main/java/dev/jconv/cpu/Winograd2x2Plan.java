@@ -2,6 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 3x3, stride-1, undilated convolution on small maps by Winograd's F(2x2, 3x3) ({@link Winograd2x2Transforms}
@@ -46,7 +47,6 @@ final class Winograd2x2Plan extends CpuPlan {
     private final int blocksPerGroup;
     private final int[] rowSource;
     private final int[] colSource;
-    private final WinogradTiles tileVectors;
     /** {@code U}: array {@code xi * blocks + b} holds channel block {@code b} of {@code xi} as {@code [c][block]}. */
     private final WeightCache<float[][]> filters;
     private final ScratchPool transformed;
@@ -94,7 +94,6 @@ final class Winograd2x2Plan extends CpuPlan {
             colSource[x] = x < g.inWidth() + g.padLeft() + g.padRight()
                     ? g.paddingMode().sourceIndex(x - g.padLeft(), g.inWidth()) : -1;
         }
-        tileVectors = new WinogradTiles(g, Winograd2x2Transforms.T, 2, tileRows, tileCols, rowSource, colSource);
         filters = WeightCache.ofBlocks(this::transformFilters);
         transformed = new ScratchPool(pool.threads());
         products = new ScratchPool(pool.threads());
@@ -119,22 +118,77 @@ final class Winograd2x2Plan extends CpuPlan {
     private void transformInputs(float[] input, int c, float[] v) {
         float[] patch = new float[XI * LANES];
         int xiStride = g.inChannels() * rowStride;
+        int width = g.inWidth();
         for (int t0 = 0; t0 < columns; t0 += LANES) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
             }
-            tileVectors.gather(input, 0, c, t0, columns, patch);
+            for (int lane = 0; lane < LANES; lane++) {
+                int t = t0 + lane;
+                if (t >= columns) {
+                    for (int e = 0; e < XI; e++) {
+                        patch[e * LANES + lane] = 0f;
+                    }
+                    continue;
+                }
+                int tile = t % tilesPerImage;
+                int y0 = 2 * (tile / tileCols);
+                int x0 = 2 * (tile % tileCols);
+                int plane = (t / tilesPerImage * g.inChannels() + c) * g.inHeight() * width;
+                for (int r = 0, e = lane; r < 4; r++) {
+                    int sy = rowSource[y0 + r];
+                    for (int i = 0; i < 4; i++, e += LANES) {
+                        int sx = colSource[x0 + i];
+                        patch[e] = sy < 0 || sx < 0 ? 0f : input[plane + sy * width + sx];
+                    }
+                }
+            }
             Winograd2x2Transforms.input(patch, v, c * rowStride + t0, xiStride);
         }
     }
 
-    /** Step 2, GEMM {@code xi} of one group ({@link WinogradTiles#multiply}). */
+    /**
+     * Step 2, GEMM {@code xi} of one group: the tiles copied into panels of {@code P} ({@code P} per channel, the
+     * kernel's layout; one vector per channel, whose lanes past {@code P} the next channel's copy overwrites, the
+     * last one's landing in the panels' slack), then per block of output channels every panel, each finished
+     * register tile written to its {@code M} rows (blocks outside: each block of {@code U} is read from memory
+     * once). Values past the last tile come from a row's slack; their results are not stored.
+     */
     private void multiply(int task, float[] v, float[][] u, float[] m) {
         int xi = task / g.groups();
         int group = task % g.groups();
-        WinogradTiles.multiply(kernel, v, (xi * g.inChannels() + group * cpg) * rowStride, rowStride, columns, cpg,
-                kpg, u, xi * g.groups() * blocksPerGroup, 1, group * blocksPerGroup, m,
-                (xi * g.outChannels() + group * kpg) * rowStride);
+        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
+        int p = kernel.pixels;
+        int runs = FlatLayout.ceilDiv(columns, p);
+        float[] panels = new float[runs * cpg * p + LANES];
+        for (int run = 0, dst = 0; run < runs; run++) {
+            for (int c = 0, from = srcBase + run * p; c < cpg; c++, from += rowStride, dst += p) {
+                if (p <= LANES) {
+                    FloatVector.fromArray(GemmKernel.F, v, from).intoArray(panels, dst);
+                } else { // 128-bit vectors, 6-tile panels
+                    System.arraycopy(v, from, panels, dst, p);
+                }
+            }
+        }
+        float[] tile = new float[kernel.tileLength()];
+        int blocks = g.groups() * blocksPerGroup;
+        for (int block = 0; block < blocksPerGroup; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
+            float[] ub = u[xi * blocks + group * blocksPerGroup + block];
+            int channels = Math.min(blockWidth, kpg - block * blockWidth);
+            int plane0 = (xi * g.outChannels() + group * kpg + block * blockWidth) * rowStride;
+            for (int run = 0; run < runs; run++) {
+                kernel.run(panels, run * cpg * p, ub, 0, cpg, tile);
+                int valid = Math.min(p, columns - run * p);
+                for (int c = 0, plane = plane0 + run * p; c < channels; c++, plane += rowStride) {
+                    for (int i = 0; i < valid; i++) {
+                        m[plane + i] = tile[i * blockWidth + c];
+                    }
+                }
+            }
+        }
     }
 
     /** Step 3 for output channel {@code k}: per {@code LANES} tiles, transformed, each tile's outputs stored. */
@@ -142,9 +196,27 @@ final class Winograd2x2Plan extends CpuPlan {
         float[] y = new float[4 * LANES];
         float b = bias == null ? 0f : bias[k];
         int xiStride = g.outChannels() * rowStride;
+        int oh = g.outHeight();
+        int ow = g.outWidth();
         for (int t0 = 0; t0 < columns; t0 += LANES) {
             Winograd2x2Transforms.output(m, k * rowStride + t0, xiStride, b, y);
-            tileVectors.scatter(y, 0, k, t0, columns, output);
+            for (int lane = 0, end = Math.min(LANES, columns - t0); lane < end; lane++) {
+                int t = t0 + lane;
+                int tile = t % tilesPerImage;
+                int y0 = 2 * (tile / tileCols);
+                int x0 = 2 * (tile % tileCols);
+                int at = (t / tilesPerImage * g.outChannels() + k) * oh * ow + y0 * ow + x0;
+                output[at] = y[lane];
+                if (x0 + 1 < ow) {
+                    output[at + 1] = y[LANES + lane];
+                }
+                if (y0 + 1 < oh) {
+                    output[at + ow] = y[2 * LANES + lane];
+                    if (x0 + 1 < ow) {
+                        output[at + ow + 1] = y[3 * LANES + lane];
+                    }
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import dev.jconv.ConvGeometry;
 import java.util.Arrays;
 import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 3x3, stride-1, undilated convolution by Winograd's F(4x4, 3x3) ({@link WinogradTransforms} has the math): per
@@ -64,7 +65,6 @@ final class WinogradPlan extends CpuPlan {
      * most {@value #MAX_GATHERED_COLUMNS} tile columns that fill at most half a vector.
      */
     private final boolean gathered;
-    private final WinogradTiles tileVectors;
     /**
      * Tile columns up to which the transforms gather ({@link #gathered}). Measured (2-core AMD EPYC with AVX-512,
      * both builds in one JVM, alternating, 2 threads): on 14x14 (4 of 16 lanes) 256 channels 1.67 -> 1.23 ms, 512
@@ -171,7 +171,6 @@ final class WinogradPlan extends CpuPlan {
         }
         stores = VectorStores.contiguous(rowStride / LANES);
         gathered = tileCols <= Math.min(MAX_GATHERED_COLUMNS, LANES / 2);
-        tileVectors = new WinogradTiles(g, WinogradTransforms.T, 4, tileRows, tileCols, rowSource, colSource);
         filters = WeightCache.ofBlocks(this::transformFilters);
     }
 
@@ -247,11 +246,31 @@ final class WinogradPlan extends CpuPlan {
         float[] patch = new float[XI * LANES];
         float[] scratch = new float[XI * LANES];
         int xiStride = g.inChannels() * rowStride;
+        int width = g.inWidth();
         for (int t0 = 0; t0 < columns; t0 += LANES) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
             }
-            tileVectors.gather(input, first, c, t0, columns, patch);
+            for (int lane = 0; lane < LANES; lane++) {
+                int t = t0 + lane;
+                if (t >= columns) {
+                    for (int e = 0; e < XI; e++) {
+                        patch[e * LANES + lane] = 0f;
+                    }
+                    continue;
+                }
+                int tile = t % tilesPerImage;
+                int y0 = 4 * (tile / tileCols);
+                int x0 = 4 * (tile % tileCols);
+                int plane = ((first + t / tilesPerImage) * g.inChannels() + c) * g.inHeight() * width;
+                for (int r = 0, e = lane; r < WinogradTransforms.T; r++) {
+                    int sy = rowSource[y0 + r];
+                    for (int i = 0; i < WinogradTransforms.T; i++, e += LANES) {
+                        int sx = colSource[x0 + i];
+                        patch[e] = sy < 0 || sx < 0 ? 0f : input[plane + sy * width + sx];
+                    }
+                }
+            }
             WinogradTransforms.inputGathered(patch, v, c * rowStride + t0, xiStride, scratch);
         }
     }
@@ -307,13 +326,52 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
-    /** Step 2 on {@link #channelKernel}, GEMM {@code xi} of one group ({@link WinogradTiles#multiply}). */
+    /**
+     * Step 2 on {@link #channelKernel}: the pass's {@code V} values copied into panels of {@code P} tiles ({@code P}
+     * per channel, the kernel's layout; one vector per channel, whose lanes past {@code P} the next channel's copy
+     * overwrites, the last one's landing in the panels' slack), then per block of output channels every panel, each
+     * finished register tile written to its {@code M} rows. Blocks outside, panels inside: each block of {@code U}
+     * comes from memory once per call and is reused from L1 for every panel ({@code U} is 4x the weights and read
+     * once per call, so its stream, not the FMAs, set this step's speed when the panels were the outer loop: 256
+     * channels on 14x14, 1 thread, 1.29 ms for this step). Values past the pass's tiles come from a row's slack;
+     * their results are not stored.
+     */
     private void multiplyByChannels(int task, int columns, float[] v, float[][] u, float[] m) {
         int xi = task / g.groups();
         int group = task % g.groups();
-        WinogradTiles.multiply(channelKernel, v, (xi * g.inChannels() + group * cpg) * rowStride, rowStride, columns,
-                cpg, kpg, u, xi * arraysPerXi, blocksPerArray, group * blocksPerGroup, m,
-                (xi * g.outChannels() + group * kpg) * rowStride);
+        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
+        int p = channelKernel.pixels;
+        int runs = ceilDiv(columns, p);
+        float[] panels = new float[runs * cpg * p + LANES];
+        for (int run = 0, dst = 0; run < runs; run++) {
+            for (int c = 0, from = srcBase + run * p; c < cpg; c++, from += rowStride, dst += p) {
+                if (p <= LANES) {
+                    FloatVector.fromArray(GemmKernel.F, v, from).intoArray(panels, dst);
+                } else { // 128-bit vectors, 6-tile panels
+                    System.arraycopy(v, from, panels, dst, p);
+                }
+            }
+        }
+        float[] tile = new float[channelKernel.tileLength()];
+        for (int block = 0; block < blocksPerGroup; block++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled
+            }
+            int b = group * blocksPerGroup + block;
+            float[] ub = u[xi * arraysPerXi + b / blocksPerArray];
+            int w0 = b % blocksPerArray * cpg * blockWidth;
+            int channels = Math.min(blockWidth, kpg - block * blockWidth);
+            int plane0 = (xi * g.outChannels() + group * kpg + block * blockWidth) * rowStride;
+            for (int run = 0; run < runs; run++) {
+                channelKernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
+                int valid = Math.min(p, columns - run * p);
+                for (int c = 0, plane = plane0 + run * p; c < channels; c++, plane += rowStride) {
+                    for (int i = 0; i < valid; i++) {
+                        m[plane + i] = tile[i * blockWidth + c];
+                    }
+                }
+            }
+        }
     }
 
     /** Step 3 for output channel {@code k} of image {@code i} of the pass. */
@@ -349,9 +407,24 @@ final class WinogradPlan extends CpuPlan {
         float[] y = new float[16 * LANES];
         float b = bias == null ? 0f : bias[k];
         int xiStride = g.outChannels() * rowStride;
+        int oh = g.outHeight();
+        int ow = g.outWidth();
         for (int t0 = 0; t0 < columns; t0 += LANES) {
             WinogradTransforms.output(m, k * rowStride + t0, xiStride, b, scratch, y);
-            tileVectors.scatter(y, first, k, t0, columns, output);
+            for (int lane = 0, end = Math.min(LANES, columns - t0); lane < end; lane++) {
+                int t = t0 + lane;
+                int tile = t % tilesPerImage;
+                int y0 = 4 * (tile / tileCols);
+                int x0 = 4 * (tile % tileCols);
+                int at = ((first + t / tilesPerImage) * g.outChannels() + k) * oh * ow + y0 * ow + x0;
+                int rows = Math.min(4, oh - y0);
+                int cols = Math.min(4, ow - x0);
+                for (int i = 0; i < rows; i++, at += ow) {
+                    for (int j = 0; j < cols; j++) {
+                        output[at + j] = y[(4 * i + j) * LANES + lane];
+                    }
+                }
+            }
         }
     }
 
