@@ -2,7 +2,6 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import java.util.Locale;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * A 3x3, stride-1, undilated convolution on small maps by Winograd's F(2x2, 3x3) ({@link Winograd2x2Transforms}
@@ -147,48 +146,13 @@ final class Winograd2x2Plan extends CpuPlan {
         }
     }
 
-    /**
-     * Step 2, GEMM {@code xi} of one group: the tiles copied into panels of {@code P} ({@code P} per channel, the
-     * kernel's layout; one vector per channel, whose lanes past {@code P} the next channel's copy overwrites, the
-     * last one's landing in the panels' slack), then per block of output channels every panel, each finished
-     * register tile written to its {@code M} rows (blocks outside: each block of {@code U} is read from memory
-     * once). Values past the last tile come from a row's slack; their results are not stored.
-     */
+    /** Step 2, GEMM {@code xi} of one group ({@link WinogradPlan#multiplyTiles}). */
     private void multiply(int task, float[] v, float[][] u, float[] m) {
         int xi = task / g.groups();
         int group = task % g.groups();
-        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
-        int p = kernel.pixels;
-        int runs = FlatLayout.ceilDiv(columns, p);
-        float[] panels = new float[runs * cpg * p + LANES];
-        for (int run = 0, dst = 0; run < runs; run++) {
-            for (int c = 0, from = srcBase + run * p; c < cpg; c++, from += rowStride, dst += p) {
-                if (p <= LANES) {
-                    FloatVector.fromArray(GemmKernel.F, v, from).intoArray(panels, dst);
-                } else { // 128-bit vectors, 6-tile panels
-                    System.arraycopy(v, from, panels, dst, p);
-                }
-            }
-        }
-        float[] tile = new float[kernel.tileLength()];
-        int blocks = g.groups() * blocksPerGroup;
-        for (int block = 0; block < blocksPerGroup; block++) {
-            if (WorkerPool.stopRequested()) {
-                return; // cancelled
-            }
-            float[] ub = u[xi * blocks + group * blocksPerGroup + block];
-            int channels = Math.min(blockWidth, kpg - block * blockWidth);
-            int plane0 = (xi * g.outChannels() + group * kpg + block * blockWidth) * rowStride;
-            for (int run = 0; run < runs; run++) {
-                kernel.run(panels, run * cpg * p, ub, 0, cpg, tile);
-                int valid = Math.min(p, columns - run * p);
-                for (int c = 0, plane = plane0 + run * p; c < channels; c++, plane += rowStride) {
-                    for (int i = 0; i < valid; i++) {
-                        m[plane + i] = tile[i * blockWidth + c];
-                    }
-                }
-            }
-        }
+        WinogradPlan.multiplyTiles(kernel, v, (xi * g.inChannels() + group * cpg) * rowStride, rowStride, columns,
+                cpg, kpg, u, xi * g.groups() * blocksPerGroup, 1, group * blocksPerGroup, m,
+                (xi * g.outChannels() + group * kpg) * rowStride);
     }
 
     /** Step 3 for output channel {@code k}: per {@code LANES} tiles, transformed, each tile's outputs stored. */

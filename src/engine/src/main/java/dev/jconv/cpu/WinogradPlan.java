@@ -326,25 +326,39 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
-    /**
-     * Step 2 on {@link #channelKernel}: the pass's {@code V} values copied into panels of {@code P} tiles ({@code P}
-     * per channel, the kernel's layout; one vector per channel, whose lanes past {@code P} the next channel's copy
-     * overwrites, the last one's landing in the panels' slack), then per block of output channels every panel, each
-     * finished register tile written to its {@code M} rows. Blocks outside, panels inside: each block of {@code U}
-     * comes from memory once per call and is reused from L1 for every panel ({@code U} is 4x the weights and read
-     * once per call, so its stream, not the FMAs, set this step's speed when the panels were the outer loop: 256
-     * channels on 14x14, 1 thread, 1.29 ms for this step). Values past the pass's tiles come from a row's slack;
-     * their results are not stored.
-     */
+    /** Step 2 on {@link #channelKernel}, GEMM {@code xi} of one group ({@link #multiplyTiles}). */
     private void multiplyByChannels(int task, int columns, float[] v, float[][] u, float[] m) {
         int xi = task / g.groups();
         int group = task % g.groups();
-        int srcBase = xi * g.inChannels() * rowStride + group * cpg * rowStride;
-        int p = channelKernel.pixels;
+        multiplyTiles(channelKernel, v, (xi * g.inChannels() + group * cpg) * rowStride, rowStride, columns, cpg, kpg,
+                u, xi * arraysPerXi, blocksPerArray, group * blocksPerGroup, m,
+                (xi * g.outChannels() + group * kpg) * rowStride);
+    }
+
+    /**
+     * One Winograd GEMM of a group on {@link ChannelGemmKernel} (this plan's on small maps, and
+     * {@link Winograd2x2Plan}'s): {@code M[k][tile] = sum_c U[k][c] * V[c][tile]}, {@code V}'s {@code cpg} rows at
+     * {@code v[v0 + c * rowStride]}, {@code M}'s {@code kpg} rows at {@code m[m0 + k * rowStride]}, {@code columns}
+     * tiles each. Block {@code b} of {@code U} (channels {@code [b * W, b * W + W)}, {@code W} the kernel's
+     * channels, as {@code [c][W]}) is {@code u[u0 + (block0 + b) / blocksPerArray]} from
+     * {@code ((block0 + b) % blocksPerArray) * cpg * W}.
+     *
+     * <p>The tiles are copied into panels of {@code P} first ({@code P} per channel, the kernel's layout; one vector
+     * per channel, whose lanes past {@code P} the next channel's copy overwrites, the last one's landing in the
+     * panels' slack; {@code V}'s rows need a vector of slack past the last tile), then per block of {@code U} every
+     * panel, each finished register tile written to its {@code M} rows. Blocks outside, panels inside: each block
+     * of {@code U} comes from memory once per call and is reused from L1 for every panel ({@code U} is several times
+     * the weights; with the panels outside, its stream, not the FMAs, set the speed: 256 channels on 14x14, one
+     * thread, 1.29 ms for these GEMMs). Values past the last tile come from the slack; their results are not stored.
+     */
+    static void multiplyTiles(ChannelGemmKernel kernel, float[] v, int v0, int rowStride, int columns, int cpg,
+                              int kpg, float[][] u, int u0, int blocksPerArray, int block0, float[] m, int m0) {
+        int p = kernel.pixels;
+        int width = kernel.channels();
         int runs = ceilDiv(columns, p);
         float[] panels = new float[runs * cpg * p + LANES];
         for (int run = 0, dst = 0; run < runs; run++) {
-            for (int c = 0, from = srcBase + run * p; c < cpg; c++, from += rowStride, dst += p) {
+            for (int c = 0, from = v0 + run * p; c < cpg; c++, from += rowStride, dst += p) {
                 if (p <= LANES) {
                     FloatVector.fromArray(GemmKernel.F, v, from).intoArray(panels, dst);
                 } else { // 128-bit vectors, 6-tile panels
@@ -352,22 +366,22 @@ final class WinogradPlan extends CpuPlan {
                 }
             }
         }
-        float[] tile = new float[channelKernel.tileLength()];
-        for (int block = 0; block < blocksPerGroup; block++) {
+        float[] tile = new float[kernel.tileLength()];
+        for (int block = 0, blocks = ceilDiv(kpg, width); block < blocks; block++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
             }
-            int b = group * blocksPerGroup + block;
-            float[] ub = u[xi * arraysPerXi + b / blocksPerArray];
-            int w0 = b % blocksPerArray * cpg * blockWidth;
-            int channels = Math.min(blockWidth, kpg - block * blockWidth);
-            int plane0 = (xi * g.outChannels() + group * kpg + block * blockWidth) * rowStride;
+            int b = block0 + block;
+            float[] ub = u[u0 + b / blocksPerArray];
+            int w0 = b % blocksPerArray * cpg * width;
+            int channels = Math.min(width, kpg - block * width);
+            int plane0 = m0 + block * width * rowStride;
             for (int run = 0; run < runs; run++) {
-                channelKernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
+                kernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
                 int valid = Math.min(p, columns - run * p);
                 for (int c = 0, plane = plane0 + run * p; c < channels; c++, plane += rowStride) {
                     for (int i = 0; i < valid; i++) {
-                        m[plane + i] = tile[i * blockWidth + c];
+                        m[plane + i] = tile[i * width + c];
                     }
                 }
             }
