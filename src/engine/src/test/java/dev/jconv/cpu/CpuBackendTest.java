@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
@@ -164,7 +165,20 @@ class CpuBackendTest {
         assertTrue(describe(layer(1, 192, 14, 14, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("pointwise 1x1 as a plain GEMM"), "64 output channels waste a third of two blocks");
         assertTrue(describe(CHANNEL_GEMM_LAYERS[0]).contains("register tiles of "
-                + ChannelGemmKernel.forMachine().describe()));
+                + ChannelGemmKernel.forColumns(49).describe()));
+    }
+
+    /** 7-pixel tiles where they cover a call's pixels with fewer columns than 8-pixel ones (wide vectors only). */
+    @Test
+    void channelGemmTilesInSevensWhereThatWastesLess() {
+        assumeTrue(ChannelGemmKernel.forMachine() == ChannelGemmKernel.WIDE
+                && System.getProperty(ChannelGemmKernel.TILE_PROPERTY) == null, "16-lane vectors, tile not forced");
+        assertSame(ChannelGemmKernel.SEVEN, ChannelGemmKernel.forColumns(49), "7x7: 49 against 56 columns");
+        assertSame(ChannelGemmKernel.SEVEN, ChannelGemmKernel.forColumns(196), "14x14: 196 against 200");
+        assertSame(ChannelGemmKernel.WIDE, ChannelGemmKernel.forColumns(784), "28x28: 784 either way");
+        assertSame(ChannelGemmKernel.WIDE, ChannelGemmKernel.forColumns(16), "16 against 21");
+        String plan = describe(CHANNEL_GEMM_LAYERS[3]);
+        assertTrue(plan.contains("48 channels x 7 pixels"), plan);
     }
 
     @Test
