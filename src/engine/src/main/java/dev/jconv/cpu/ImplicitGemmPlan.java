@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import dev.jconv.ConvGeometry;
 import dev.jconv.PostOp;
 import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Convolution as a GEMM per image and group, {@code out[K/G x flat] = w[K/G x (C/G)RS] * taps[(C/G)RS x flat]},
@@ -47,6 +48,8 @@ final class ImplicitGemmPlan extends CpuPlan {
     private static final int SMALL_PACK = 1 << 16;
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
+    /** Taps (input channels, 1x1) from which the narrow tile copies panels ({@link #runPacked}). */
+    static final int PANEL_MIN_TAPS = 128;
 
     private final FlatLayout layout;
     private final VectorStores stores;
@@ -73,6 +76,11 @@ final class ImplicitGemmPlan extends CpuPlan {
     /** Tiles computed whole: all of them where the ragged end may read garbage lanes ({@link #wholeTiles}). */
     private final int wholeTiles;
     private final PostOp postOp;
+    /** Whether a task copies each whole tile's input into a panel that its channel blocks then read. */
+    private final boolean copiesPanels;
+    /** The panel's tap offsets: tap {@code t}'s {@link GemmKernel#WIDTH} columns at {@code t * WIDTH}. */
+    private final int[] panelTaps;
+    private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[0]);
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, PACK_MIN_COLUMNS, PostOp.NONE);
@@ -83,6 +91,11 @@ final class ImplicitGemmPlan extends CpuPlan {
      * {@code postOp} is applied by the task's {@link VectorStores.Sink} as it writes each output vector.
      */
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
+        this(g, pool, packMinColumns, postOp, false);
+    }
+
+    /** Tests also copy panels ({@link #runPacked}) wherever a task has several channel blocks, on either tile. */
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp, boolean alwaysPanels) {
         super(g, pool);
         this.postOp = postOp;
         this.layout = new FlatLayout(g);
@@ -118,6 +131,12 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
         fusedFill = !layout.direct && channelChunks == 1;
+        copiesPanels = packWeights && blocksPerChunk > 1 && (alwaysPanels
+                || GemmKernel.NARROW_TILE && g.kernelH() * g.kernelW() == 1 && tapsPerRow >= PANEL_MIN_TAPS);
+        panelTaps = new int[copiesPanels ? tapsPerRow : 0];
+        for (int t = 0; t < panelTaps.length; t++) {
+            panelTaps[t] = t * GemmKernel.WIDTH;
+        }
         firstImageMask = layout.direct ? 0 : -1;
         int phasePlanesPerPass = imagesPerPass * g.inChannels() * layout.phases();
         fillChunk = Math.max(1, FlatLayout.ceilDiv(phasePlanesPerPass, pool.threads() * TASKS_PER_THREAD));
@@ -260,15 +279,61 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
     }
 
-    /** Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it. */
+    /**
+     * Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it; with
+     * {@link #copiesPanels}, a whole tile's input is first copied into a panel, its taps' columns one after another,
+     * and the blocks read that.
+     *
+     * <p>Why the panel, for 1x1 layers of at least {@value #PANEL_MIN_TAPS} input channels on the narrow (4x2)
+     * register tile: there an 8-channel block is two register tiles, each reading the tile's input, one or two cache
+     * lines per tap (64 bytes of columns), and a 1x1 layer's taps are a channel stride apart: on 56x56 maps 12,544
+     * bytes, which puts every tap's lines in 16 of the L1's 64 sets, so 128 or more taps no longer stay in L1 and
+     * the input came from L2 twice per block. The panel is contiguous and fills the sets evenly. Measured on a
+     * 2-core AMD EPYC at AVX2's width ({@code -XX:UseAVX=2}), both builds in one JVM
+     * ({@code benchmarks/ab/two_builds_ab.sh}, 30-40 rounds), 2 threads, time with panels over without: 256->64 on
+     * 56x56 0.79-0.88, 256->128 0.80-0.84, 256->512 stride 2 0.80-0.84, 512->256 on 28x28 0.91-0.93, 128->512
+     * 0.92-0.97, 144->24 0.79-0.98; but layers of 16-64 input channels 1.01-1.11 (their taps fit L1; the copy
+     * is extra work), 3x3 dilated and the 7x7 stem 1.05-1.06 (neighbouring taps share lines), a strided 3x3
+     * 0.85-0.94 (left out with the other spatial kernels). At 512 bits (8x3: the input read once per block, 3
+     * lines per tap) copying measured 0-13% slower, so the wide tile reads the layout directly.
+     */
     private void runPacked(Span s, float[] src, float[] packed, float[] bias, float[] out) {
         VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
+        float[] panel = copiesPanels ? panel() : null;
         for (int tile = s.firstTile; tile < s.lastTile; tile++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled: a task is seconds of work on a big layer
             }
+            if (panel != null && tile < wholeTiles) {
+                copyPanel(src, s.srcBase + tile * GemmKernel.WIDTH, panel);
+                for (int block = s.firstBlock; block < s.lastBlock; block++) {
+                    multiplyPacked(panel, -tile * GemmKernel.WIDTH, panelTaps, packed, block, s.group, s.n, tile, bias,
+                            sink);
+                }
+                continue;
+            }
             for (int block = s.firstBlock; block < s.lastBlock; block++) {
-                multiplyPacked(src, s.srcBase, packed, block, s.group, s.n, tile, bias, sink);
+                multiplyPacked(src, s.srcBase, layout.tapOffset, packed, block, s.group, s.n, tile, bias, sink);
+            }
+        }
+    }
+
+    /** This thread's panel, at least {@code tapsPerRow * WIDTH} floats. */
+    private float[] panel() {
+        float[] panel = PANELS.get();
+        if (panel.length < tapsPerRow * GemmKernel.WIDTH) {
+            panel = new float[tapsPerRow * GemmKernel.WIDTH];
+            PANELS.set(panel);
+        }
+        return panel;
+    }
+
+    /** Copies the {@link GemmKernel#WIDTH} columns at {@code src[from ..]} of every tap to {@code t * WIDTH}. */
+    private void copyPanel(float[] src, int from, float[] panel) {
+        int[] taps = layout.tapOffset;
+        for (int t = 0, dst = 0; t < taps.length; t++, dst += GemmKernel.WIDTH) {
+            for (int v = 0; v < GemmKernel.WIDTH; v += GemmKernel.LANES) {
+                FloatVector.fromArray(GemmKernel.F, src, from + taps[t] + v).intoArray(panel, dst + v);
             }
         }
     }
@@ -287,15 +352,14 @@ final class ImplicitGemmPlan extends CpuPlan {
     }
 
     /** One 8-channel block times one tile of flat columns (a full tile, or its ragged end vector by vector). */
-    private void multiplyPacked(float[] src, int srcBase, float[] packed, int block, int group, int n, int tile,
-                                float[] bias, VectorStores.Sink sink) {
+    private void multiplyPacked(float[] src, int srcBase, int[] taps, float[] packed, int block, int group, int n,
+                                int tile, float[] bias, VectorStores.Sink sink) {
         int m0 = block * GemmKernel.ROWS;
         int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
         int k0 = group * rowsPerGroup + m0;
         int planeStride = g.outHeight() * g.outWidth();
         int plane0 = (n * g.outChannels() + k0) * planeStride;
         int wp0 = (group * blocksPerGroup + block) * tapsPerRow * GemmKernel.ROWS;
-        int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < wholeTiles) {
             GemmKernel.fullTilePacked(src, srcBase, taps, packed, wp0, rows, bias, k0, plane0, planeStride, j0, sink);
@@ -314,9 +378,9 @@ final class ImplicitGemmPlan extends CpuPlan {
         int m0 = block * GemmKernel.ROWS;
         int rows = Math.min(GemmKernel.ROWS, rowsPerGroup - m0);
         int k0 = group * rowsPerGroup + m0;
+        int[] taps = layout.tapOffset;
         int planeStride = g.outHeight() * g.outWidth();
         int plane0 = (n * g.outChannels() + k0) * planeStride;
-        int[] taps = layout.tapOffset;
         int j0 = tile * GemmKernel.WIDTH;
         if (tile < wholeTiles) {
             GemmKernel.fullTile(src, srcBase, taps, w, k0 * tapsPerRow, tapsPerRow, rows, bias, k0, plane0,
@@ -345,6 +409,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
         return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
                 GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount())
+                + (copiesPanels ? ", each tile's input copied into a panel first" : "")
                 + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 

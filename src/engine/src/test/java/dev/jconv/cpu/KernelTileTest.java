@@ -1,6 +1,7 @@
 package dev.jconv.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvParams;
@@ -29,5 +30,17 @@ class KernelTileTest {
             assertEquals("4 channels x 2 vectors", GemmKernel.tileShape(), "AVX2's width gets the 4x2 tile");
             assertEquals("16 channels x 6 pixels", ChannelGemmKernel.forMachine().describe());
         }
+        // 1x1 layers of 128 or more input channels copy panels on the narrow tile only; fewer channels never
+        String wide = pointwise(ImplicitGemmPlan.PANEL_MIN_TAPS);
+        assertEquals(GemmKernel.NARROW_TILE, wide.contains("input copied into a panel"), wide);
+        String narrow = pointwise(ImplicitGemmPlan.PANEL_MIN_TAPS - 1);
+        assertFalse(narrow.contains("panel"), narrow);
+    }
+
+    /** The plan of a 1x1 layer of {@code channels} input channels and 64 output channels on 56x56. */
+    private static String pointwise(int channels) {
+        ConvParams none = new ConvParams(1, 1, Padding.of(0), 1, 1, 1, PaddingMode.ZEROS);
+        return new CpuBackend(2).plan(ConvValidator.checkForward(new int[] {1, channels, 56, 56},
+                new int[] {64, channels, 1, 1}, null, none)).describe();
     }
 }
