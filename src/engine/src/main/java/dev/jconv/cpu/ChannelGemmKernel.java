@@ -56,20 +56,24 @@ final class ChannelGemmKernel {
 
     /**
      * The shape for a call of {@code columns} output pixels: {@link #forMachine()}, or where that is {@link #WIDE}
-     * and 7-pixel tiles would compute fewer columns than 8-pixel ones, {@link #SEVEN}. ResNet's 7x7 maps at batch 1
-     * have 49 pixels, which 8-pixel tiles cover with 56 (one of 8 lanes of the last tile used) and 7-pixel ones
-     * exactly; 14x14 maps 196 (200 against 196). The 7-pixel kernel does 21 FMAs per 3 loads and 7 broadcasts
-     * against 24 per 3 and 8, the same balance. Measured on a 2-core AMD EPYC with AVX-512, both builds in one JVM
-     * ({@code benchmarks/ab/two_builds_ab.sh}, 30-60 rounds), 7-pixel over 8-pixel time: 2 threads, 7x7 outputs,
-     * 1024->2048 1x1 stride 2 0.92-0.95, 512x512 3x3 stride 2 0.84-0.94, 512->2048 1x1 0.98-0.99, 2048->512 1x1
-     * 0.92-0.97; 1 thread 0.92-0.96 on the same four; 1024->256 1x1 on 14x14 1.01.
+     * and 7-pixel tiles would compute at least 1/{@value #SEVENS_SAVE} fewer columns than 8-pixel ones,
+     * {@link #SEVEN}. ResNet's 7x7 maps at batch 1 have 49 pixels, which 8-pixel tiles cover with 56 (one of 8 lanes
+     * of the last tile used) and 7-pixel ones exactly. The 7-pixel kernel does 21 FMAs per 3 loads and 7 broadcasts
+     * against 24 per 3 and 8, and has more tiles to finish per call, so small savings do not pay: 14x14 maps (196
+     * pixels, 200 on 8-pixel tiles) ran 0.91-1.02x the time on 8-pixel tiles. Measured on a 2-core AMD EPYC with
+     * AVX-512, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 30-60 rounds), 7-pixel over 8-pixel
+     * time: 2 threads, 7x7 outputs, 1024->2048 1x1 stride 2 0.92-0.95, 512x512 3x3 stride 2 0.84-0.94, 512->2048
+     * 1x1 0.98-0.99, 2048->512 1x1 0.92-0.97; 1 thread 0.92-0.96 on the same four.
      */
+    static final int SEVENS_SAVE = 16;
+
     static ChannelGemmKernel forColumns(long columns) {
         ChannelGemmKernel kernel = forMachine();
         if (kernel != WIDE || System.getProperty(TILE_PROPERTY) != null) {
             return kernel;
         }
-        return covered(columns, SEVEN.pixels) < covered(columns, WIDE.pixels) ? SEVEN : WIDE;
+        long eights = covered(columns, WIDE.pixels);
+        return (eights - covered(columns, SEVEN.pixels)) * SEVENS_SAVE >= eights ? SEVEN : WIDE;
     }
 
     private static long covered(long columns, int pixels) {

@@ -1,11 +1,14 @@
 package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
 import dev.jconv.backend.Availability;
 import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.testkit.GoldenFixtures;
+import java.util.function.Function;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -39,10 +42,51 @@ class CpuBackendGoldenTest {
     @TestFactory
     Stream<DynamicNode> everySmallWinogradFixtureMatchesPyTorchByWinograd2x2() {
         WorkerPool pool = WorkerPool.of(3);
-        ConvBackend winograd2x2 = new ConvBackend() {
+        ConvBackend winograd2x2 = planning("cpu, Winograd F(2x2,3x3)", g -> new Winograd2x2Plan(g, pool));
+        return GoldenFixtures.cases().stream()
+                .filter(c -> Winograd2x2Plan.eligible(GoldenFixtures.geometry(c)))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd2x2)));
+    }
+
+    /**
+     * Every fixture the channel-vectorized GEMM can run (all but depthwise), by it whatever its shape, with each of
+     * its register tiles (all run on any machine).
+     */
+    @TestFactory
+    Stream<DynamicNode> everyFixtureMatchesPyTorchByTheChannelGemm() {
+        WorkerPool pool = WorkerPool.of(3);
+        return Stream.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.SEVEN, ChannelGemmKernel.NARROW).map(kernel -> {
+            ConvBackend channelGemm = planning("cpu, channel GEMM " + kernel.describe(),
+                    g -> new ChannelGemmPlan(g, pool, PostOp.NONE, kernel));
+            return DynamicContainer.dynamicContainer(kernel.describe(), GoldenFixtures.cases().stream()
+                    .filter(c -> ChannelGemmPlan.eligible(GoldenFixtures.geometry(c)))
+                    .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, channelGemm))));
+        });
+    }
+
+    /**
+     * Every fixture the implicit GEMM runs (the backend sends the others to the gather plan), with each whole tile's
+     * input copied into a panel first, as the backend does for wide 1x1 layers on the narrow register tile.
+     */
+    @TestFactory
+    Stream<DynamicNode> everyFixtureMatchesPyTorchByTheImplicitGemmOnPanels() {
+        WorkerPool pool = WorkerPool.of(3);
+        ConvBackend panels = planning("cpu, implicit GEMM on panels",
+                g -> new ImplicitGemmPlan(g, pool, 0, PostOp.NONE, true));
+        return GoldenFixtures.cases().stream()
+                .filter(c -> {
+                    ConvGeometry g = GoldenFixtures.geometry(c);
+                    return !GatherPlan.isNeededFor(g, FlatLayout.copyLength(g));
+                })
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, panels)));
+    }
+
+    /** A backend named {@code name} whose plans are {@code plans}' (a new one per call). */
+    private static ConvBackend planning(String name, Function<ConvGeometry, ConvPlan> plans) {
+        return new ConvBackend() {
             @Override
             public String name() {
-                return "cpu, Winograd F(2x2,3x3)";
+                return name;
             }
 
             @Override
@@ -52,20 +96,8 @@ class CpuBackendGoldenTest {
 
             @Override
             public ConvPlan plan(ConvGeometry g) {
-                return new Winograd2x2Plan(g, pool);
+                return plans.apply(g);
             }
         };
-        return GoldenFixtures.cases().stream()
-                .filter(c -> Winograd2x2Plan.eligible(GoldenFixtures.geometry(c)))
-                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd2x2)));
-    }
-
-    /** Every fixture the channel-vectorized GEMM can run (all but depthwise), by it whatever its shape. */
-    @TestFactory
-    Stream<DynamicNode> everyFixtureMatchesPyTorchByTheChannelGemm() {
-        CpuBackend channelGemm = new CpuBackend(3, 0, 0, CpuBackend.Choice.NEVER, CpuBackend.Choice.ALWAYS);
-        return GoldenFixtures.cases().stream()
-                .filter(c -> ChannelGemmPlan.eligible(GoldenFixtures.geometry(c)))
-                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, channelGemm)));
     }
 }
