@@ -174,7 +174,8 @@ final class ChannelGemmPlan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[][] wp = packed.get(weight, pool);
+        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight);
+        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, pool);
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         float[] panel = panels.take(g.groups() * panelPerGroup);
         try {
@@ -184,7 +185,19 @@ final class ChannelGemmPlan extends CpuPlan {
                         p * layout.channelStride));
             }
             pool.forEach(g.groups() * tiles, task -> gather(src, task / tiles, task % tiles, panel));
-            pool.forEach(g.groups() * blockChunks * tileChunks, task -> multiply(task, panel, wp, bias, output));
+            int tasks = g.groups() * blockChunks * tileChunks;
+            if (candidate == null) {
+                pool.forEach(tasks, task -> multiply(task, panel, wp, bias, output));
+            } else { // the weights compared beside the GEMM (WeightCache.candidate)
+                pool.forEach(tasks, task -> {
+                    multiply(task, panel, wp, bias, output);
+                    candidate.check(task, tasks);
+                });
+                if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
+                    float[][] changed = packed.get(weight, pool);
+                    pool.forEach(tasks, task -> multiply(task, panel, changed, bias, output));
+                }
+            }
         } finally {
             if (!layout.direct) {
                 layoutCopies.give(src);

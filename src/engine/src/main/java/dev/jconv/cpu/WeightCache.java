@@ -109,6 +109,68 @@ final class WeightCache<T> {
     }
 
     /**
+     * The version {@code weights} looks like (the newest one of equal length whose sampled elements are equal), or
+     * null: its transformed weights may be used before the whole compare, which the caller spreads over its own
+     * parallel tasks ({@link Candidate#check}) and then settles with {@link #confirmed}. Why: the compare reads the
+     * weights and the snapshot from memory, a fifth to a third of a weight-heavy layer's call when it runs as a step
+     * of its own, while the GEMM tasks beside it leave memory bandwidth unused.
+     */
+    Candidate<T> candidate(float[] weights) {
+        for (Entry<T> e : entries) {
+            if (e.length == weights.length && samplesEqual(e.snapshot, weights)) {
+                return new Candidate<>(e, weights);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether every piece of {@code c} compared equal (each part must have been checked); if so its version becomes
+     * the most recently used. If not, the caller computes again with {@link #get}'s weights.
+     */
+    boolean confirmed(Candidate<T> c) {
+        if (c.differs.get()) {
+            return false;
+        }
+        if (c.entry != entries.get(0)) {
+            update(c.entry, null);
+        }
+        return true;
+    }
+
+    /** A version used before its compare has finished ({@link #candidate}). Thread-safe. */
+    static final class Candidate<T> {
+        private final Entry<T> entry;
+        private final float[] weights;
+        private final AtomicBoolean differs = new AtomicBoolean();
+
+        private Candidate(Entry<T> entry, float[] weights) {
+            this.entry = entry;
+            this.weights = weights;
+        }
+
+        /** The version's transformed weights. */
+        T transformed() {
+            return entry.transformed;
+        }
+
+        /** Compares part {@code part} of {@code parts} of the snapshot's pieces with the weights. */
+        void check(int part, int parts) {
+            float[][] snapshot = entry.snapshot;
+            for (int i = part * snapshot.length / parts, end = (part + 1) * snapshot.length / parts; i < end; i++) {
+                float[] piece = snapshot[i];
+                int from = i * PIECE;
+                if (differs.get()) {
+                    return;
+                }
+                if (!Arrays.equals(piece, 0, piece.length, weights, from, from + piece.length)) {
+                    differs.set(true);
+                }
+            }
+        }
+    }
+
+    /**
      * Puts {@code e} first; with {@code source}, drops the versions made from that array before (it changed in
      * place), then the least recently used while over budget.
      */

@@ -100,12 +100,25 @@ final class Winograd2x2Plan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[][] u = filters.get(weight, pool);
+        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight);
+        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
             pool.forEach(g.inChannels(), c -> transformInputs(input, c, v));
-            pool.forEach(XI * g.groups(), task -> multiply(task, v, u, m));
+            int tasks = XI * g.groups();
+            if (candidate == null) {
+                pool.forEach(tasks, task -> multiply(task, v, u, m));
+            } else { // the weights compared beside the GEMMs (WeightCache.candidate)
+                pool.forEach(tasks, task -> {
+                    multiply(task, v, u, m);
+                    candidate.check(task, tasks);
+                });
+                if (!filters.confirmed(candidate)) { // changed in place where the samples did not look
+                    float[][] changed = filters.get(weight, pool);
+                    pool.forEach(tasks, task -> multiply(task, v, changed, m));
+                }
+            }
             pool.forEach(g.outChannels(), k -> transformOutputs(m, k, bias, output));
         } finally {
             transformed.give(v);

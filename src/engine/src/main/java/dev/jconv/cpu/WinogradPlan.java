@@ -176,11 +176,12 @@ final class WinogradPlan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        float[][] u = filters.get(weight, pool);
+        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight);
+        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
-            run(input, u, bias, output, v, m);
+            run(input, weight, u, candidate, bias, output, v, m);
         } finally {
             // also when interrupted or failed: the next call reuses them
             transformed.give(v);
@@ -188,7 +189,15 @@ final class WinogradPlan extends CpuPlan {
         }
     }
 
-    private void run(float[] input, float[][] u, float[] bias, float[] output, float[] v, float[] m) {
+    /**
+     * The passes; with a {@code candidate} version of the weights ({@link WeightCache#candidate}), the first pass's
+     * GEMM tasks also compare the weights, and where they differ that pass's GEMMs run again on the weights'
+     * own transform.
+     */
+    private void run(float[] input, float[] weight, float[][] u, WeightCache.Candidate<float[][]> candidate,
+                     float[] bias, float[] output, float[] v, float[] m) {
+        float[][] filtersUsed = u;
+        WeightCache.Candidate<float[][]> unconfirmed = candidate;
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
@@ -198,10 +207,13 @@ final class WinogradPlan extends CpuPlan {
             } else {
                 pool.forEach(g.inChannels(), c -> transformInputs(input, first, images, c, v));
             }
-            if (channelKernel == null) {
-                pool.forEach(XI * g.groups(), task -> multiply(task, columns, v, u, m));
-            } else {
-                pool.forEach(XI * g.groups(), task -> multiplyByChannels(task, columns, v, u, m));
+            multiplyAll(columns, v, filtersUsed, m, unconfirmed);
+            if (unconfirmed != null) {
+                if (!filters.confirmed(unconfirmed)) { // changed in place where the samples did not look
+                    filtersUsed = filters.get(weight, pool);
+                    multiplyAll(columns, v, filtersUsed, m, null);
+                }
+                unconfirmed = null;
             }
             if (gathered) {
                 pool.forEach(g.outChannels(), k -> scatterOutputs(m, first, columns, k, bias, output));
@@ -209,6 +221,27 @@ final class WinogradPlan extends CpuPlan {
                 pool.forEach(images * g.outChannels(), task -> transformOutputs(m, first, task / g.outChannels(),
                         task % g.outChannels(), bias, output));
             }
+        }
+    }
+
+    /** Step 2 for a pass: every GEMM, each task also comparing its part of {@code candidate}'s weights if any. */
+    private void multiplyAll(int columns, float[] v, float[][] u, float[] m,
+                             WeightCache.Candidate<float[][]> candidate) {
+        int tasks = XI * g.groups();
+        if (candidate == null && channelKernel == null) {
+            pool.forEach(tasks, task -> multiply(task, columns, v, u, m));
+        } else if (candidate == null) {
+            pool.forEach(tasks, task -> multiplyByChannels(task, columns, v, u, m));
+        } else if (channelKernel == null) {
+            pool.forEach(tasks, task -> {
+                multiply(task, columns, v, u, m);
+                candidate.check(task, tasks);
+            });
+        } else {
+            pool.forEach(tasks, task -> {
+                multiplyByChannels(task, columns, v, u, m);
+                candidate.check(task, tasks);
+            });
         }
     }
 

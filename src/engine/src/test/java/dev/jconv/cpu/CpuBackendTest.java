@@ -104,6 +104,9 @@ class CpuBackendTest {
         w[w.length - 1] += 1f;
         AgainstReference.check(plan, in, w, null, "the last weight changed in place");
         AgainstReference.check(plan, in, w, null, "the last change again");
+        w[w.length / 3 + 1] -= 0.5f; // not a sampled position: the call starts on the old version, then redoes
+        AgainstReference.check(plan, in, w, null, "a weight off the sampled positions changed in place");
+        AgainstReference.check(plan, in, w, null, "that change again");
     }
 
     /**

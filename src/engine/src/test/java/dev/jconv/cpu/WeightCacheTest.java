@@ -3,6 +3,7 @@ package dev.jconv.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,58 @@ class WeightCacheTest {
         assertEquals(2f, second[2 * WeightCache.PIECE + 1]);
         assertEquals(2, transforms.get());
         assertEquals(2L * Float.BYTES * w.length, cache.bytes(), "the snapshot and the result");
+    }
+
+    /**
+     * A candidate version (used before its compare ends) is the version whose length and samples match; checked
+     * part by part in any order, it is confirmed only if every piece is equal, and a confirmed older version becomes
+     * the most recently used.
+     */
+    @Test
+    void candidatesAreConfirmedOnlyWhenEveryPieceIsEqual() {
+        WeightCache<float[]> cache = WeightCache.ofArrays(float[]::clone);
+        float[] a = new float[5 * WeightCache.PIECE + 17];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i % 977) * 0.25f - 3f;
+        }
+        float[] b = a.clone();
+        b[1] = 7f; // not a sampled position
+        assertNull(cache.candidate(a), "nothing cached yet");
+        float[] fromA = cache.get(a, THREE);
+        float[] fromB = cache.get(b, THREE);
+        WeightCache.Candidate<float[]> same = cache.candidate(a.clone());
+        assertSame(fromB, same.transformed(), "the newest version whose samples match: b's");
+        for (int part : new int[] {2, 0, 1}) {
+            same.check(part, 3);
+        }
+        assertFalse(cache.confirmed(same), "a differs from b at 1");
+        int[] positions = {1, WeightCache.PIECE, 3 * WeightCache.PIECE + 5, a.length - 1};
+        for (int at : positions) {
+            float[] changed = a.clone();
+            changed[at] = Math.nextUp(changed[at]);
+            for (int parts : new int[] {1, 4, 7}) { // 7 parts for 6 pieces: one part has none
+                WeightCache.Candidate<float[]> c = cache.candidate(changed);
+                for (int part = 0; part < parts; part++) {
+                    c.check(part, parts);
+                }
+                assertFalse(cache.confirmed(c), "a difference at " + at + ", " + parts + " parts");
+            }
+        }
+        assertSame(fromA, cache.get(a, THREE), "a's version comes first again");
+        WeightCache.Candidate<float[]> c = cache.candidate(b.clone());
+        assertSame(fromA, c.transformed(), "samples match a's version");
+        for (int part = 0; part < 4; part++) {
+            c.check(part, 4);
+        }
+        assertFalse(cache.confirmed(c));
+        c = cache.candidate(a.clone());
+        for (int part = 0; part < 4; part++) {
+            c.check(part, 4);
+        }
+        assertTrue(cache.confirmed(c), "equal everywhere");
+        float[] sampledChange = a.clone();
+        sampledChange[a.length / 2] += 1f;
+        assertNull(cache.candidate(sampledChange), "a sampled position differs from every version");
     }
 
     @Test
