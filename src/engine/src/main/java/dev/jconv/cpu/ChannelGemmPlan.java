@@ -190,8 +190,9 @@ final class ChannelGemmPlan extends CpuPlan {
                 pool.forEach(tasks, task -> multiply(task, panel, wp, bias, output));
             } else { // the weights compared beside the GEMM (WeightCache.candidate)
                 pool.forEach(tasks, task -> {
+                    candidate.checkBefore(task, tasks);
                     multiply(task, panel, wp, bias, output);
-                    candidate.check(task, tasks);
+                    candidate.checkAfter(task, tasks);
                 });
                 if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
                     float[][] changed = packed.get(weight, pool);

@@ -111,8 +111,9 @@ final class Winograd2x2Plan extends CpuPlan {
                 pool.forEach(tasks, task -> multiply(task, v, u, m));
             } else { // the weights compared beside the GEMMs (WeightCache.candidate)
                 pool.forEach(tasks, task -> {
+                    candidate.checkBefore(task, tasks);
                     multiply(task, v, u, m);
-                    candidate.check(task, tasks);
+                    candidate.checkAfter(task, tasks);
                 });
                 if (!filters.confirmed(candidate)) { // changed in place where the samples did not look
                     float[][] changed = filters.get(weight, pool);

@@ -234,13 +234,15 @@ final class WinogradPlan extends CpuPlan {
             pool.forEach(tasks, task -> multiplyByChannels(task, columns, v, u, m));
         } else if (channelKernel == null) {
             pool.forEach(tasks, task -> {
+                candidate.checkBefore(task, tasks);
                 multiply(task, columns, v, u, m);
-                candidate.check(task, tasks);
+                candidate.checkAfter(task, tasks);
             });
         } else {
             pool.forEach(tasks, task -> {
+                candidate.checkBefore(task, tasks);
                 multiplyByChannels(task, columns, v, u, m);
-                candidate.check(task, tasks);
+                candidate.checkAfter(task, tasks);
             });
         }
     }
