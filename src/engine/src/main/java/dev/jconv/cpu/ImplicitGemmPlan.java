@@ -76,7 +76,7 @@ final class ImplicitGemmPlan extends CpuPlan {
     /** Tiles computed whole: all of them where the ragged end may read garbage lanes ({@link #wholeTiles}). */
     private final int wholeTiles;
     private final PostOp postOp;
-    /** Whether a task copies each whole tile's input into a panel that its channel blocks then read. */
+    /** Whether tasks run {@link #runOnPanels}: each whole tile's input copied into a panel first. */
     private final boolean copiesPanels;
     /** The panel's tap offsets: tap {@code t}'s {@link GemmKernel#WIDTH} columns at {@code t * WIDTH}. */
     private final int[] panelTaps;
@@ -198,7 +198,11 @@ final class ImplicitGemmPlan extends CpuPlan {
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
             // One lambda per kind of task, not a branch inside one: see Span.
-            if (packWeights && fusedFill) {
+            if (copiesPanels && fusedFill) {
+                pool.forEach(tasks, t -> runOnPanels(fill(span(t, first), input, src), src, packed, bias, output));
+            } else if (copiesPanels) {
+                pool.forEach(tasks, t -> runOnPanels(span(t, first), src, packed, bias, output));
+            } else if (packWeights && fusedFill) {
                 pool.forEach(tasks, t -> runPacked(fill(span(t, first), input, src), src, packed, bias, output));
             } else if (packWeights) {
                 pool.forEach(tasks, t -> runPacked(span(t, first), src, packed, bias, output));
@@ -279,10 +283,22 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
     }
 
+    /** Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it. */
+    private void runPacked(Span s, float[] src, float[] packed, float[] bias, float[] out) {
+        VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
+        for (int tile = s.firstTile; tile < s.lastTile; tile++) {
+            if (WorkerPool.stopRequested()) {
+                return; // cancelled: a task is seconds of work on a big layer
+            }
+            for (int block = s.firstBlock; block < s.lastBlock; block++) {
+                multiplyPacked(src, s.srcBase, layout.tapOffset, packed, block, s.group, s.n, tile, bias, sink);
+            }
+        }
+    }
+
     /**
-     * Packed weights: tiles outside, so a tile's input stays cached while every block of the task uses it; with
-     * {@link #copiesPanels}, a whole tile's input is first copied into a panel, its taps' columns one after another,
-     * and the blocks read that.
+     * As {@link #runPacked}, each whole tile's input first copied into a panel, its taps' columns one after another,
+     * which the task's blocks then read ({@link #copiesPanels}; the ragged end reads the layout as before).
      *
      * <p>Why the panel, for 1x1 layers of at least {@value #PANEL_MIN_TAPS} input channels on the narrow (4x2)
      * register tile: there an 8-channel block is two register tiles, each reading the tile's input, one or two cache
@@ -297,23 +313,23 @@ final class ImplicitGemmPlan extends CpuPlan {
      * 0.85-0.94 (left out with the other spatial kernels). At 512 bits (8x3: the input read once per block, 3
      * lines per tap) copying measured 0-13% slower, so the wide tile reads the layout directly.
      */
-    private void runPacked(Span s, float[] src, float[] packed, float[] bias, float[] out) {
+    private void runOnPanels(Span s, float[] src, float[] packed, float[] bias, float[] out) {
         VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
-        float[] panel = copiesPanels ? panel() : null;
+        float[] panel = panel();
         for (int tile = s.firstTile; tile < s.lastTile; tile++) {
             if (WorkerPool.stopRequested()) {
-                return; // cancelled: a task is seconds of work on a big layer
+                return; // cancelled
             }
-            if (panel != null && tile < wholeTiles) {
-                copyPanel(src, s.srcBase + tile * GemmKernel.WIDTH, panel);
+            if (tile >= wholeTiles) {
                 for (int block = s.firstBlock; block < s.lastBlock; block++) {
-                    multiplyPacked(panel, -tile * GemmKernel.WIDTH, panelTaps, packed, block, s.group, s.n, tile, bias,
-                            sink);
+                    multiplyPacked(src, s.srcBase, layout.tapOffset, packed, block, s.group, s.n, tile, bias, sink);
                 }
                 continue;
             }
+            copyPanel(src, s.srcBase + tile * GemmKernel.WIDTH, panel);
             for (int block = s.firstBlock; block < s.lastBlock; block++) {
-                multiplyPacked(src, s.srcBase, layout.tapOffset, packed, block, s.group, s.n, tile, bias, sink);
+                multiplyPacked(panel, -tile * GemmKernel.WIDTH, panelTaps, packed, block, s.group, s.n, tile, bias,
+                        sink);
             }
         }
     }
