@@ -40,8 +40,6 @@ final class ChannelGemmKernel {
 
     static final ChannelGemmKernel WIDE = new ChannelGemmKernel(3, 8);
     static final ChannelGemmKernel NARROW = new ChannelGemmKernel(2, 6);
-    /** {@link #WIDE} less a pixel, for calls whose pixels come in sevens ({@link #forColumns}). */
-    static final ChannelGemmKernel SEVEN = new ChannelGemmKernel(3, 7);
 
     /** The shape for this machine, or the one {@value #TILE_PROPERTY} forces ({@code 3x8} or {@code 2x6}). */
     static ChannelGemmKernel forMachine() {
@@ -52,32 +50,6 @@ final class ChannelGemmKernel {
             default -> throw new IllegalArgumentException("system property " + TILE_PROPERTY
                     + " must be 3x8 or 2x6, got '" + forced + "'");
         };
-    }
-
-    /**
-     * The shape for a call of {@code columns} output pixels: {@link #forMachine()}, or where that is {@link #WIDE}
-     * and 7-pixel tiles would compute at least 1/{@value #SEVENS_SAVE} fewer columns than 8-pixel ones,
-     * {@link #SEVEN}. ResNet's 7x7 maps at batch 1 have 49 pixels, which 8-pixel tiles cover with 56 (one of 8 lanes
-     * of the last tile used) and 7-pixel ones exactly. The 7-pixel kernel does 21 FMAs per 3 loads and 7 broadcasts
-     * against 24 per 3 and 8, and has more tiles to finish per call, so small savings do not pay: 14x14 maps (196
-     * pixels, 200 on 8-pixel tiles) ran 0.91-1.02x the time on 8-pixel tiles. Measured on a 2-core AMD EPYC with
-     * AVX-512, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 30-60 rounds), 7-pixel over 8-pixel
-     * time: 2 threads, 7x7 outputs, 1024->2048 1x1 stride 2 0.92-0.95, 512x512 3x3 stride 2 0.84-0.94, 512->2048
-     * 1x1 0.98-0.99, 2048->512 1x1 0.92-0.97; 1 thread 0.92-0.96 on the same four.
-     */
-    static final int SEVENS_SAVE = 16;
-
-    static ChannelGemmKernel forColumns(long columns) {
-        ChannelGemmKernel kernel = forMachine();
-        if (kernel != WIDE || System.getProperty(TILE_PROPERTY) != null) {
-            return kernel;
-        }
-        long eights = covered(columns, WIDE.pixels);
-        return (eights - covered(columns, SEVEN.pixels)) * SEVENS_SAVE >= eights ? SEVEN : WIDE;
-    }
-
-    private static long covered(long columns, int pixels) {
-        return (columns + pixels - 1) / pixels * pixels;
     }
 
     /** Output channels per tile: {@code vectors * LANES}. */
@@ -99,8 +71,6 @@ final class ChannelGemmKernel {
     void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
         if (this == WIDE) {
             tile3x8(panel, p0, wp, w0, taps, tile);
-        } else if (this == SEVEN) {
-            tile3x7(panel, p0, wp, w0, taps, tile);
         } else {
             tile2x6(panel, p0, wp, w0, taps, tile);
         }
@@ -195,87 +165,6 @@ final class ChannelGemmKernel {
         a70.intoArray(tile, 21 * LANES);
         a71.intoArray(tile, 22 * LANES);
         a72.intoArray(tile, 23 * LANES);
-    }
-
-    static void tile3x7(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = a00;
-        FloatVector a02 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a12 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a22 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a32 = a00;
-        FloatVector a40 = a00;
-        FloatVector a41 = a00;
-        FloatVector a42 = a00;
-        FloatVector a50 = a00;
-        FloatVector a51 = a00;
-        FloatVector a52 = a00;
-        FloatVector a60 = a00;
-        FloatVector a61 = a00;
-        FloatVector a62 = a00;
-        for (int t = 0; t < taps; t++) {
-            int q = w0 + 3 * LANES * t;
-            FloatVector w0v = FloatVector.fromArray(F, wp, q);
-            FloatVector w1v = FloatVector.fromArray(F, wp, q + LANES);
-            FloatVector w2v = FloatVector.fromArray(F, wp, q + 2 * LANES);
-            int r = p0 + 7 * t;
-            FloatVector x;
-            x = FloatVector.broadcast(F, panel[r]);
-            a00 = w0v.fma(x, a00);
-            a01 = w1v.fma(x, a01);
-            a02 = w2v.fma(x, a02);
-            x = FloatVector.broadcast(F, panel[r + 1]);
-            a10 = w0v.fma(x, a10);
-            a11 = w1v.fma(x, a11);
-            a12 = w2v.fma(x, a12);
-            x = FloatVector.broadcast(F, panel[r + 2]);
-            a20 = w0v.fma(x, a20);
-            a21 = w1v.fma(x, a21);
-            a22 = w2v.fma(x, a22);
-            x = FloatVector.broadcast(F, panel[r + 3]);
-            a30 = w0v.fma(x, a30);
-            a31 = w1v.fma(x, a31);
-            a32 = w2v.fma(x, a32);
-            x = FloatVector.broadcast(F, panel[r + 4]);
-            a40 = w0v.fma(x, a40);
-            a41 = w1v.fma(x, a41);
-            a42 = w2v.fma(x, a42);
-            x = FloatVector.broadcast(F, panel[r + 5]);
-            a50 = w0v.fma(x, a50);
-            a51 = w1v.fma(x, a51);
-            a52 = w2v.fma(x, a52);
-            x = FloatVector.broadcast(F, panel[r + 6]);
-            a60 = w0v.fma(x, a60);
-            a61 = w1v.fma(x, a61);
-            a62 = w2v.fma(x, a62);
-        }
-        a00.intoArray(tile, 0 * LANES);
-        a01.intoArray(tile, 1 * LANES);
-        a02.intoArray(tile, 2 * LANES);
-        a10.intoArray(tile, 3 * LANES);
-        a11.intoArray(tile, 4 * LANES);
-        a12.intoArray(tile, 5 * LANES);
-        a20.intoArray(tile, 6 * LANES);
-        a21.intoArray(tile, 7 * LANES);
-        a22.intoArray(tile, 8 * LANES);
-        a30.intoArray(tile, 9 * LANES);
-        a31.intoArray(tile, 10 * LANES);
-        a32.intoArray(tile, 11 * LANES);
-        a40.intoArray(tile, 12 * LANES);
-        a41.intoArray(tile, 13 * LANES);
-        a42.intoArray(tile, 14 * LANES);
-        a50.intoArray(tile, 15 * LANES);
-        a51.intoArray(tile, 16 * LANES);
-        a52.intoArray(tile, 17 * LANES);
-        a60.intoArray(tile, 18 * LANES);
-        a61.intoArray(tile, 19 * LANES);
-        a62.intoArray(tile, 20 * LANES);
     }
 
     static void tile2x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {

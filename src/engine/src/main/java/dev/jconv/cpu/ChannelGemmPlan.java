@@ -102,7 +102,7 @@ final class ChannelGemmPlan extends CpuPlan {
     }
 
     ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
-        this(g, pool, postOp, ChannelGemmKernel.forColumns((long) g.batch() * g.outHeight() * g.outWidth()));
+        this(g, pool, postOp, ChannelGemmKernel.forMachine());
     }
 
     ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel) {
