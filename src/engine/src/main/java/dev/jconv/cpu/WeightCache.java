@@ -136,7 +136,8 @@ final class WeightCache<T> {
         if (c.differs.get()) {
             return false;
         }
-        if (c.entry != entries.get(0)) {
+        List<Entry<T>> list = entries;
+        if (!list.isEmpty() && c.entry != list.get(0)) { // empty: cleared by a close racing with this call
             update(c.entry, null);
         }
         return true;
