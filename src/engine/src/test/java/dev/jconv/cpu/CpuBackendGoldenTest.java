@@ -7,6 +7,7 @@ import dev.jconv.backend.ConvBackend;
 import dev.jconv.backend.ConvPlan;
 import dev.jconv.testkit.GoldenFixtures;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -25,17 +26,14 @@ class CpuBackendGoldenTest {
     @TestFactory
     Stream<DynamicNode> everyGoldenFixtureMatchesPyTorchOnThePool() {
         CpuBackend pooled = new CpuBackend(3, 0);
-        return GoldenFixtures.cases().stream().map(c ->
-                DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, pooled)));
+        return fixtures(g -> true, pooled);
     }
 
     /** The fixtures Winograd can run (3x3, stride 1, undilated), by Winograd whatever their channel counts. */
     @TestFactory
     Stream<DynamicNode> everyWinogradFixtureMatchesPyTorchByWinograd() {
         CpuBackend winograd = new CpuBackend(3, 0, 0, CpuBackend.Choice.ALWAYS);
-        return GoldenFixtures.cases().stream()
-                .filter(c -> WinogradPlan.eligible(GoldenFixtures.geometry(c)))
-                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd)));
+        return fixtures(WinogradPlan::eligible, winograd);
     }
 
     /** The fixtures F(2x2, 3x3) can run (3x3, stride 1, undilated, few tiles), by it whatever their channel counts. */
@@ -43,9 +41,7 @@ class CpuBackendGoldenTest {
     Stream<DynamicNode> everySmallWinogradFixtureMatchesPyTorchByWinograd2x2() {
         WorkerPool pool = WorkerPool.of(3);
         ConvBackend winograd2x2 = planning("cpu, Winograd F(2x2,3x3)", g -> new Winograd2x2Plan(g, pool));
-        return GoldenFixtures.cases().stream()
-                .filter(c -> Winograd2x2Plan.eligible(GoldenFixtures.geometry(c)))
-                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, winograd2x2)));
+        return fixtures(Winograd2x2Plan::eligible, winograd2x2);
     }
 
     /**
@@ -58,9 +54,8 @@ class CpuBackendGoldenTest {
         return Stream.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW).map(kernel -> {
             ConvBackend channelGemm = planning("cpu, channel GEMM " + kernel.describe(),
                     g -> new ChannelGemmPlan(g, pool, PostOp.NONE, kernel));
-            return DynamicContainer.dynamicContainer(kernel.describe(), GoldenFixtures.cases().stream()
-                    .filter(c -> ChannelGemmPlan.eligible(GoldenFixtures.geometry(c)))
-                    .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, channelGemm))));
+            return DynamicContainer.dynamicContainer(kernel.describe(),
+                    fixtures(ChannelGemmPlan::eligible, channelGemm));
         });
     }
 
@@ -73,12 +68,14 @@ class CpuBackendGoldenTest {
         WorkerPool pool = WorkerPool.of(3);
         ConvBackend panels = planning("cpu, implicit GEMM on panels",
                 g -> new ImplicitGemmPlan(g, pool, 0, PostOp.NONE, true));
+        return fixtures(g -> !GatherPlan.isNeededFor(g, FlatLayout.copyLength(g)), panels);
+    }
+
+    /** A test per fixture whose geometry {@code runs} accepts, calling {@code backend}'s plan for it directly. */
+    private static Stream<DynamicNode> fixtures(Predicate<ConvGeometry> runs, ConvBackend backend) {
         return GoldenFixtures.cases().stream()
-                .filter(c -> {
-                    ConvGeometry g = GoldenFixtures.geometry(c);
-                    return !GatherPlan.isNeededFor(g, FlatLayout.copyLength(g));
-                })
-                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, panels)));
+                .filter(c -> runs.test(GoldenFixtures.geometry(c)))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> GoldenFixtures.checkPlan(c, backend)));
     }
 
     /** A backend named {@code name} whose plans are {@code plans}' (a new one per call). */
