@@ -11,8 +11,9 @@ import jdk.incubator.vector.FloatVector;
  * ({@link FlatLayout}). For a 1x1 stride-1 unpadded convolution the layout is the input itself and this is a
  * plain GEMM on it.
  *
- * <p>Weights: where every weight meets many flat columns (the usual case) they are packed once per call into
- * 8-channel blocks ({@link GemmKernel}), alongside the input copy, and tasks split the columns. Where the flat
+ * <p>Weights: where every weight meets many flat columns (the usual case) they are packed into 8-channel blocks
+ * ({@link GemmKernel}), small weights once per call, larger ones once per weight version ({@link #CACHE_MIN_FLOATS}),
+ * and tasks split the columns. Where the flat
  * range is short and the weights big (512x3x3x512 on 7x7: 61 columns, 9 MB of weights) packing would cost as
  * much as the convolution, so the kernel reads the weight rows in place and tasks split the channels, each
  * task taking all columns of its blocks so every weight row comes from memory once.
@@ -46,6 +47,18 @@ final class ImplicitGemmPlan extends CpuPlan {
     static final int PACK_MIN_COLUMNS = 512;
     /** Packed weights below this many floats are packed by the calling thread alone. */
     private static final int SMALL_PACK = 1 << 16;
+    /**
+     * Packed weights of at least this many floats are kept per weight version ({@link WeightCache}, its compare of
+     * the weights run inside the GEMM tasks) instead of packed again on every call. Measured on a 2-core AMD EPYC
+     * with AVX-512, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}), 2 threads, time with the cache
+     * over packing per call: 3x3 stride 2 128 on 56x56 (147K floats) 0.90-0.98, 1x1 stride 2 256->512 (128K)
+     * 0.91-0.93, 512->256 on 28x28 (128K) 0.77-0.95, 128->512 and 512->128 on 28x28 (64K) 0.87-0.95; at AVX2's
+     * width ({@code -XX:UseAVX=2}) 0.96-1.05, a wash. Smaller weights, packed by the calling thread alone in
+     * microseconds, gained nothing at 512 bits (0.95-1.05) and measured 1.07-1.16 at AVX2's width on two
+     * panel-copying 1x1 layers, three runs each (two builds of the same code differed by up to 8% there), so they
+     * are still packed per call.
+     */
+    static final int CACHE_MIN_FLOATS = SMALL_PACK;
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
     /** Taps (input channels, 1x1) from which the narrow tile copies panels ({@link #runPacked}). */
@@ -53,10 +66,14 @@ final class ImplicitGemmPlan extends CpuPlan {
 
     private final FlatLayout layout;
     private final VectorStores stores;
-    /** Layout copies and packed weights, at most one idle per thread once a burst of concurrent calls ends. */
+    /** Layout copies, at most one idle per thread once a burst of concurrent calls ends. */
     private final ScratchPool buffers;
-    private final ScratchPool packs;
+    /** Weights packed per call (below {@link #CACHE_MIN_FLOATS}), at most one idle per thread. */
+    private final ScratchPool callPacks;
+    /** Weights packed per weight version (from {@link #CACHE_MIN_FLOATS}). */
+    private final WeightCache<float[]> versionPacks;
     private final boolean packWeights;
+    private final boolean cachesPacks;
     private final int packedLength;
     private final int packChunk;
     private final int rowsPerGroup;
@@ -91,17 +108,22 @@ final class ImplicitGemmPlan extends CpuPlan {
      * {@code postOp} is applied by the task's {@link VectorStores.Sink} as it writes each output vector.
      */
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp) {
-        this(g, pool, packMinColumns, postOp, false);
+        this(g, pool, packMinColumns, CACHE_MIN_FLOATS, postOp, false);
     }
 
-    /** Tests also copy panels ({@link #runPacked}) wherever a task has several channel blocks, on either tile. */
-    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, PostOp postOp, boolean alwaysPanels) {
+    /**
+     * Tests also keep packed weights of at least {@code cacheMinFloats} floats per weight version and copy panels
+     * ({@link #runOnPanels}) wherever a task has several channel blocks, on either tile.
+     */
+    ImplicitGemmPlan(ConvGeometry g, WorkerPool pool, int packMinColumns, int cacheMinFloats, PostOp postOp,
+                     boolean alwaysPanels) {
         super(g, pool);
         this.postOp = postOp;
         this.layout = new FlatLayout(g);
         this.stores = new VectorStores(layout);
         this.buffers = new ScratchPool(pool.threads());
-        this.packs = new ScratchPool(pool.threads());
+        this.callPacks = new ScratchPool(pool.threads());
+        this.versionPacks = WeightCache.ofArrays(this::pack);
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
@@ -145,6 +167,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         // Small weights are packed on the calling thread: waking the pool would cost more than the copy.
         packChunk = packedLength < SMALL_PACK ? Math.max(1, blocks)
                 : Math.max(1, FlatLayout.ceilDiv(blocks, pool.threads() * TASKS_PER_THREAD));
+        cachesPacks = packWeights && packedLength >= cacheMinFloats;
     }
 
     /**
@@ -162,26 +185,44 @@ final class ImplicitGemmPlan extends CpuPlan {
     @Override
     void compute(float[] input, float[] weight, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
-        float[] packed = packWeights ? packs.take(packedLength) : null;
+        WeightCache.Candidate<float[]> candidate = cachesPacks ? versionPacks.candidate(weight) : null;
+        float[] packed = candidate != null ? candidate.transformed() : cachesPacks ? versionPacks.get(weight, pool)
+                : packWeights ? pack(weight, callPacks.take(packedLength)) : null;
         try {
-            run(input, weight, bias, output, src, packed);
+            run(input, weight, bias, output, src, packed, candidate);
+            if (candidate != null && !versionPacks.confirmed(candidate)) { // changed where the samples did not look
+                run(input, weight, bias, output, src, versionPacks.get(weight, pool), null);
+            }
         } finally {
             // also when interrupted or failed: the next call reuses them
             if (!layout.direct) {
                 buffers.give(src);
             }
-            if (packWeights) {
-                packs.give(packed);
+            if (packWeights && !cachesPacks) {
+                callPacks.give(packed);
             }
         }
     }
 
-    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed) {
-        if (packWeights) {
-            int blocks = g.groups() * blocksPerGroup;
-            pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
-                    blocks));
-        }
+    /** The packed weights of a new weight version. */
+    private float[] pack(float[] weight) {
+        return pack(weight, new float[packedLength]);
+    }
+
+    /** {@code weight} packed into {@code packed}, in 8-channel blocks ({@link #packChunk} of them per task). */
+    private float[] pack(float[] weight, float[] packed) {
+        int blocks = g.groups() * blocksPerGroup;
+        pool.forEach(FlatLayout.ceilDiv(blocks, packChunk), task -> packBlocks(weight, packed, task * packChunk,
+                blocks));
+        return packed;
+    }
+
+    /**
+     * The GEMM passes; with a {@code candidate} (weights packed before, not yet compared in full) the first pass's
+     * tasks also compare the weights with its snapshot ({@link WeightCache.Candidate#check}).
+     */
+    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed,
+                     WeightCache.Candidate<float[]> candidate) {
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
@@ -197,20 +238,48 @@ final class ImplicitGemmPlan extends CpuPlan {
                 });
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
+            WeightCache.Candidate<float[]> check = n0 == 0 ? candidate : null;
             // One lambda per kind of task, not a branch inside one: see Span.
             if (copiesPanels && fusedFill) {
-                pool.forEach(tasks, t -> runOnPanels(fill(span(t, first), input, src), src, packed, bias, output));
+                pool.forEach(tasks, t -> {
+                    runOnPanels(fill(before(check, t, tasks, span(t, first)), input, src), src, packed, bias, output);
+                    after(check, t, tasks);
+                });
             } else if (copiesPanels) {
-                pool.forEach(tasks, t -> runOnPanels(span(t, first), src, packed, bias, output));
+                pool.forEach(tasks, t -> {
+                    runOnPanels(before(check, t, tasks, span(t, first)), src, packed, bias, output);
+                    after(check, t, tasks);
+                });
             } else if (packWeights && fusedFill) {
-                pool.forEach(tasks, t -> runPacked(fill(span(t, first), input, src), src, packed, bias, output));
+                pool.forEach(tasks, t -> {
+                    runPacked(fill(before(check, t, tasks, span(t, first)), input, src), src, packed, bias, output);
+                    after(check, t, tasks);
+                });
             } else if (packWeights) {
-                pool.forEach(tasks, t -> runPacked(span(t, first), src, packed, bias, output));
+                pool.forEach(tasks, t -> {
+                    runPacked(before(check, t, tasks, span(t, first)), src, packed, bias, output);
+                    after(check, t, tasks);
+                });
             } else if (fusedFill) {
                 pool.forEach(tasks, t -> runInPlace(fill(span(t, first), input, src), src, weight, bias, output));
             } else {
                 pool.forEach(tasks, t -> runInPlace(span(t, first), src, weight, bias, output));
             }
+        }
+    }
+
+    /** With a {@code candidate}, its compare before task {@code t}'s GEMM if it is one of those comparing first. */
+    private static Span before(WeightCache.Candidate<float[]> candidate, int t, int tasks, Span s) {
+        if (candidate != null) {
+            candidate.checkBefore(t, tasks);
+        }
+        return s;
+    }
+
+    /** With a {@code candidate}, its compare after task {@code t}'s GEMM if it is one of those comparing after. */
+    private static void after(WeightCache.Candidate<float[]> candidate, int t, int tasks) {
+        if (candidate != null) {
+            candidate.checkAfter(t, tasks);
         }
     }
 
@@ -424,21 +493,24 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
         // No lane count here: it depends on the machine (jconv info shows it), and this line should not.
         return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
-                GemmKernel.tileShape(), packWeights ? "packed per call" : "read in place", threadCount())
+                GemmKernel.tileShape(), !packWeights ? "read in place"
+                        : cachesPacks ? "packed once per weight version" : "packed per call", threadCount())
                 + (copiesPanels ? ", each tile's input copied into a panel first" : "")
                 + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 
-    /** The idle scratch (layout copies, packed weights) plus the layout's and the stores' index tables. */
+    /** The idle scratch (layout copies, packed weights), weights packed per version with their snapshot, tables. */
     @Override
     public long retainedBytes() {
-        return buffers.idleBytes() + packs.idleBytes() + layout.tableBytes() + stores.tableBytes();
+        return buffers.idleBytes() + callPacks.idleBytes() + versionPacks.bytes() + layout.tableBytes()
+                + stores.tableBytes();
     }
 
     @Override
     public void close() {
         super.close();
         buffers.clear();
-        packs.clear();
+        callPacks.clear();
+        versionPacks.clear();
     }
 }

@@ -67,7 +67,7 @@ class CpuBackendGoldenTest {
     Stream<DynamicNode> everyFixtureMatchesPyTorchByTheImplicitGemmOnPanels() {
         WorkerPool pool = WorkerPool.of(3);
         ConvBackend panels = planning("cpu, implicit GEMM on panels",
-                g -> new ImplicitGemmPlan(g, pool, 0, PostOp.NONE, true));
+                g -> new ImplicitGemmPlan(g, pool, 0, 0, PostOp.NONE, true));
         return fixtures(g -> !GatherPlan.isNeededFor(g, FlatLayout.copyLength(g)), panels);
     }
 

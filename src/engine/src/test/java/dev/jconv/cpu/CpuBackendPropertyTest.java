@@ -58,7 +58,7 @@ class CpuBackendPropertyTest {
      */
     @Property(tries = 300)
     void implicitGemmPanelsAgreeWithReference(@ForAll("channelGemmShapes") AgainstReference.Case c) {
-        AgainstReference.check(g -> new ImplicitGemmPlan(g, THREE, 0, PostOp.NONE, true), c);
+        AgainstReference.check(g -> new ImplicitGemmPlan(g, THREE, 0, 0, PostOp.NONE, true), c);
     }
 
     /** What {@link DepthwiseChannelBlockPlan} computes: 3x3 depthwise, one output channel per input channel. */

@@ -140,9 +140,14 @@ class CpuBackendTest {
         layer(3, 128, 7, 7, 200, 3, 1, 1, 1, 1, false, PaddingMode.REFLECT),
     };
 
+    /** An implicit GEMM whose packed weights (152 x 432 floats) are kept per weight version. */
+    private static final AgainstReference.Case IMPLICIT_GEMM_CACHED_LAYER =
+            layer(2, 48, 40, 40, 152, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT);
+
     static Stream<Arguments> weightCachingLayers() {
         return Stream.of(Arguments.of(WINOGRAD_LAYERS[2]), Arguments.of(CHANNEL_GEMM_LAYERS[0]),
-                Arguments.of(CHANNEL_GEMM_LAYERS[2]), Arguments.of(WINOGRAD_2X2_LAYERS[1]));
+                Arguments.of(CHANNEL_GEMM_LAYERS[2]), Arguments.of(WINOGRAD_2X2_LAYERS[1]),
+                Arguments.of(IMPLICIT_GEMM_CACHED_LAYER));
     }
 
     @Test
@@ -193,6 +198,8 @@ class CpuBackendTest {
     void weightsArePackedOnlyWhereTheyAreReusedEnough() {
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
                 .contains("weights packed per call"));
+        assertTrue(describe(IMPLICIT_GEMM_CACHED_LAYER).startsWith("implicit GEMM")
+                && describe(IMPLICIT_GEMM_CACHED_LAYER).contains("weights packed once per weight version"));
         assertTrue(describe(layer(1, 512, 7, 7, 16, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .contains("weights read in place"));
     }
