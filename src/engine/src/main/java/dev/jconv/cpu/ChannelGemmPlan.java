@@ -350,7 +350,7 @@ final class ChannelGemmPlan extends CpuPlan {
         }
     }
 
-    /** One pixel's {@code channels} values from {@code tile[from ..]}, plus bias, to every {@link #pixels}-th output. */
+    /** One pixel's {@code channels} values from {@code tile[from ..]}, plus bias, to every {@code pixels}-th float. */
     private void storePixel(float[] tile, int from, float[] bias, int k0, int channels, float[] out, int at) {
         for (int c = 0; c < channels; c++, at += pixels) {
             out[at] = tile[from + c] + bias[k0 + c];
