@@ -20,6 +20,11 @@ final class VectorStores {
     private final int[] runDest;
     private final int[] runLane;
     private final int[] runLength;
+    /**
+     * Flat positions {@code [0, identityEnd)} are whole vectors, each stored at its own flat index: a kernel may
+     * write a full tile there straight to the output plane ({@link Sink#direct}).
+     */
+    private final int identityEnd;
 
     VectorStores(FlatLayout layout) {
         int lanes = GemmKernel.LANES;
@@ -61,6 +66,7 @@ final class VectorStores {
             }
         }
         first[vectors] = i;
+        identityEnd = identityEnd(whole);
     }
 
     /** Rows of {@code vectors} whole vectors each, vector {@code q} at {@code q * LANES}: every store plain. */
@@ -73,6 +79,16 @@ final class VectorStores {
         runDest = new int[0];
         runLane = new int[0];
         runLength = new int[0];
+        identityEnd = identityEnd(whole);
+    }
+
+    /** The flat positions that lie before the first vector not stored whole at its own flat index. */
+    private static int identityEnd(int[] whole) {
+        int q = 0;
+        while (q < whole.length && whole[q] == q * GemmKernel.LANES) {
+            q++;
+        }
+        return q * GemmKernel.LANES;
     }
 
     /** Stores for plain rows of {@code vectors} vectors (a GEMM writing a matrix, not an NCHW output). */
@@ -92,21 +108,41 @@ final class VectorStores {
      * The output side of one task (never shared between threads). A kernel writes its accumulators, row {@code m}
      * vector {@code v}, to {@link #tile} at {@code (3 * m + v) * LANES}, then calls {@link #flush}, which puts
      * each vector of flat positions into its output plane: a plain store where it lies inside one output row,
-     * else lane runs copied one by one. See {@link GemmKernel} for why the kernels do not store to the output
-     * themselves.
+     * else lane runs copied one by one; full tiles whose flat positions are the output's own are stored by the
+     * kernel itself ({@link #direct}). See {@link GemmKernel} for why the kernels do not store other tiles to the
+     * output themselves.
      */
     static final class Sink {
         private static final int LANES = GemmKernel.LANES;
         /** Row {@code m}, vector {@code v} of the last tile at {@code (3 * m + v) * LANES}. */
         final float[] tile = new float[GemmKernel.ROWS * 3 * LANES];
         private final VectorStores stores;
+        /** Where a kernel stores its accumulators: {@code targets[direct(j0)]}, the tile or the output. */
+        final float[][] targets;
         private final float[] out;
         private final boolean relu;
+        /** Full tiles ending at or before this flat position are stored by the kernel itself (none with ReLU). */
+        private final int directEnd;
 
         private Sink(VectorStores stores, float[] out, boolean relu) {
             this.stores = stores;
             this.out = out;
             this.relu = relu;
+            this.targets = new float[][] {tile, out};
+            this.directEnd = relu ? 0 : stores.identityEnd;
+        }
+
+        /**
+         * 1 if the full tile at flat position {@code j0} goes straight to the output: row {@code m}, vector
+         * {@code v} at {@code plane0 + m * planeStride + j0 + v * LANES} (its flat positions are the output's, no
+         * post-op), and the kernel then flushes no rows; else 0: row {@code m} to {@link #tile} at
+         * {@code 3 * m * LANES}, then {@link #flush}. Arithmetic, not a branch, and so are the kernels' uses of it:
+         * C2 compiles a branch that a warm process never took as a trap, and taking it later would send the shared
+         * kernel back to the interpreter (see {@link ImplicitGemmPlan}'s Span). Rows past the valid ones go to the
+         * last valid row's place, which the kernel stores last (rows in descending order).
+         */
+        int direct(int j0) {
+            return 1 - ((directEnd - j0 - GemmKernel.WIDTH) >>> 31);
         }
 
         /**
