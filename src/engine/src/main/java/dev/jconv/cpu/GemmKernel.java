@@ -99,6 +99,25 @@ final class GemmKernel {
         }
     }
 
+    /**
+     * A full tile of an 8-channel block on a panel, tap {@code t}'s {@link #WIDTH} columns at {@code t * WIDTH}
+     * ({@code panelTaps[t]}): two {@link #tile4x2Panel} tiles, or one 8x3 tile reading the panel through
+     * {@code panelTaps}.
+     */
+    static void fullTilePanel(float[] panel, int[] panelTaps, float[] wp, int wp0, int rowsValid, float[] bias,
+                              int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+        if (!NARROW_TILE) {
+            tile8x3Packed(panel, -j0, panelTaps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0, sink);
+            return;
+        }
+        int taps = panelTaps.length;
+        tile4x2Panel(panel, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0, sink);
+        if (rowsValid > 4) {
+            tile4x2Panel(panel, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
+                    planeStride, j0, sink);
+        }
+    }
+
     /** A full tile of an 8-channel block, weights in place: one 8x3 register tile, or two 4x2 ones. */
     static void fullTile(float[] src, int srcBase, int[] taps, float[] w, int row0, int rowStride, int rowsValid,
                          float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
@@ -494,6 +513,61 @@ final class GemmKernel {
             int o = base + taps[t];
             FloatVector b0 = FloatVector.fromArray(F, src, o);
             FloatVector b1 = FloatVector.fromArray(F, src, o + LANES);
+            int q = wp0 + ROWS * t;
+            FloatVector x;
+            x = FloatVector.broadcast(F, wp[q + 0]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = FloatVector.broadcast(F, wp[q + 1]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = FloatVector.broadcast(F, wp[q + 2]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = FloatVector.broadcast(F, wp[q + 3]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+        }
+        int direct = sink.direct(j0);
+        float[] dst = sink.targets[direct];
+        int at = direct * (plane0 + j0);
+        int stride = direct * planeStride + (1 - direct) * 3 * LANES;
+        int last = direct * (Math.min(4, rowsValid) - 1) + (1 - direct) * 3;
+        int o = at + Math.min(3, last) * stride;
+        a30.intoArray(dst, o);
+        a31.intoArray(dst, o + LANES);
+        o = at + Math.min(2, last) * stride;
+        a20.intoArray(dst, o);
+        a21.intoArray(dst, o + LANES);
+        o = at + Math.min(1, last) * stride;
+        a10.intoArray(dst, o);
+        a11.intoArray(dst, o + LANES);
+        o = at;
+        a00.intoArray(dst, o);
+        a01.intoArray(dst, o + LANES);
+        sink.flush(plane0, planeStride, j0 / LANES, 2, (1 - direct) * Math.min(4, rowsValid));
+    }
+
+    /**
+     * As {@link #tile4x2Packed}, on a panel: tap {@code t}'s {@link #WIDTH} columns at {@code panel[t * WIDTH]}. The
+     * addresses are affine in {@code t}, so C2 checks the bounds once before the loop instead of at every load, and
+     * loads no tap offsets: the kernel alone, 147 taps in L1, at AVX2's width ({@code -XX:UseAVX=2}, one thread,
+     * medians of 8 runs) 79.6 GFLOP/s against 70.5 reading through tap offsets (64 taps: 72 against 64).
+     */
+    static void tile4x2Panel(float[] panel, int tapCount, float[] wp, int wp0, int rowsValid, float[] bias,
+            int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+        FloatVector a00 = start(bias, bias0, 0, rowsValid);
+        FloatVector a01 = a00;
+        FloatVector a10 = start(bias, bias0, 1, rowsValid);
+        FloatVector a11 = a10;
+        FloatVector a20 = start(bias, bias0, 2, rowsValid);
+        FloatVector a21 = a20;
+        FloatVector a30 = start(bias, bias0, 3, rowsValid);
+        FloatVector a31 = a30;
+        for (int t = 0; t < tapCount; t++) {
+            int o = t * WIDTH;
+            FloatVector b0 = FloatVector.fromArray(F, panel, o);
+            FloatVector b1 = FloatVector.fromArray(F, panel, o + LANES);
             int q = wp0 + ROWS * t;
             FloatVector x;
             x = FloatVector.broadcast(F, wp[q + 0]);

@@ -61,8 +61,10 @@ final class ImplicitGemmPlan extends CpuPlan {
     static final int CACHE_MIN_FLOATS = SMALL_PACK;
     /** Layout-copy bytes one pass of images may fill (about half of a 2 MB L2). */
     private static final int PASS_BYTES = 1 << 20;
-    /** Taps (input channels, 1x1) from which the narrow tile copies panels ({@link #runPacked}). */
-    static final int PANEL_MIN_TAPS = 128;
+    /** Channel blocks per task from which the narrow tile copies panels ({@link #runOnPanels}). */
+    static final int PANEL_MIN_BLOCKS = 4;
+    /** Input channels per group from which the narrow tile copies panels ({@link #runOnPanels}). */
+    static final int PANEL_MIN_CHANNELS = 16;
 
     private final FlatLayout layout;
     private final VectorStores stores;
@@ -154,7 +156,8 @@ final class ImplicitGemmPlan extends CpuPlan {
         tileChunks = FlatLayout.ceilDiv(tileCount, tilesPerChunk);
         fusedFill = !layout.direct && channelChunks == 1;
         copiesPanels = packWeights && blocksPerChunk > 1 && (alwaysPanels
-                || GemmKernel.NARROW_TILE && g.kernelH() * g.kernelW() == 1 && tapsPerRow >= PANEL_MIN_TAPS);
+                || GemmKernel.NARROW_TILE && blocksPerChunk >= PANEL_MIN_BLOCKS
+                && g.inChannelsPerGroup() >= PANEL_MIN_CHANNELS);
         panelTaps = new int[copiesPanels ? tapsPerRow : 0];
         for (int t = 0; t < panelTaps.length; t++) {
             panelTaps[t] = t * GemmKernel.WIDTH;
@@ -369,18 +372,23 @@ final class ImplicitGemmPlan extends CpuPlan {
      * As {@link #runPacked}, each whole tile's input first copied into a panel, its taps' columns one after another,
      * which the task's blocks then read ({@link #copiesPanels}; the ragged end reads the layout as before).
      *
-     * <p>Why the panel, for 1x1 layers of at least {@value #PANEL_MIN_TAPS} input channels on the narrow (4x2)
-     * register tile: there an 8-channel block is two register tiles, each reading the tile's input, one or two cache
-     * lines per tap (64 bytes of columns), and a 1x1 layer's taps are a channel stride apart: on 56x56 maps 12,544
-     * bytes, which puts every tap's lines in 16 of the L1's 64 sets, so 128 or more taps no longer stay in L1 and
-     * the input came from L2 twice per block. The panel is contiguous and fills the sets evenly. Measured on a
-     * 2-core AMD EPYC at AVX2's width ({@code -XX:UseAVX=2}), both builds in one JVM
-     * ({@code benchmarks/ab/two_builds_ab.sh}, 30-40 rounds), 2 threads, time with panels over without: 256->64 on
-     * 56x56 0.79-0.88, 256->128 0.80-0.84, 256->512 stride 2 0.80-0.84, 512->256 on 28x28 0.91-0.93, 128->512
-     * 0.92-0.97, 144->24 0.79-0.98; but layers of 16-64 input channels 1.01-1.11 (their taps fit L1; the copy
-     * is extra work), 3x3 dilated and the 7x7 stem 1.05-1.06 (neighbouring taps share lines), a strided 3x3
-     * 0.85-0.94 (left out with the other spatial kernels). At 512 bits (8x3: the input read once per block, 3
-     * lines per tap) copying measured 0-13% slower, so the wide tile reads the layout directly.
+     * <p>Why the panel, on the narrow (4x2) register tile where a task has at least {@value #PANEL_MIN_BLOCKS} channel
+     * blocks and the layer at least {@value #PANEL_MIN_CHANNELS} input channels per group: there an 8-channel block is
+     * two register tiles, each reading the tile's input, and the panel is read by {@link GemmKernel#tile4x2Panel},
+     * whose loads C2 compiles without a bounds check each. It also keeps 1x1 layers' taps in L1: their taps are a
+     * channel stride apart (on 56x56 maps 12,544 bytes, every tap's lines in 16 of the L1's 64 sets), so 128 or more
+     * taps no longer stayed in L1 and the input came from L2 twice per block; the panel is contiguous and fills the
+     * sets evenly. Measured on a 2-core AMD EPYC at AVX2's width ({@code -XX:UseAVX=2}), both builds in one JVM ({@code
+     * benchmarks/ab/two_builds_ab.sh}, 30-40 rounds), 2 threads. First panels read through tap offsets, for 1x1 layers
+     * of 128 or more input channels only, over reading the layout: 256->64 on 56x56 0.79-0.88, 256->128 0.80-0.84,
+     * 256->512 stride 2 0.80-0.84, 512->256 on 28x28 0.91-0.93, 128->512 0.92-0.97, 144->24 0.79-0.98 (fewer input
+     * channels 1.01-1.11, the 7x7 stem and a dilated 3x3 1.05-1.06). Then the panel kernel for layers of 4 or more
+     * channel blocks, over that: the 3x3 stride 2 128 on 56x56 0.81-0.97 (five runs), 256 on 28x28 0.93, 64->64 and
+     * 64->256 on 56x56 0.82-0.95, the dilated 3x3 0.93-0.97, 256->64 0.92, 16->96 on 112x112 and 24->144 on 56x56
+     * 0.97-0.98; but 32->16 on 112x112 (two blocks) 1.01-1.08 and the 7x7 stem 0.99-1.10 (five runs; 3 input channels:
+     * a tile's 147 taps lie in 21 input rows whose lines they share, so reading the layout is already cheap), hence the
+     * minimums. At 512 bits (8x3: the input read once per block, 3 lines per tap) copying measured 0-13% slower, so the
+     * wide tile reads the layout directly.
      */
     private void runOnPanels(Span s, float[] src, float[] packed, float[] bias, float[] out) {
         VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
@@ -396,9 +404,14 @@ final class ImplicitGemmPlan extends CpuPlan {
                 continue;
             }
             copyPanel(src, s.srcBase + tile * GemmKernel.WIDTH, panel);
+            int planeStride = g.outHeight() * g.outWidth();
             for (int block = s.firstBlock; block < s.lastBlock; block++) {
-                multiplyPacked(panel, -tile * GemmKernel.WIDTH, panelTaps, packed, block, s.group, s.n, tile, bias,
-                        sink);
+                int m0 = block * GemmKernel.ROWS;
+                int k0 = s.group * rowsPerGroup + m0;
+                GemmKernel.fullTilePanel(panel, panelTaps, packed,
+                        (s.group * blocksPerGroup + block) * tapsPerRow * GemmKernel.ROWS,
+                        Math.min(GemmKernel.ROWS, rowsPerGroup - m0), bias, k0,
+                        (s.n * g.outChannels() + k0) * planeStride, planeStride, tile * GemmKernel.WIDTH, sink);
             }
         }
     }

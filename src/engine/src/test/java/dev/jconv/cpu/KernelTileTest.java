@@ -30,17 +30,21 @@ class KernelTileTest {
             assertEquals("4 channels x 2 vectors", GemmKernel.tileShape(), "AVX2's width gets the 4x2 tile");
             assertEquals("16 channels x 6 pixels", ChannelGemmKernel.forMachine().describe());
         }
-        // 1x1 layers of 128 or more input channels copy panels on the narrow tile only; fewer channels never
-        String wide = pointwise(ImplicitGemmPlan.PANEL_MIN_TAPS);
-        assertEquals(GemmKernel.NARROW_TILE, wide.contains("input copied into a panel"), wide);
-        String narrow = pointwise(ImplicitGemmPlan.PANEL_MIN_TAPS - 1);
-        assertFalse(narrow.contains("panel"), narrow);
+        // layers of 4 or more 8-channel blocks and 16 or more input channels copy panels on the narrow tile only
+        int blocks = ImplicitGemmPlan.PANEL_MIN_BLOCKS;
+        int channels = ImplicitGemmPlan.PANEL_MIN_CHANNELS;
+        String many = pointwise(channels, 8 * blocks);
+        assertEquals(GemmKernel.NARROW_TILE, many.contains("input copied into a panel"), many);
+        String fewBlocks = pointwise(channels, 8 * blocks - 8);
+        assertFalse(fewBlocks.contains("panel"), fewBlocks);
+        String fewChannels = pointwise(channels - 1, 8 * blocks);
+        assertFalse(fewChannels.contains("panel"), fewChannels);
     }
 
-    /** The plan of a 1x1 layer of {@code channels} input channels and 64 output channels on 56x56. */
-    private static String pointwise(int channels) {
+    /** The plan of a 1x1 layer of {@code in} input channels and {@code out} output channels on 56x56. */
+    private static String pointwise(int in, int out) {
         ConvParams none = new ConvParams(1, 1, Padding.of(0), 1, 1, 1, PaddingMode.ZEROS);
-        return new CpuBackend(2).plan(ConvValidator.checkForward(new int[] {1, channels, 56, 56},
-                new int[] {64, channels, 1, 1}, null, none)).describe();
+        return new CpuBackend(2).plan(ConvValidator.checkForward(new int[] {1, in, 56, 56},
+                new int[] {out, in, 1, 1}, null, none)).describe();
     }
 }
