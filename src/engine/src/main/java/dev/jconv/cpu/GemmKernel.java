@@ -33,12 +33,13 @@ import jdk.incubator.vector.VectorSpecies;
  * profile than the one it then ran. The extra copy through L1 costs one vector load and store per output vector.
  *
  * <p>Except where a full tile's flat positions are the output plane's own (1x1 stride-1 unpadded layers, the
- * Winograd plans' matrices, the first row of others) and no post-op runs: there the full-tile kernels store their
- * accumulators straight into the output and flush nothing ({@link VectorStores.Sink#direct}), the choice made by
- * arithmetic (which array, which offsets), not a branch. Measured on a 2-core AMD EPYC (Zen 4), both builds in one
+ * Winograd plans' matrices, the first row of others): there the full-tile kernels store their accumulators straight
+ * into the output and flush stores nothing, only applies a fused ReLU there ({@link VectorStores.Sink#direct}), the
+ * choice made by arithmetic (which array, which offsets), not a branch. Measured on a 2-core AMD EPYC (Zen 4), both builds in one
  * JVM ({@code benchmarks/ab/two_builds_ab.sh}, 40 rounds), 2 threads, time with direct stores over without: 1x1
  * layers on 56x56 and 28x28 0.84-1.00 at 512 bits, 0.80-0.93 at AVX2's width ({@code -XX:UseAVX=2}); Winograd
- * F(4x4, 3x3) on 56x56 and 28x28 0.80-0.95 at 512 bits, 1.00 at AVX2's width.
+ * F(4x4, 3x3) on 56x56 and 28x28 0.80-0.95 at 512 bits, 1.00 at AVX2's width; with ReLU fused (then clamped in
+ * the output by flush) 1x1 layers 0.94-1.01 at 512 bits, 0.89-0.95 at AVX2's width.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -263,7 +264,7 @@ final class GemmKernel {
         a00.intoArray(dst, o);
         a01.intoArray(dst, o + LANES);
         a02.intoArray(dst, o + 2 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 3, (1 - direct) * rowsValid);
+        sink.flush(plane0, planeStride, j0 / LANES, 3, rowsValid, direct);
     }
 
     /**
@@ -313,7 +314,7 @@ final class GemmKernel {
         a50.intoArray(tile, 15 * LANES);
         a60.intoArray(tile, 18 * LANES);
         a70.intoArray(tile, 21 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid);
+        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid, 0);
     }
 
     /**
@@ -432,7 +433,7 @@ final class GemmKernel {
         a00.intoArray(dst, o);
         a01.intoArray(dst, o + LANES);
         a02.intoArray(dst, o + 2 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 3, (1 - direct) * rowsValid);
+        sink.flush(plane0, planeStride, j0 / LANES, 3, rowsValid, direct);
     }
 
     /**
@@ -491,7 +492,7 @@ final class GemmKernel {
         a50.intoArray(tile, 15 * LANES);
         a60.intoArray(tile, 18 * LANES);
         a70.intoArray(tile, 21 * LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid);
+        sink.flush(plane0, planeStride, j0 / LANES, 1, rowsValid, 0);
     }
 
     /**
@@ -545,7 +546,7 @@ final class GemmKernel {
         o = at;
         a00.intoArray(dst, o);
         a01.intoArray(dst, o + LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 2, (1 - direct) * Math.min(4, rowsValid));
+        sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid), direct);
     }
 
     /**
@@ -600,7 +601,7 @@ final class GemmKernel {
         o = at;
         a00.intoArray(dst, o);
         a01.intoArray(dst, o + LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 2, (1 - direct) * Math.min(4, rowsValid));
+        sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid), direct);
     }
 
     /** As {@link #tile4x2Packed}, weights read in place, row {@code m} at {@code w[row0 + m * rowStride + t]}. */
@@ -654,6 +655,6 @@ final class GemmKernel {
         o = at;
         a00.intoArray(dst, o);
         a01.intoArray(dst, o + LANES);
-        sink.flush(plane0, planeStride, j0 / LANES, 2, (1 - direct) * Math.min(4, rowsValid));
+        sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid), direct);
     }
 }

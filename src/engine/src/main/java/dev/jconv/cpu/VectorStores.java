@@ -121,7 +121,7 @@ final class VectorStores {
         final float[][] targets;
         private final float[] out;
         private final boolean relu;
-        /** Full tiles ending at or before this flat position are stored by the kernel itself (none with ReLU). */
+        /** Full tiles ending at or before this flat position are stored by the kernel itself. */
         private final int directEnd;
 
         private Sink(VectorStores stores, float[] out, boolean relu) {
@@ -129,14 +129,14 @@ final class VectorStores {
             this.out = out;
             this.relu = relu;
             this.targets = new float[][] {tile, out};
-            this.directEnd = relu ? 0 : stores.identityEnd;
+            this.directEnd = stores.identityEnd;
         }
 
         /**
          * 1 if the full tile at flat position {@code j0} goes straight to the output: row {@code m}, vector
-         * {@code v} at {@code plane0 + m * planeStride + j0 + v * LANES} (its flat positions are the output's, no
-         * post-op), and the kernel then flushes no rows; else 0: row {@code m} to {@link #tile} at
-         * {@code 3 * m * LANES}, then {@link #flush}. Arithmetic, not a branch, and so are the kernels' uses of it:
+         * {@code v} at {@code plane0 + m * planeStride + j0 + v * LANES} (its flat positions are the output's), and
+         * {@link #flush} then only applies a fused ReLU there; else 0: row {@code m} to {@link #tile} at
+         * {@code 3 * m * LANES}, then {@link #flush} stores it. Arithmetic, not a branch, and so are the kernels' uses of it:
          * C2 compiles a branch that a warm process never took as a trap, and taking it later would send the shared
          * kernel back to the interpreter (see {@link ImplicitGemmPlan}'s Span). Rows past the valid ones go to the
          * last valid row's place, which the kernel stores last (rows in descending order).
@@ -148,15 +148,18 @@ final class VectorStores {
         /**
          * Stores the first {@code rows} rows of {@code vectors} vectors of {@link #tile}, flat vectors {@code q0,
          * q0 + 1, ...}, into the output planes {@code plane0 + m * planeStride}; vectors past the flat range (a
-         * whole tile computed at its ragged end) are dropped.
+         * whole tile computed at its ragged end) are dropped. With {@code direct} 1 ({@link #direct}) the kernel has
+         * stored them there itself and this only applies the ReLU, if fused, to them in the output.
          */
-        void flush(int plane0, int planeStride, int q0, int vectors, int rows) {
+        void flush(int plane0, int planeStride, int q0, int vectors, int rows, int direct) {
             if (relu) {
-                reluOnTile(vectors, rows);
+                // on the tile, or on the output rows the kernel stored: chosen by arithmetic, as in the kernels
+                relu(targets[direct], direct * (plane0 + q0 * LANES), direct * planeStride + (1 - direct) * 3 * LANES,
+                        vectors, rows);
             }
             int[] whole = stores.whole;
             vectors = Math.min(vectors, whole.length - q0); // a whole tile at the ragged end: only the flat range
-            for (int m = 0; m < rows; m++) {
+            for (int m = 0, stored = (1 - direct) * rows; m < stored; m++) {
                 int plane = plane0 + m * planeStride;
                 for (int v = 0; v < vectors; v++) {
                     int from = (3 * m + v) * LANES;
@@ -171,15 +174,16 @@ final class VectorStores {
         }
 
         /**
-         * The fused ReLU post-op, on the tile while it is in L1 just before the stores: {@code max(v, 0)}, which
-         * keeps NaN (the Vector API's max is {@link Math#max}'s, NaN if either operand is).
+         * The fused ReLU post-op on {@code rows} rows of {@code vectors} vectors, row {@code m} vector {@code v} at
+         * {@code a[at0 + m * rowStride + v * LANES]}, while they are in L1: {@code max(v, 0)}, which keeps NaN (the
+         * Vector API's max is {@link Math#max}'s, NaN if either operand is).
          */
-        private void reluOnTile(int vectors, int rows) {
+        private static void relu(float[] a, int at0, int rowStride, int vectors, int rows) {
             FloatVector zero = FloatVector.zero(GemmKernel.F);
             for (int m = 0; m < rows; m++) {
                 for (int v = 0; v < vectors; v++) {
-                    int at = (3 * m + v) * LANES;
-                    FloatVector.fromArray(GemmKernel.F, tile, at).max(zero).intoArray(tile, at);
+                    int at = at0 + m * rowStride + v * LANES;
+                    FloatVector.fromArray(GemmKernel.F, a, at).max(zero).intoArray(a, at);
                 }
             }
         }
