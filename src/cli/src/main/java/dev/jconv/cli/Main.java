@@ -1,5 +1,6 @@
 package dev.jconv.cli;
 
+import dev.jconv.cpu.CpuBackend;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,11 @@ public final class Main implements Runnable {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // One command, then exit: no background kernel priming, which pays off in long-lived library processes
+        // (bench warms each layer up itself, and the primer would share the cores with its first layers).
+        if (System.getProperty(CpuBackend.PRIME_PROPERTY) == null) {
+            System.setProperty(CpuBackend.PRIME_PROPERTY, "false");
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         System.exit(execute(args, out, err));

@@ -30,7 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * A plan made for a single call ({@link Options#singleCall()}, a one-shot {@code jconv run}) runs
  * {@link PlainJavaPlan} instead of the vector kernels: in a fresh JVM the vector kernels run interpreted or
  * C1-compiled, boxing every vector, until C2 compiles them, which a single call does not live to see; the plain
- * loops measured 3-4x cheaper cold ({@link #SINGLE_CALL_REASON}'s comment has the numbers).
+ * loops measured 3-4x cheaper cold ({@link #SINGLE_CALL_REASON}'s comment has the numbers). The first vector plan
+ * of a process starts {@link JitPrimer}, which has every kind of plan compiled in the background, so that a later
+ * first layer of a kind does not start in the interpreter ({@value #PRIME_PROPERTY}).
  *
  * <p>Kernels use the {@code jdk.incubator.vector} module, so the JVM needs {@code --add-modules jdk.incubator.vector}
  * (on the module path, module dev.jconv requires it). Without it this backend still runs, on {@link PlainJavaPlan}'s
@@ -47,6 +49,11 @@ public final class CpuBackend implements ConvBackend {
     public static final String NAME = "cpu";
     public static final String THREADS_PROPERTY = "jconv.threads";
     public static final String THREADS_ENV = "JCONV_THREADS";
+    /**
+     * {@code false} turns off the background compilation of every kernel kind at a process's first vector plan
+     * ({@link JitPrimer}; on by default, off in the {@code jconv} command line).
+     */
+    public static final String PRIME_PROPERTY = "jconv.cpu.prime";
     static final String WINOGRAD_PROPERTY = "jconv.cpu.winograd";
     static final String CHANNEL_GEMM_PROPERTY = "jconv.cpu.channelGemm";
     static final double PARALLEL_FLOPS = 2e6;
@@ -278,7 +285,15 @@ public final class CpuBackend implements ConvBackend {
                     + " floats, more than one Java array holds; use cpu-reference");
         }
         double work = g.isDepthwise() ? g.flops() * DEPTHWISE_WORK_PER_FLOP : g.flops();
-        WorkerPool pool = WorkerPool.of(work < parallelFlops ? 1 : threads);
+        ConvPlan plan = newPlan(g, postOp, WorkerPool.of(work < parallelFlops ? 1 : threads));
+        if (!runsPlainLoops()) {
+            JitPrimer.startOnce(this);
+        }
+        return plan;
+    }
+
+    /** The plan {@link #newPlan(ConvGeometry, PostOp)} chooses, on {@code pool}. */
+    ConvPlan newPlan(ConvGeometry g, PostOp postOp, WorkerPool pool) {
         if (gathers(g)) {
             return new GatherPlan(g, pool, packMinColumns, postOp);
         }
