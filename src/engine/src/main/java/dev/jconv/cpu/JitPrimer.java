@@ -42,7 +42,7 @@ final class JitPrimer {
             // pointwise 1x1 on the input: weights packed per call, per weight version, read in place
             "1,64,28,28,64,1,1,0,1,1", "1,256,28,28,256,1,1,0,1,1", "1,128,14,14,32,1,1,0,1,4",
             // Winograd F(4x4): padded or not, on vectors of tiles or gathered across tile rows; F(2x2)
-            "1,64,28,28,64,3,1,1,1,1", "1,64,28,28,64,3,1,0,1,1", "2,128,14,14,64,3,1,1,1,1",
+            "1,64,28,28,64,3,1,1,1,1", "1,64,28,28,64,3,1,0,1,1", "1,128,14,14,128,3,1,1,1,1",
             "2,64,14,14,128,3,1,0,1,1", "1,128,7,7,128,3,1,1,1,1", "1,128,7,7,128,3,1,0,1,1",
             // channel-vectorized GEMM: the input as it is, padded, stride phases padded or not
             "1,256,7,7,256,1,1,0,1,1", "1,32,14,14,128,3,1,1,1,1", "1,128,14,14,128,3,2,1,1,1",
