@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * Compiles the kernels of every kind of vector plan in a background thread, once per JVM, so that a process meets
@@ -27,8 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Started by a backend's first vector plan (not by one-shot runs, whose plans are plain loops) on a daemon
  * thread of minimum priority; its plans run on one thread, so their tasks run inline on the primer's thread, the
- * same methods the pool's threads run. About 4 s of one core (2-core AMD EPYC with AVX-512). Results of the primer's
- * calls are thrown away; a failure ends the priming and is logged at {@code DEBUG}, never seen by a caller.
+ * same methods the pool's threads run. About 4.6 s of one core (2-core AMD EPYC with AVX-512), during which it
+ * shares the cores with the caller. With it, 20-23 of those 23 first calls came within 5x of the steady state, and
+ * the steady state after it was unchanged ({@code benchmarks/results/2026-12-03b_first-call-primer.md}). Results
+ * of the primer's calls are thrown away; a failure ends the priming and is logged at {@code DEBUG}, never seen by
+ * a caller.
  * {@value CpuBackend#PRIME_PROPERTY}{@code =false} turns it off (the {@code jconv} command line does: it runs one
  * command and exits).
  */
@@ -84,22 +88,24 @@ final class JitPrimer {
 
     /**
      * Runs the first layer of {@link #LAYERS} of each kind (at this vector width), unfused and with ReLU, for
-     * {@code calls} calls and {@code millis} ms each (ReLU a quarter of that), then all of them again for a quarter
-     * of it: a later layer that takes a branch an earlier one never took sends the code they share back to the
-     * interpreter (C2 compiled that branch as a trap), and the second round has it compiled again with both. Returns
-     * how many (layer, post-op) runs there were. A failure is logged and ends the priming: it only costs speed later,
-     * never a result.
+     * {@code calls} calls and {@code millis} ms each (ReLU a quarter of that), then each kind again for a quarter of
+     * it, on twice the channels where that is the same kind. Why a second round: C2 compiles a branch that no call
+     * has taken as a trap, and taking it sends the method back to the interpreter until C2 compiles it again; a
+     * later layer takes branches the earlier ones did not (another layout variant of shared code), and a wider one
+     * those of growing per-thread buffers (the gathered Winograd's panels). Returns how many (layer, post-op) runs
+     * there were. A failure is logged and ends the priming: it only costs speed later, never a result.
      */
     static int prime(CpuBackend backend, int calls, long millis) {
         int done = 0;
         try {
-            List<ConvGeometry> kinds = onePerKind(backend);
-            for (long budget : new long[] {millis, millis / 4}) {
-                for (ConvGeometry g : kinds) {
-                    run(backend, g, PostOp.NONE, calls, budget);
-                    run(backend, g, PostOp.RELU, calls, budget / 4);
-                    done += 2;
-                }
+            List<String> kinds = onePerKind(backend);
+            for (String layer : kinds) {
+                done += runBoth(backend, geometry(layer), calls, millis);
+            }
+            for (String layer : kinds) {
+                String wider = wider(layer);
+                boolean same = kind(backend, geometry(wider)).equals(kind(backend, geometry(layer)));
+                done += runBoth(backend, geometry(same ? wider : layer), calls, millis / 4);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             System.getLogger(JitPrimer.class.getName()).log(System.Logger.Level.DEBUG, "kernel priming stopped", e);
@@ -107,19 +113,39 @@ final class JitPrimer {
         return done;
     }
 
-    /** The first layer of {@link #LAYERS} of each kind, as geometries. */
-    private static List<ConvGeometry> onePerKind(CpuBackend backend) {
+    /** The first layer of {@link #LAYERS} of each kind. */
+    private static List<String> onePerKind(CpuBackend backend) {
         Set<String> kinds = new HashSet<>();
-        List<ConvGeometry> layers = new ArrayList<>();
+        List<String> layers = new ArrayList<>();
         for (String layer : LAYERS) {
-            ConvGeometry g = geometry(layer);
-            try (ConvPlan plan = backend.newPlan(g, PostOp.NONE, WorkerPool.of(1))) {
-                if (kinds.add(kind(plan))) {
-                    layers.add(g);
-                }
+            if (kinds.add(kind(backend, geometry(layer)))) {
+                layers.add(layer);
             }
         }
         return layers;
+    }
+
+    /** {@code layer} with twice the input and output channels (and groups, if depthwise). */
+    static String wider(String layer) {
+        int[] l = Arrays.stream(layer.split(",")).mapToInt(Integer::parseInt).toArray();
+        boolean depthwise = l[9] == l[1];
+        l[1] *= 2;
+        l[4] *= 2;
+        l[9] *= depthwise ? 2 : 1;
+        return Arrays.stream(l).mapToObj(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    /** Runs {@code g} unfused and with ReLU (a quarter of the time); returns 2. */
+    private static int runBoth(CpuBackend backend, ConvGeometry g, int calls, long millis) {
+        run(backend, g, PostOp.NONE, calls, millis);
+        run(backend, g, PostOp.RELU, calls, millis / 4);
+        return 2;
+    }
+
+    private static String kind(CpuBackend backend, ConvGeometry g) {
+        try (ConvPlan plan = backend.newPlan(g, PostOp.NONE, WorkerPool.of(1))) {
+            return kind(plan);
+        }
     }
 
     /** {@code calls} calls of a new plan for {@code g}, and more until {@code millis} ms have passed. */

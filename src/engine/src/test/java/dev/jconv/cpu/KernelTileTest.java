@@ -47,4 +47,21 @@ class KernelTileTest {
         return new CpuBackend(2).plan(ConvValidator.checkForward(new int[] {1, in, 56, 56},
                 new int[] {out, in, 1, 1}, null, none)).describe();
     }
+
+    @Test
+    void partialLoadsGiveTheirLanesAndZerosAlsoAtTheArrayEnd() {
+        float[] a = new float[3 * GemmKernel.LANES + 5];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i + 1;
+        }
+        for (int lanes = 1; lanes < GemmKernel.LANES; lanes++) {
+            var valid = GemmKernel.F.indexInRange(0, lanes);
+            for (int o : new int[] {0, a.length - GemmKernel.LANES, a.length - lanes}) {
+                float[] got = GemmKernel.loadFirst(a, o, valid, lanes).toArray();
+                for (int i = 0; i < GemmKernel.LANES; i++) {
+                    assertEquals(i < lanes ? a[o + i] : 0f, got[i], "lanes " + lanes + " at " + o + ", lane " + i);
+                }
+            }
+        }
+    }
 }
