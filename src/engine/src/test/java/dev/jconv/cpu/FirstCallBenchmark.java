@@ -15,7 +15,9 @@ import java.util.Locale;
  * {@code warm}, {@code ;}-separated, default below) run for 3 s each on one {@code cpu} backend, so C2 has compiled
  * the kernels their plans use; then each layer of the arguments is planned and called 5 times with fresh random
  * input and weights, then for 1 s more, then 100 timed calls give its median. Prints plan time, first call, calls
- * 2-5, the median and first / median. How {@code benchmarks/results/*_first-call.md} were made; not a test:
+ * 2-5, the median and first / median. The backend's first plan starts {@link JitPrimer} in the background, as in
+ * any library process ({@code -Djconv.cpu.prime=false} measures without it). How
+ * {@code benchmarks/results/*_first-call*.md} were made; not a test:
  * <pre>
  *   mvn -q -pl src/engine test-compile
  *   java --add-modules jdk.incubator.vector -cp src/engine/target/classes:src/engine/target/test-classes \
