@@ -20,5 +20,7 @@ classes() { # the engine's compiled classes of a revision
     echo "$dir/src/engine/target/classes"
 }
 ca="$(classes "$a")"; cb="$(classes "$b")"
-java ${JAVA_OPTS:-} --add-modules jdk.incubator.vector "$root/benchmarks/ab/TwoBuildsAB.java" "$1" "$2" "$ca" "$cb" "${@:3}" 2>&1 \
+# Without the background JIT primer (CpuBackend.PRIME_PROPERTY): each build's first plan would start one, and
+# the two would share the cores with the first layers' timed rounds.
+java -Djconv.cpu.prime=false ${JAVA_OPTS:-} --add-modules jdk.incubator.vector "$root/benchmarks/ab/TwoBuildsAB.java" "$1" "$2" "$ca" "$cb" "${@:3}" 2>&1 \
     | grep -v -e "^WARNING: Using incubator modules" -e "incubating module" -e "^1 warning$"

@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Two register shapes: {@code 3 x 8} (24 accumulators, 3 weight vectors and a broadcast: 28 of AVX-512's 32
  * vector registers) for 16-lane vectors, and {@code 2 x 6} (12 + 2 + 1 = 15 of AVX2's 16) for narrower ones, where
  * {@code 3 x 8} would spill accumulators inside the tap loop. The {@value #TILE_PROPERTY} system property forces
- * either (tests run both on any machine). Loops are unrolled by hand: C2 keeps vector accumulators in registers only
- * as locals.
+ * either (tests run both on any machine). A block's last channels, when fewer than a tile's, run on the first one
+ * or two of its vectors ({@code 2 x 8}, {@code 1 x 8}, {@code 1 x 6}). Loops are unrolled by hand: C2 keeps vector
+ * accumulators in registers only as locals.
  */
 final class ChannelGemmKernel {
     static final VectorSpecies<Float> F = GemmKernel.F;
@@ -67,12 +68,27 @@ final class ChannelGemmKernel {
         return channels() + " channels x " + pixels + " pixels";
     }
 
-    /** Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats). */
-    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+    /**
+     * Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats), for the first
+     * {@code channels} of the block's {@link #channels()}: a block with fewer (a group's last, e.g. 256 = 5 * 48 + 16)
+     * runs on as few vectors as hold them, reading the same packed weights (a row of {@link #channels()} per tap)
+     * and writing the same tile rows, so the zeros past the last channel are not multiplied. A 48-channel kernel on
+     * such a block computed an eighth more than needed on 256-channel layers (6 blocks for 5.33), a fifth more on
+     * 160-channel ones.
+     */
+    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int channels) {
+        int used = Math.min(vectors, (channels + LANES - 1) / LANES);
+        int stride = vectors * LANES;
         if (this == WIDE) {
-            tile3x8(panel, p0, wp, w0, taps, tile);
-        } else {
+            switch (used) {
+                case 3 -> tile3x8(panel, p0, wp, w0, taps, tile);
+                case 2 -> tile2x8(panel, p0, wp, w0, taps, tile, stride);
+                default -> tile1x8(panel, p0, wp, w0, taps, tile, stride);
+            }
+        } else if (used == 2) {
             tile2x6(panel, p0, wp, w0, taps, tile);
+        } else {
+            tile1x6(panel, p0, wp, w0, taps, tile, stride);
         }
     }
 
@@ -217,5 +233,133 @@ final class ChannelGemmKernel {
         a41.intoArray(tile, 9 * LANES);
         a50.intoArray(tile, 10 * LANES);
         a51.intoArray(tile, 11 * LANES);
+    }
+
+    /**
+     * The first two vectors of {@link #tile3x8}'s block: weights {@code wp[w0 + stride * t ..]}, tile rows of
+     * {@code stride} floats (the third vector of each left as it was).
+     */
+    static void tile2x8(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int stride) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a40 = a00;
+        FloatVector a41 = a00;
+        FloatVector a50 = a00;
+        FloatVector a51 = a00;
+        FloatVector a60 = a00;
+        FloatVector a61 = a00;
+        FloatVector a70 = a00;
+        FloatVector a71 = a00;
+        for (int t = 0; t < taps; t++) {
+            int q = w0 + stride * t;
+            FloatVector w0v = FloatVector.fromArray(F, wp, q);
+            FloatVector w1v = FloatVector.fromArray(F, wp, q + LANES);
+            int r = p0 + 8 * t;
+            FloatVector x;
+            x = FloatVector.broadcast(F, panel[r]);
+            a00 = w0v.fma(x, a00);
+            a01 = w1v.fma(x, a01);
+            x = FloatVector.broadcast(F, panel[r + 1]);
+            a10 = w0v.fma(x, a10);
+            a11 = w1v.fma(x, a11);
+            x = FloatVector.broadcast(F, panel[r + 2]);
+            a20 = w0v.fma(x, a20);
+            a21 = w1v.fma(x, a21);
+            x = FloatVector.broadcast(F, panel[r + 3]);
+            a30 = w0v.fma(x, a30);
+            a31 = w1v.fma(x, a31);
+            x = FloatVector.broadcast(F, panel[r + 4]);
+            a40 = w0v.fma(x, a40);
+            a41 = w1v.fma(x, a41);
+            x = FloatVector.broadcast(F, panel[r + 5]);
+            a50 = w0v.fma(x, a50);
+            a51 = w1v.fma(x, a51);
+            x = FloatVector.broadcast(F, panel[r + 6]);
+            a60 = w0v.fma(x, a60);
+            a61 = w1v.fma(x, a61);
+            x = FloatVector.broadcast(F, panel[r + 7]);
+            a70 = w0v.fma(x, a70);
+            a71 = w1v.fma(x, a71);
+        }
+        a00.intoArray(tile, 0);
+        a01.intoArray(tile, LANES);
+        a10.intoArray(tile, stride);
+        a11.intoArray(tile, stride + LANES);
+        a20.intoArray(tile, 2 * stride);
+        a21.intoArray(tile, 2 * stride + LANES);
+        a30.intoArray(tile, 3 * stride);
+        a31.intoArray(tile, 3 * stride + LANES);
+        a40.intoArray(tile, 4 * stride);
+        a41.intoArray(tile, 4 * stride + LANES);
+        a50.intoArray(tile, 5 * stride);
+        a51.intoArray(tile, 5 * stride + LANES);
+        a60.intoArray(tile, 6 * stride);
+        a61.intoArray(tile, 6 * stride + LANES);
+        a70.intoArray(tile, 7 * stride);
+        a71.intoArray(tile, 7 * stride + LANES);
+    }
+
+    /** The first vector of {@link #tile3x8}'s block, as {@link #tile2x8}. */
+    static void tile1x8(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int stride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        for (int t = 0; t < taps; t++) {
+            FloatVector w = FloatVector.fromArray(F, wp, w0 + stride * t);
+            int r = p0 + 8 * t;
+            a0 = w.fma(FloatVector.broadcast(F, panel[r]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, panel[r + 1]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, panel[r + 2]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, panel[r + 3]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, panel[r + 4]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, panel[r + 5]), a5);
+            a6 = w.fma(FloatVector.broadcast(F, panel[r + 6]), a6);
+            a7 = w.fma(FloatVector.broadcast(F, panel[r + 7]), a7);
+        }
+        a0.intoArray(tile, 0);
+        a1.intoArray(tile, stride);
+        a2.intoArray(tile, 2 * stride);
+        a3.intoArray(tile, 3 * stride);
+        a4.intoArray(tile, 4 * stride);
+        a5.intoArray(tile, 5 * stride);
+        a6.intoArray(tile, 6 * stride);
+        a7.intoArray(tile, 7 * stride);
+    }
+
+    /** The first vector of {@link #tile2x6}'s block, as {@link #tile2x8}. */
+    static void tile1x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int stride) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        for (int t = 0; t < taps; t++) {
+            FloatVector w = FloatVector.fromArray(F, wp, w0 + stride * t);
+            int r = p0 + 6 * t;
+            a0 = w.fma(FloatVector.broadcast(F, panel[r]), a0);
+            a1 = w.fma(FloatVector.broadcast(F, panel[r + 1]), a1);
+            a2 = w.fma(FloatVector.broadcast(F, panel[r + 2]), a2);
+            a3 = w.fma(FloatVector.broadcast(F, panel[r + 3]), a3);
+            a4 = w.fma(FloatVector.broadcast(F, panel[r + 4]), a4);
+            a5 = w.fma(FloatVector.broadcast(F, panel[r + 5]), a5);
+        }
+        a0.intoArray(tile, 0);
+        a1.intoArray(tile, stride);
+        a2.intoArray(tile, 2 * stride);
+        a3.intoArray(tile, 3 * stride);
+        a4.intoArray(tile, 4 * stride);
+        a5.intoArray(tile, 5 * stride);
     }
 }

@@ -315,7 +315,8 @@ final class ChannelGemmPlan extends CpuPlan {
                 int k0 = group * kpg + block * width;
                 int channels = Math.min(width, kpg - block * width);
                 for (int t = firstTile; t < lastTile; t++) {
-                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, weights, 0, taps, tile);
+                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, weights, 0, taps, tile,
+                            channels);
                     store(tile, t * kernel.pixels, k0, channels, bias, out);
                 }
             }

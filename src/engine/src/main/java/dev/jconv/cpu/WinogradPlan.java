@@ -420,7 +420,7 @@ final class WinogradPlan extends CpuPlan {
             int channels = Math.min(width, kpg - block * width);
             int plane0 = m0 + block * width * rowStride;
             for (int run = 0; run < runs; run++) {
-                kernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
+                kernel.run(panels, run * cpg * p, ub, w0, cpg, tile, channels);
                 int valid = Math.min(p, columns - run * p);
                 for (int i = 0; i < valid; i++) {
                     storeTile(tile, i * width, channels, m, plane0 + run * p + i, rowStride);

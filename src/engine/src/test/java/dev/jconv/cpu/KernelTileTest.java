@@ -64,4 +64,43 @@ class KernelTileTest {
             }
         }
     }
+
+    /**
+     * Every channel count of a block, on both register shapes: the block's first {@code channels} columns of each
+     * tile row are the sums over taps, whichever of the full and narrower kernels runs them, and the weights past
+     * them (which the narrower kernels must not read as theirs) are large, so that reading them shows.
+     */
+    @Test
+    void channelKernelsComputeEveryChannelCountOfABlock() {
+        java.util.Random random = new java.util.Random(7);
+        int taps = 37;
+        for (ChannelGemmKernel kernel : java.util.List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+            int width = kernel.channels();
+            int p = kernel.pixels;
+            float[] panel = new float[3 + taps * p];
+            for (int i = 0; i < panel.length; i++) {
+                panel[i] = random.nextFloat() * 2 - 1;
+            }
+            for (int channels = 1; channels <= width; channels++) {
+                float[] wp = new float[5 + taps * width];
+                for (int t = 0; t < taps; t++) {
+                    for (int j = 0; j < width; j++) {
+                        wp[5 + t * width + j] = j < channels ? random.nextFloat() * 2 - 1 : 1e6f;
+                    }
+                }
+                float[] tile = new float[kernel.tileLength()];
+                kernel.run(panel, 3, wp, 5, taps, tile, channels);
+                for (int i = 0; i < p; i++) {
+                    for (int j = 0; j < channels; j++) {
+                        double sum = 0;
+                        for (int t = 0; t < taps; t++) {
+                            sum += (double) panel[3 + t * p + i] * wp[5 + t * width + j];
+                        }
+                        assertEquals(sum, tile[i * width + j], 1e-4, kernel.describe() + ", " + channels
+                                + " channels: pixel " + i + ", channel " + j);
+                    }
+                }
+            }
+        }
+    }
 }
