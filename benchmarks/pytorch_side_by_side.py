@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """jconv's cpu backend next to PyTorch's CPU conv2d (oneDNN), same layers, same thread count, same run.
 
-For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d (uniform random input and weight in
-[-1, 1), no bias, warm-up, then timed runs, median) and runs `jconv bench --format csv` on the same layers, then
+For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d and torch.mkldnn_convolution (oneDNN
+called directly; uniform random input and weight in [-1, 1), no bias, warm-up, then timed runs, median), takes the
+faster as PyTorch's time (see pytorch_routes), and runs `jconv bench --format csv` on the same layers, then
 prints per layer both medians, both GFLOP/s and the ratio PyTorch time / jconv time (above 1: jconv is faster),
 and the geometric mean of the ratios; also the ratio of each side's best round.
 
@@ -15,8 +16,8 @@ With --suite NAME (any `jconv bench --suite`: resnet50, mobilenetv2, target, ...
 instead: each round times every layer of the suite in PyTorch, then in one `jconv bench` process, so a
 30-layer suite takes about a minute per round on an idle machine instead of five.
 
-PyTorch runs at its best: glibc malloc is told never to return memory to the system between calls
-(MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
+PyTorch runs at its best: the faster of its two routes per layer, and glibc malloc is told never to return
+memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
 recommends against page-fault overhead; the script re-executes itself with them unless they are set or
 jemalloc is preloaded). Without --markdown the table is written to
 benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector ISA and width and the thread count.
@@ -72,30 +73,54 @@ def flops(spec):
     return 2.0 * n * k * hout * wout * (c // g) * r * r
 
 
-def time_pytorch(layers, threads, warmup, iterations):
-    import torch
+def pytorch_routes(torch):
+    """PyTorch's ways to run a conv2d, by name: F.conv2d as called, and oneDNN called directly where it has it.
+
+    PyTorch 1.13's F.conv2d does not always take oneDNN: at one thread it sends unstrided 1x1 layers with a batch
+    under 16 to its slow fallback, and at two threads some 1x1 layers of few input and many output channels (MobileNet's
+    64->384 and 96->576 on 14x14, 160->960 on 7x7), 15-30x slower than torch.mkldnn_convolution on the same
+    tensors (measured on a 2-core AMD EPYC: 1x1 64->256 on 56x56 at one thread 28.7 ms against 1.45). A peer held
+    back by its own dispatcher flatters jconv, so each layer runs both and the faster is PyTorch's time."""
     import torch.nn.functional as F
+
+    routes = {"F.conv2d": lambda x, w, s, p, d, g: F.conv2d(x, w, None, s, p, d, g)}
+    if hasattr(torch, "mkldnn_convolution") and torch.backends.mkldnn.is_available():
+        routes["oneDNN"] = lambda x, w, s, p, d, g: torch.mkldnn_convolution(x, w, None, [p, p], [s, s], [d, d], g)
+    return routes
+
+
+def time_pytorch(layers, threads, warmup, iterations):
+    """Per layer, {route: median ms} for every route of pytorch_routes whose result matches F.conv2d's."""
+    import torch
 
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
+    routes = pytorch_routes(torch)
     medians = {}
     for i, spec in enumerate(layers):
         print(f"pytorch [{i + 1}/{len(layers)}] {spec}", file=sys.stderr, flush=True)
         n, c, h, w, k, r, s, p, d, g = parse_layer(spec)
         x = torch.rand(n, c, h, w, generator=gen) * 2 - 1
         weight = torch.rand(k, c // g, r, r, generator=gen) * 2 - 1
+        medians[spec] = {}
         with torch.no_grad():
-            start = time.perf_counter()
-            done = 0
-            while done < warmup or time.perf_counter() - start < MIN_WARMUP_SECONDS:
-                F.conv2d(x, weight, None, s, p, d, g)
-                done += 1
-            times = []
-            for _ in range(iterations):
-                t0 = time.perf_counter()
-                F.conv2d(x, weight, None, s, p, d, g)
-                times.append((time.perf_counter() - t0) * 1e3)
-        medians[spec] = statistics.median(times)
+            expected = routes["F.conv2d"](x, weight, s, p, d, g)
+            for name, conv in routes.items():
+                if not torch.allclose(conv(x, weight, s, p, d, g), expected, rtol=1e-4,
+                                      atol=1e-4 * max(1.0, expected.abs().max().item())):
+                    print(f"  {name} differs from F.conv2d on {spec}: not timed", file=sys.stderr)
+                    continue
+                start = time.perf_counter()
+                done = 0
+                while done < warmup or time.perf_counter() - start < MIN_WARMUP_SECONDS / len(routes):
+                    conv(x, weight, s, p, d, g)
+                    done += 1
+                times = []
+                for _ in range(iterations):
+                    t0 = time.perf_counter()
+                    conv(x, weight, s, p, d, g)
+                    times.append((time.perf_counter() - t0) * 1e3)
+                medians[spec][name] = statistics.median(times)
     return medians
 
 
@@ -222,31 +247,45 @@ def main():
     minutes = (time.monotonic() - started) / 60
 
     import torch
+    def best(spec):  # per round, PyTorch's faster route
+        return [min(times.values()) for times in torch_rounds[spec]]
+
+    def route(spec):  # the route whose median over rounds is lowest
+        names = torch_rounds[spec][0].keys()
+        return min(names, key=lambda name: statistics.median(times[name] for times in torch_rounds[spec]))
+
+    def as_called(spec):  # F.conv2d's median over rounds
+        return statistics.median(times["F.conv2d"] for times in torch_rounds[spec])
+
     lines = []
-    lines.append("| layer | PyTorch ms | jconv ms | PyTorch GFLOP/s | jconv GFLOP/s | ratio | best-round ratio |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    lines.append("| layer | PyTorch ms | PyTorch's route | jconv ms | PyTorch GFLOP/s | jconv GFLOP/s | ratio "
+                 "| best-round ratio | F.conv2d ms | ratio to F.conv2d |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     best_ratios = []
+    called_ratios = []
     for spec in layers:
-        t = statistics.median(torch_rounds[spec])
+        t = statistics.median(best(spec))
         j = statistics.median(jconv_rounds[spec])
         ratios.append(t / j)
-        best_ratios.append(min(torch_rounds[spec]) / min(jconv_rounds[spec]))
+        best_ratios.append(min(best(spec)) / min(jconv_rounds[spec]))
+        called_ratios.append(as_called(spec) / j)
         f = flops(spec)
-        lines.append(f"| `{spec}` | {t:.3f} | {j:.3f} | {f / t / 1e6:.1f} | {f / j / 1e6:.1f} | {t / j:.2f} "
-                     f"| {best_ratios[-1]:.2f} |")
+        lines.append(f"| `{spec}` | {t:.3f} | {route(spec)} | {j:.3f} | {f / t / 1e6:.1f} | {f / j / 1e6:.1f} "
+                     f"| {t / j:.2f} | {best_ratios[-1]:.2f} | {as_called(spec):.3f} | {called_ratios[-1]:.2f} |")
 
     def geomean(values):
         return math.exp(sum(math.log(v) for v in values) / len(values))
 
-    lines.append(f"| **geometric mean** | | | | | **{geomean(ratios):.2f}** | **{geomean(best_ratios):.2f}** |")
+    lines.append(f"| **geometric mean** | | | | | | **{geomean(ratios):.2f}** | **{geomean(best_ratios):.2f}** | "
+                 f"| {geomean(called_ratios):.2f} |")
     java = subprocess.run(["java", "-version"], stderr=subprocess.PIPE, text=True).stderr.splitlines()
     notes = [
         f"date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine: {model}, {os.cpu_count()} logical CPUs, vector ISA {isa}; load average {load_before[0]:.1f} "
         f"before, {load_after[0]:.1f} after; {minutes:.1f} minutes",
-        f"jconv cpu backend, as `jconv info` reports it (thread count: its default): {width}" + (f" (JAVA_OPTS={os.environ['JAVA_OPTS']})" if os.environ.get("JAVA_OPTS")
-                                          else ""),
+        f"jconv cpu backend, as `jconv info` reports it (thread count: its default): {width}"
+        + (f" (JAVA_OPTS={os.environ['JAVA_OPTS']})" if os.environ.get("JAVA_OPTS") else ""),
         "oneDNN ISA limit: " + os.environ.get("ONEDNN_MAX_CPU_ISA", "none (its best for this CPU)"),
         f"threads: {args.threads} (torch.set_num_threads and jconv bench --threads)",
         f"PyTorch {torch.__version__} ({malloc}); {java[0] if java else 'java ?'}",
@@ -254,10 +293,15 @@ def main():
         f"{args.rounds} round(s), " + ("per round every layer in PyTorch, then all in one `jconv bench` process"
                                        if args.suite else "layers interleaved (PyTorch, then a fresh `jconv bench` "
                                                           "process)") + ", each with "
-        f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s, "
+        f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s "
+        "over its routes, "
         f"jconv >= 3 s until settled); per side the median of the per-round medians",
+        "PyTorch time: per round the faster of its routes, F.conv2d as called and oneDNN called directly "
+        "(torch.mkldnn_convolution; PyTorch 1.13's F.conv2d sends some 1x1 layers to a fallback 15-30x slower); "
+        "PyTorch's route = the faster one over the rounds; F.conv2d ms = F.conv2d as called",
         "ratio = PyTorch time / jconv time (above 1: jconv is faster), from the medians over rounds; best-round "
-        "ratio = each side's fastest round (per-round median), less sensitive to load that hit only one side",
+        "ratio = each side's fastest round (per-round median), less sensitive to load that hit only one side; "
+        "ratio to F.conv2d = F.conv2d's time as called / jconv time (the tables up to 2026-12-03b_* had only this)",
     ]
     text = "\n".join(lines) + "\n\n" + "\n".join("- " + n for n in notes) + "\n"
     print(text)
@@ -268,11 +312,13 @@ def main():
     if args.csv:
         with open(args.csv, "w", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(["layer", "threads", "pytorch_ms", "jconv_ms", "ratio"])
+            writer.writerow(["layer", "threads", "pytorch_ms", "jconv_ms", "ratio", "pytorch_route",
+                             "pytorch_conv2d_ms"])
             for spec in layers:
-                t = statistics.median(torch_rounds[spec])
+                t = statistics.median(best(spec))
                 j = statistics.median(jconv_rounds[spec])
-                writer.writerow([spec, args.threads, f"{t:.4f}", f"{j:.4f}", f"{t / j:.3f}"])
+                writer.writerow([spec, args.threads, f"{t:.4f}", f"{j:.4f}", f"{t / j:.3f}", route(spec),
+                                 f"{as_called(spec):.4f}"])
 
 
 if __name__ == "__main__":
