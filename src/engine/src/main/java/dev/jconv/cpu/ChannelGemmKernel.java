@@ -68,27 +68,37 @@ final class ChannelGemmKernel {
         return channels() + " channels x " + pixels + " pixels";
     }
 
-    /**
-     * Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats), for the first
-     * {@code channels} of the block's {@link #channels()}: a block with fewer (a group's last, e.g. 256 = 5 * 48 + 16)
-     * runs on as few vectors as hold them, reading the same packed weights (a row of {@link #channels()} per tap)
-     * and writing the same tile rows, so the zeros past the last channel are not multiplied. A 48-channel kernel on
-     * such a block computed an eighth more than needed on 256-channel layers (6 blocks for 5.33), a fifth more on
-     * 160-channel ones.
-     */
-    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int channels) {
-        int used = Math.min(vectors, (channels + LANES - 1) / LANES);
-        int stride = vectors * LANES;
+    /** Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats). */
+    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
         if (this == WIDE) {
-            switch (used) {
-                case 3 -> tile3x8(panel, p0, wp, w0, taps, tile);
-                case 2 -> tile2x8(panel, p0, wp, w0, taps, tile, stride);
-                default -> tile1x8(panel, p0, wp, w0, taps, tile, stride);
-            }
-        } else if (used == 2) {
-            tile2x6(panel, p0, wp, w0, taps, tile);
+            tile3x8(panel, p0, wp, w0, taps, tile);
         } else {
+            tile2x6(panel, p0, wp, w0, taps, tile);
+        }
+    }
+
+    /** Whether a block's first {@code channels} need all of this shape's vectors ({@link #run}), else {@link #runPart}. */
+    boolean fills(int channels) {
+        return channels > (vectors - 1) * LANES;
+    }
+
+    /**
+     * {@link #run} for a block's first {@code channels} where they need fewer vectors than the shape has (a group's
+     * last block, e.g. 256 = 5 * 48 + 16): only those vectors run, reading the same packed weights (a row of
+     * {@link #channels()} per tap) and writing the same tile rows, so the zeros past the last channel are not
+     * multiplied. A 48-channel kernel on such a block computed an eighth more than needed on 256-channel layers (6
+     * blocks for 5.33), a fifth more on 160-channel ones. Kept apart from {@link #run}, which stays the only kernel
+     * in its callers' hot loops: with the narrower kernels behind a switch in the same method, the full tile ran at
+     * 57-71 instead of 100 GFLOP/s in three of five processes of a kernel-alone harness at AVX2's width.
+     */
+    void runPart(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, int channels) {
+        int stride = vectors * LANES;
+        if (this == NARROW) {
             tile1x6(panel, p0, wp, w0, taps, tile, stride);
+        } else if (channels > LANES) {
+            tile2x8(panel, p0, wp, w0, taps, tile, stride);
+        } else {
+            tile1x8(panel, p0, wp, w0, taps, tile, stride);
         }
     }
 

@@ -314,9 +314,14 @@ final class ChannelGemmPlan extends CpuPlan {
                 float[] weights = wp[group * blocksPerGroup + block];
                 int k0 = group * kpg + block * width;
                 int channels = Math.min(width, kpg - block * width);
+                boolean full = kernel.fills(channels);
                 for (int t = firstTile; t < lastTile; t++) {
-                    kernel.run(panel, group * panelPerGroup + t * taps * kernel.pixels, weights, 0, taps, tile,
-                            channels);
+                    int p0 = group * panelPerGroup + t * taps * kernel.pixels;
+                    if (full) {
+                        kernel.run(panel, p0, weights, 0, taps, tile);
+                    } else {
+                        kernel.runPart(panel, p0, weights, 0, taps, tile, channels);
+                    }
                     store(tile, t * kernel.pixels, k0, channels, bias, out);
                 }
             }

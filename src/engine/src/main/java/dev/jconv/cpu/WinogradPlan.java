@@ -418,9 +418,14 @@ final class WinogradPlan extends CpuPlan {
             float[] ub = u[u0 + b / blocksPerArray];
             int w0 = b % blocksPerArray * cpg * width;
             int channels = Math.min(width, kpg - block * width);
+            boolean full = kernel.fills(channels);
             int plane0 = m0 + block * width * rowStride;
             for (int run = 0; run < runs; run++) {
-                kernel.run(panels, run * cpg * p, ub, w0, cpg, tile, channels);
+                if (full) {
+                    kernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
+                } else {
+                    kernel.runPart(panels, run * cpg * p, ub, w0, cpg, tile, channels);
+                }
                 int valid = Math.min(p, columns - run * p);
                 for (int i = 0; i < valid; i++) {
                     storeTile(tile, i * width, channels, m, plane0 + run * p + i, rowStride);

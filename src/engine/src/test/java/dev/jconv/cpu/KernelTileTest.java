@@ -89,7 +89,11 @@ class KernelTileTest {
                     }
                 }
                 float[] tile = new float[kernel.tileLength()];
-                kernel.run(panel, 3, wp, 5, taps, tile, channels);
+                if (kernel.fills(channels)) {
+                    kernel.run(panel, 3, wp, 5, taps, tile);
+                } else {
+                    kernel.runPart(panel, 3, wp, 5, taps, tile, channels);
+                }
                 for (int i = 0; i < p; i++) {
                     for (int j = 0; j < channels; j++) {
                         double sum = 0;
