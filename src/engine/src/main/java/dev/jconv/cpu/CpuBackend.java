@@ -308,6 +308,11 @@ public final class CpuBackend implements ConvBackend {
             return SeparatePostOpPlan.owning(blocked ? new DepthwiseChannelBlockPlan(g, pool)
                     : new DepthwiseRowsPlan(g, pool), postOp);
         }
+        if (winograd.runs(DilationPhasesPlan.suits(g), DilationPhasesPlan.splits(g)
+                && WinogradPlan.eligible(DilationPhasesPlan.mosaicGeometry(g)))) {
+            ConvPlan mosaic = newPlan(DilationPhasesPlan.mosaicGeometry(g), PostOp.NONE, pool);
+            return SeparatePostOpPlan.owning(new DilationPhasesPlan(g, pool, mosaic), postOp);
+        }
         if (winograd.runs(WinogradPlan.suits(g), WinogradPlan.eligible(g))) {
             return SeparatePostOpPlan.owning(new WinogradPlan(g, pool), postOp);
         }

@@ -51,9 +51,11 @@ final class JitPrimer {
             // channel-vectorized GEMM: the input as it is, padded, stride phases padded or not
             "1,256,7,7,256,1,1,0,1,1", "1,32,14,14,128,3,1,1,1,1", "1,128,14,14,128,3,2,1,1,1",
             "1,128,14,14,256,1,2,0,1,1",
+            // dilated, size-keeping: Winograd on the phase mosaic, on vectors of tiles or gathered
+            "1,64,28,28,128,3,1,2,2,1", "1,128,14,14,64,3,1,2,2,1",
             // implicit GEMM on a padded copy, on stride phases padded or not, on the input as it is; weights packed
             // per weight version, per call, read in place
-            "1,64,28,28,128,3,1,2,2,1", "1,32,28,28,32,3,1,1,1,1", "1,128,14,14,128,3,1,1,1,4",
+            "1,64,28,28,128,3,1,1,2,1", "1,32,28,28,32,3,1,1,1,1", "1,128,14,14,128,3,1,1,1,4",
             "1,64,56,56,128,3,2,1,1,1", "1,3,112,112,32,7,2,3,1,1", "1,16,28,28,16,3,2,1,1,1",
             "1,256,56,56,256,1,2,0,1,1", "1,64,56,56,128,1,2,0,1,1", "1,16,7,7,32,3,2,0,1,1",
             "1,128,30,30,64,3,1,0,2,1", "1,3,28,28,16,5,1,0,1,1", "1,64,7,7,3,3,1,0,1,1",

@@ -226,6 +226,58 @@ class CpuBackendPropertyTest {
         }
     }
 
+    /**
+     * Dilated size-keeping convolutions ({@link DilationPhasesPlan}: dilation 2-3, an odd kernel, padding
+     * {@code d * (k - 1) / 2}, sides multiples of {@code d}, so the phase mosaic has separators and phase images of
+     * every size from one pixel): on the backend that forces Winograd (whose 3x3 layers then run on the mosaic, which
+     * the plan's description must say, so this cannot pass by running something else), on the mosaic plan over the
+     * implicit GEMM, and on the default choice. Depthwise draws keep their own plans.
+     */
+    @Property(tries = 200)
+    void dilatedLayersAgreeWithReferenceOnThePhaseMosaic(@ForAll("dilatedShapes") AgainstReference.Case c) {
+        ConvGeometry g = c.geometry();
+        AgainstReference.check(WINOGRAD, c);
+        if (g.kernelH() == 3 && !g.isDepthwise()) { // depthwise layers have plans of their own
+            String plan = WINOGRAD.plan(g).describe();
+            if (!plan.contains("mosaic")) {
+                throw new AssertionError("forced Winograd did not run the phase mosaic on " + c + ": " + plan);
+            }
+        }
+        ConvGeometry mosaic = DilationPhasesPlan.mosaicGeometry(g);
+        try (DilationPhasesPlan plan = new DilationPhasesPlan(g, THREE, new ImplicitGemmPlan(mosaic, THREE))) {
+            AgainstReference.check(x -> plan, c);
+        }
+        AgainstReference.check(new CpuBackend(3), c);
+    }
+
+    @Provide
+    Arbitrary<AgainstReference.Case> dilatedShapes() {
+        return Combinators.combine(List.of(
+                Arbitraries.integers().between(0, 2),    // 0 batch: 0 = unbatched
+                Arbitraries.of(1, 1, 2),                 // 1 groups
+                Arbitraries.integers().between(1, 24),   // 2 in channels per group
+                Arbitraries.integers().between(1, 24),   // 3 out channels per group
+                Arbitraries.of(2, 2, 3),                 // 4 dilation
+                Arbitraries.of(1, 3, 3, 3, 5),           // 5 kernel
+                Arbitraries.integers().between(1, 20),   // 6 phase image height
+                Arbitraries.integers().between(1, 20),   // 7 phase image width
+                Arbitraries.integers().between(0, 1),    // 8 bias
+                Arbitraries.integers().between(0, 1_000_000))).as(d -> { // 9 data seed
+                    int groups = d.get(1);
+                    int dilation = d.get(4);
+                    int kernel = d.get(5);
+                    int c = groups * d.get(2);
+                    int k = groups * d.get(3);
+                    int h = dilation * d.get(6);
+                    int w = dilation * d.get(7);
+                    int[] input = d.get(0) == 0 ? new int[] {c, h, w} : new int[] {d.get(0), c, h, w};
+                    ConvParams params = new ConvParams(1, 1, Padding.of(dilation * (kernel - 1) / 2), dilation,
+                            dilation, groups, PaddingMode.ZEROS);
+                    return new AgainstReference.Case(input, new int[] {k, c / groups, kernel, kernel}, d.get(8) == 1,
+                            params, d.get(9));
+                });
+    }
+
     @Provide
     Arbitrary<AgainstReference.Case> winogradShapes() {
         List<Arbitrary<Integer>> draws = List.of(

@@ -196,7 +196,7 @@ class CpuBackendTest {
 
     @Test
     void weightsArePackedOnlyWhereTheyAreReusedEnough() {
-        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 2, 1, false, PaddingMode.ZEROS))
                 .contains("weights packed per call"));
         assertTrue(describe(IMPLICIT_GEMM_CACHED_LAYER).startsWith("implicit GEMM")
                 && describe(IMPLICIT_GEMM_CACHED_LAYER).contains("weights packed once per weight version"));
@@ -299,8 +299,12 @@ class CpuBackendTest {
                 .startsWith("pointwise 1x1 as a plain GEMM"));
         assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("Winograd F(4x4,3x3) on the input padded (zeros): 14 x 14 tiles per image"));
-        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS))
-                .startsWith("implicit GEMM on a copy of the input padded (zeros)"), "dilated: no Winograd");
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 2, 2, 1, false, PaddingMode.ZEROS)).startsWith(
+                "dilation 2 as one undilated 57x57 mosaic of the 4 phase images per image, split and interleaved on 2"
+                        + " threads: Winograd F(4x4,3x3) on the input padded (zeros): 15 x 15 tiles per image"),
+                "dilated, size-keeping: Winograd on the phase mosaic");
+        assertTrue(describe(layer(1, 64, 56, 56, 64, 3, 1, 1, 2, 1, false, PaddingMode.ZEROS))
+                .startsWith("implicit GEMM on a copy of the input padded (zeros)"), "dilated, shrinking: no Winograd");
         assertTrue(describe(layer(1, 8, 56, 56, 64, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("implicit GEMM"), "too few input channels for Winograd to pay");
         assertTrue(describe(layer(1, 512, 7, 7, 512, 3, 1, 1, 1, 1, false, PaddingMode.ZEROS))
