@@ -228,8 +228,8 @@ class CpuBackendPropertyTest {
 
     /**
      * Dilated size-keeping convolutions ({@link DilationPhasesPlan}: dilation 2-3, an odd kernel, padding
-     * {@code d * (k - 1) / 2}, sides multiples of {@code d}, so the phase mosaic has separators and phase images of
-     * every size from one pixel): on the backend that forces Winograd (whose 3x3 layers then run on the mosaic, which
+     * {@code d * (k - 1) / 2}, sides of every size from one pixel, multiples of {@code d} or not, so the phase
+     * images differ in size): on the backend that forces Winograd (whose 3x3 layers then run on the mosaic, which
      * the plan's description must say, so this cannot pass by running something else), on the mosaic plan over the
      * implicit GEMM, and on the default choice. Depthwise draws keep their own plans.
      */
@@ -259,8 +259,8 @@ class CpuBackendPropertyTest {
                 Arbitraries.integers().between(1, 24),   // 3 out channels per group
                 Arbitraries.of(2, 2, 3),                 // 4 dilation
                 Arbitraries.of(1, 3, 3, 3, 5),           // 5 kernel
-                Arbitraries.integers().between(1, 20),   // 6 phase image height
-                Arbitraries.integers().between(1, 20),   // 7 phase image width
+                Arbitraries.integers().between(1, 60),   // 6 height
+                Arbitraries.integers().between(1, 60),   // 7 width
                 Arbitraries.integers().between(0, 1),    // 8 bias
                 Arbitraries.integers().between(0, 1_000_000))).as(d -> { // 9 data seed
                     int groups = d.get(1);
@@ -268,8 +268,8 @@ class CpuBackendPropertyTest {
                     int kernel = d.get(5);
                     int c = groups * d.get(2);
                     int k = groups * d.get(3);
-                    int h = dilation * d.get(6);
-                    int w = dilation * d.get(7);
+                    int h = d.get(6);
+                    int w = d.get(7);
                     int[] input = d.get(0) == 0 ? new int[] {c, h, w} : new int[] {d.get(0), c, h, w};
                     ConvParams params = new ConvParams(1, 1, Padding.of(dilation * (kernel - 1) / 2), dilation,
                             dilation, groups, PaddingMode.ZEROS);
