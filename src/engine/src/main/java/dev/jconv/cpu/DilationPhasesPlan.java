@@ -69,9 +69,14 @@ final class DilationPhasesPlan extends CpuPlan {
         int d = g.dilationH();
         int k = g.kernelH();
         int p = d * (k - 1) / 2;
-        return d > 1 && g.dilationW() == d && g.strideH() == 1 && g.strideW() == 1 && g.kernelW() == k && k % 2 == 1
-                && g.paddingMode() == PaddingMode.ZEROS && g.padTop() == p && g.padBottom() == p && g.padLeft() == p && g.padRight() == p
-                && (long) (g.inHeight() + d * k) * (g.inWidth() + d * k) < Integer.MAX_VALUE / 4;
+        if (d < 2 || g.dilationW() != d || g.strideH() != 1 || g.strideW() != 1 || g.kernelW() != k || k % 2 == 0
+                || g.paddingMode() != PaddingMode.ZEROS || g.padTop() != p || g.padBottom() != p || g.padLeft() != p
+                || g.padRight() != p) {
+            return false;
+        }
+        // the mosaic's input and output must each fit one Java array
+        long side = (long) d * k + Math.max(g.inHeight(), g.inWidth());
+        return (long) g.batch() * Math.max(g.inChannels(), g.outChannels()) * side * side < Integer.MAX_VALUE - 16;
     }
 
     /**
