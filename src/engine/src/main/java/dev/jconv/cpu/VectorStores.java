@@ -102,6 +102,7 @@ final class VectorStores {
         int[] headLength = new int[vectors];
         int[] tailEnd = new int[vectors];  // plane index after the last lane and the length of the run it ends
         int[] tailLength = new int[vectors];
+        boolean[] crossing = new boolean[vectors];
         for (int q = 0; q < vectors; q++) {
             if (whole[q] >= 0) {
                 headDest[q] = whole[q];
@@ -120,18 +121,16 @@ final class VectorStores {
                 tailEnd[q] = r[3 * count - 3] + r[3 * count - 1];
                 tailLength[q] = r[3 * count - 1];
             }
-            pairA[q] = -1;
             if (count == 1 && r[1] == 0) { // a row's end, then discarded columns
-                set(q, r[0], r[2], lanes);
+                crossing[q] = set(q, r[0], r[2], lanes);
             } else if (count == 1 && r[1] + r[2] == lanes) { // discarded columns, then a row's start
-                set(q, r[0], 0, r[1]);
+                crossing[q] = set(q, r[0], 0, r[1]);
             } else if (count == 2 && r[1] == 0 && r[4] + r[5] == lanes && r[3] == r[0] + r[2]) {
-                set(q, r[0], r[2], r[4]);
+                crossing[q] = set(q, r[0], r[2], r[4]);
             }
         }
         for (int q = 0; q < vectors; q++) {
-            if (pairA[q] < 0) {
-                pairA[q] = 0;
+            if (!crossing[q]) {
                 continue;
             }
             int d = pairDest[q];
@@ -143,10 +142,12 @@ final class VectorStores {
         }
     }
 
-    private void set(int q, int dest, int a, int b) {
+    /** Records vector {@code q}'s crossing ({@link #pairDest}); true. */
+    private boolean set(int q, int dest, int a, int b) {
         pairDest[q] = dest;
         pairA[q] = a;
         pairB[q] = b;
+        return true;
     }
 
     /** Rows of {@code vectors} whole vectors each, vector {@code q} at {@code q * LANES}: every store plain. */
@@ -160,10 +161,10 @@ final class VectorStores {
         runLane = new int[0];
         runLength = new int[0];
         identityEnd = identityEnd(whole);
-        pairDest = new int[vectors];
-        pairA = new int[vectors];
-        pairB = new int[vectors];
-        pairMode = new byte[vectors];
+        pairDest = new int[0]; // every vector is whole: none crosses a row end
+        pairA = new int[0];
+        pairB = new int[0];
+        pairMode = new byte[0];
     }
 
     /** The flat positions that lie before the first vector not stored whole at its own flat index. */
