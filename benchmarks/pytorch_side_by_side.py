@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """jconv's cpu backend next to PyTorch's CPU conv2d (oneDNN), same layers, same thread count, same run.
 
-For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d and torch.mkldnn_convolution (oneDNN
-called directly; uniform random input and weight in [-1, 1), no bias, warm-up, then timed runs, median), takes the
-faster as PyTorch's time (see pytorch_routes), and runs `jconv bench --format csv` on the same layers, then
+For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d, torch.mkldnn_convolution (oneDNN
+called directly) and oneDNN with its weight reordered once (uniform random input and weight in [-1, 1), no bias,
+warm-up, then timed runs, median), takes the fastest as PyTorch's time (see pytorch_routes), and runs `jconv bench --format csv` on the same layers, then
 prints per layer both medians, both GFLOP/s and the ratio PyTorch time / jconv time (above 1: jconv is faster),
 and the geometric mean of the ratios; also the ratio of each side's best round.
 
@@ -16,7 +16,7 @@ With --suite NAME (any `jconv bench --suite`: resnet50, mobilenetv2, target, ...
 instead: each round times every layer of the suite in PyTorch, then in one `jconv bench` process, so a
 30-layer suite takes about a minute per round on an idle machine instead of five.
 
-PyTorch runs at its best: the faster of its two routes per layer, and glibc malloc is told never to return
+PyTorch runs at its best: the fastest of its three routes per layer, and glibc malloc is told never to return
 memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
 recommends against page-fault overhead; the script re-executes itself with them unless they are set or
 jemalloc is preloaded). Without --markdown the table is written to
@@ -74,24 +74,42 @@ def flops(spec):
 
 
 def pytorch_routes(torch):
-    """PyTorch's ways to run a conv2d, by name: F.conv2d as called, and oneDNN called directly where it has it.
+    """PyTorch's ways to run a conv2d, by name, each a function (x, w, s, p, d, g) -> call that prepares what a
+    route keeps between calls and returns the call to time: F.conv2d as called, oneDNN called directly, and oneDNN
+    with its weights reordered once (where PyTorch has oneDNN).
 
     PyTorch 1.13's F.conv2d does not always take oneDNN: at one thread it sends unstrided 1x1 layers with a batch
     under 16 to its slow fallback, and at two threads some 1x1 layers of few input and many output channels (MobileNet's
     64->384 and 96->576 on 14x14, 160->960 on 7x7), 15-30x slower than torch.mkldnn_convolution on the same
-    tensors (measured on a 2-core AMD EPYC: 1x1 64->256 on 56x56 at one thread 28.7 ms against 1.45). A peer held
-    back by its own dispatcher flatters jconv, so each layer runs both and the faster is PyTorch's time."""
+    tensors (measured on a 2-core AMD EPYC: 1x1 64->256 on 56x56 at one thread 28.7 ms against 1.45).
+    torch.mkldnn_convolution on a dense weight reorders it into oneDNN's blocked layout on every call; an inference
+    model converted with torch.utils.mkldnn.to_mkldnn keeps it reordered (mkldnn_reorder_conv2d_weight), which
+    measured up to 25% faster on weight-heavy layers (one thread, 512x512 3x3 on 7x7: 3.34 against 2.57 ms), the
+    same saving jconv's weights prepared once per weight version make. That route still converts the NCHW input to
+    oneDNN's layout and the output back on every call, as jconv takes and gives NCHW. A peer held back by its own
+    dispatcher or by per-call work it can skip flatters jconv, so each layer runs every route and the fastest is
+    PyTorch's time."""
     import torch.nn.functional as F
 
-    routes = {"F.conv2d": lambda x, w, s, p, d, g: F.conv2d(x, w, None, s, p, d, g)}
+    routes = {"F.conv2d": lambda x, w, s, p, d, g: lambda: F.conv2d(x, w, None, s, p, d, g)}
     if hasattr(torch, "mkldnn_convolution") and torch.backends.mkldnn.is_available():
-        routes["oneDNN"] = lambda x, w, s, p, d, g: torch.mkldnn_convolution(x, w, None, [p, p], [s, s], [d, d], g)
+        routes["oneDNN"] = lambda x, w, s, p, d, g: lambda: torch.mkldnn_convolution(
+            x, w, None, [p, p], [s, s], [d, d], g)
+
+        def prepacked(x, w, s, p, d, g):
+            packed = torch._C._nn.mkldnn_reorder_conv2d_weight(w.to_mkldnn(), [p, p], [s, s], [d, d], g)
+            return lambda: torch.mkldnn_convolution(x.to_mkldnn(), packed, None, [p, p], [s, s], [d, d],
+                                                    g).to_dense()
+
+        if hasattr(torch._C._nn, "mkldnn_reorder_conv2d_weight"):
+            routes["oneDNN prepacked"] = prepacked
     return routes
 
 
 def time_pytorch(layers, threads, warmup, iterations):
     """Per layer, {route: median ms} for every route of pytorch_routes whose result matches F.conv2d's."""
     import torch
+    import torch.nn.functional as F
 
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
@@ -104,21 +122,27 @@ def time_pytorch(layers, threads, warmup, iterations):
         weight = torch.rand(k, c // g, r, r, generator=gen) * 2 - 1
         medians[spec] = {}
         with torch.no_grad():
-            expected = routes["F.conv2d"](x, weight, s, p, d, g)
-            for name, conv in routes.items():
-                if not torch.allclose(conv(x, weight, s, p, d, g), expected, rtol=1e-4,
-                                      atol=1e-4 * max(1.0, expected.abs().max().item())):
+            expected = F.conv2d(x, weight, None, s, p, d, g)
+            for name, prepare in routes.items():
+                try:
+                    conv = prepare(x, weight, s, p, d, g)
+                    same = torch.allclose(conv(), expected, rtol=1e-4,
+                                          atol=1e-4 * max(1.0, expected.abs().max().item()))
+                except RuntimeError as e:
+                    print(f"  {name} cannot run {spec}: {e}", file=sys.stderr)
+                    continue
+                if not same:
                     print(f"  {name} differs from F.conv2d on {spec}: not timed", file=sys.stderr)
                     continue
                 start = time.perf_counter()
                 done = 0
                 while done < warmup or time.perf_counter() - start < MIN_WARMUP_SECONDS / len(routes):
-                    conv(x, weight, s, p, d, g)
+                    conv()
                     done += 1
                 times = []
                 for _ in range(iterations):
                     t0 = time.perf_counter()
-                    conv(x, weight, s, p, d, g)
+                    conv()
                     times.append((time.perf_counter() - t0) * 1e3)
                 medians[spec][name] = statistics.median(times)
     return medians
@@ -247,7 +271,7 @@ def main():
     minutes = (time.monotonic() - started) / 60
 
     import torch
-    def best(spec):  # per round, PyTorch's faster route
+    def best(spec):  # per round, PyTorch's fastest route
         return [min(times.values()) for times in torch_rounds[spec]]
 
     def route(spec):  # the route whose median over rounds is lowest
@@ -296,9 +320,11 @@ def main():
         f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s "
         "over its routes, "
         f"jconv >= 3 s until settled); per side the median of the per-round medians",
-        "PyTorch time: per round the faster of its routes, F.conv2d as called and oneDNN called directly "
-        "(torch.mkldnn_convolution; PyTorch 1.13's F.conv2d sends some 1x1 layers to a fallback 15-30x slower); "
-        "PyTorch's route = the faster one over the rounds; F.conv2d ms = F.conv2d as called",
+        "PyTorch time: per round the fastest of its routes: F.conv2d as called, oneDNN called directly "
+        "(torch.mkldnn_convolution; PyTorch 1.13's F.conv2d sends some 1x1 layers to a fallback 15-30x slower), "
+        "and oneDNN with the weight reordered once (as torch.utils.mkldnn.to_mkldnn keeps it; input converted to "
+        "oneDNN's layout and the output back on every call); PyTorch's route = the fastest one over the rounds; "
+        "F.conv2d ms = F.conv2d as called (the tables up to 2026-12-03d_* had only the first two routes)",
         "ratio = PyTorch time / jconv time (above 1: jconv is faster), from the medians over rounds; best-round "
         "ratio = each side's fastest round (per-round median), less sensitive to load that hit only one side; "
         "ratio to F.conv2d = F.conv2d's time as called / jconv time (the tables up to 2026-12-03b_* had only this)",
