@@ -10,7 +10,9 @@ import java.util.Random;
  * Times the cpu backend of two builds of jconv in one JVM, alternating rounds of calls between them, so that the
  * host's load episodes (on the shared 2-core VMs a layer's time moved 1.8x between runs seconds apart) hit both
  * builds alike. Each build's engine classes load in a class loader of their own; the calls go through the public
- * API (ConvValidator.checkForward, CpuBackend.plan, ConvPlan.forward) by reflection.
+ * API (ConvValidator.checkForward, CpuBackend.plan, ConvPlan.forward) by reflection; the weight goes with a fixed
+ * version where the build takes one, as {@code jconv bench} passes it (VersionedWeightsAB.java times the
+ * difference).
  *
  * <p>Usage (see two_builds_ab.sh, which builds the two commits):
  * {@code java --add-modules jdk.incubator.vector TwoBuildsAB.java THREADS ROUNDS CLASSES_A CLASSES_B LAYER...},
@@ -23,6 +25,8 @@ public class TwoBuildsAB {
     static final class Build {
         private final Object plan;
         private final Method forward;
+        /** The build's ConvPlan has the forward with a weight version. */
+        private final boolean versioned;
         private final float[] input;
         private final float[] weight;
         private final float[] output;
@@ -51,8 +55,17 @@ public class TwoBuildsAB {
             plan = Arrays.stream(backendClass.getMethods())
                     .filter(m -> m.getName().equals("plan") && m.getParameterCount() == 1).findFirst().orElseThrow()
                     .invoke(backend, geometry);
-            forward = loader.loadClass("dev.jconv.backend.ConvPlan")
-                    .getMethod("forward", float[].class, float[].class, float[].class, float[].class);
+            Class<?> convPlan = loader.loadClass("dev.jconv.backend.ConvPlan");
+            Method withVersion;
+            try {
+                withVersion = convPlan.getMethod("forward", float[].class, float[].class, long.class, float[].class,
+                        float[].class);
+            } catch (NoSuchMethodException older) {
+                withVersion = null;
+            }
+            versioned = withVersion != null;
+            forward = versioned ? withVersion
+                    : convPlan.getMethod("forward", float[].class, float[].class, float[].class, float[].class);
         }
 
         private static float[] uniform(Random random, int n) {
@@ -67,7 +80,11 @@ public class TwoBuildsAB {
         double time(int calls) throws Exception {
             long start = System.nanoTime();
             for (int k = 0; k < calls; k++) {
-                forward.invoke(plan, input, weight, null, output);
+                if (versioned) {
+                    forward.invoke(plan, input, weight, 0L, null, output);
+                } else {
+                    forward.invoke(plan, input, weight, null, output);
+                }
             }
             return (System.nanoTime() - start) / 1e6 / calls;
         }

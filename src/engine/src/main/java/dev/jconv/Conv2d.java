@@ -211,7 +211,7 @@ public final class Conv2d implements Module {
 
     private static Tensor uniform(SplittableRandom rng, float bound, int... shape) {
         Tensor t = Tensor.zeros(shape);
-        float[] d = t.data();
+        float[] d = t.inPlace(); // kept in this class's sight: the weight keeps its version (Tensor)
         for (int i = 0; i < d.length; i++) {
             d[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }

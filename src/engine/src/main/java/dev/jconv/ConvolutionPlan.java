@@ -126,7 +126,8 @@ public final class ConvolutionPlan implements AutoCloseable {
      * Computes {@code output = conv2d(input, weight, bias)} into {@code output}, which must have
      * {@link #outputShape()}; {@code bias} must be null exactly when the plan was made without one. Every output
      * element is written. Tensors that are whole arrays are used in place; views are copied through staging
-     * arrays this plan keeps ({@link Tensor}).
+     * arrays this plan keeps ({@link Tensor}). A weight that is a whole array with a version ({@link Tensor}) is
+     * passed with it, so that plans preparing weights once per version reuse them without comparing.
      */
     public void forward(Tensor input, Tensor weight, Tensor bias, Tensor output) {
         checkOperands(input.shape(), weight.shape(), bias == null ? null : bias.shape(), output.shape());
@@ -138,7 +139,9 @@ public final class ConvolutionPlan implements AutoCloseable {
             ConvPlan plan = lease.plan();
             if (input.isWholeArray() && weight.isWholeArray() && (bias == null || bias.isWholeArray())
                     && output.isWholeArray()) {
-                plan.forward(input.data(), weight.data(), bias == null ? null : bias.data(), output.data());
+                plan.forward(input.inPlace(), weight.inPlace(), weight.version(),
+                        bias == null ? null : bias.inPlace(), output.inPlace());
+                output.wrote();
                 return;
             }
             float[][] s = takeStaging();
@@ -146,9 +149,11 @@ public final class ConvolutionPlan implements AutoCloseable {
                 float[] in = stage(input, s, 0);
                 float[] w = stage(weight, s, 1);
                 float[] b = bias == null ? null : stage(bias, s, 2);
-                float[] out = output.isWholeArray() ? output.data() : slot(s, 3, output.numel());
+                float[] out = output.isWholeArray() ? output.inPlace() : slot(s, 3, output.numel());
                 plan.forward(in, w, b, out);
-                if (!output.isWholeArray()) {
+                if (output.isWholeArray()) {
+                    output.wrote();
+                } else {
                     output.copyFrom(out, 0);
                 }
             } finally {
@@ -326,7 +331,7 @@ public final class ConvolutionPlan implements AutoCloseable {
     /** {@code t}'s elements as a whole array: itself if it is one, else copied into staging slot {@code slot}. */
     private static float[] stage(Tensor t, float[][] s, int slot) {
         if (t.isWholeArray()) {
-            return t.data();
+            return t.inPlace(); // read only
         }
         float[] a = slot(s, slot, t.numel());
         t.copyTo(a, 0);

@@ -1,5 +1,6 @@
 package dev.jconv;
 
+import dev.jconv.backend.ConvPlan;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -24,6 +25,14 @@ import java.util.SplittableRandom;
  *
  * <p>The shape is fixed; the elements are mutable through {@link #set}, {@link #copyFrom} and {@link #data()}.
  * A tensor is not synchronized: share it between threads only for reading.
+ *
+ * <p>Versions: like a PyTorch tensor's version counter, a tensor counts the writes made through it (and through
+ * the tensors sharing its array: {@link #reshape}), so that a plan can prepare a weight once and reuse it until
+ * the next write ({@link ConvPlan#forward(float[], float[], long, float[], float[])}) instead of comparing its
+ * values on every call. Writes to an array this class does not own go uncounted, so a tensor whose array came
+ * from the caller ({@link #of}, {@link #wrap}) or was handed out ({@link #data()}) has no version and is compared:
+ * a {@code Conv2d}'s own weight keeps its version as long as it is changed only through {@link #set} and
+ * {@link #copyFrom} (or replaced with the setter).
  */
 public final class Tensor {
     private final int[] shape;
@@ -31,23 +40,43 @@ public final class Tensor {
     private final float[] array;      // null for a direct buffer
     private final int offset;         // of element 0 in array
     private final FloatBuffer direct; // element 0 at index 0; null for an array
+    private final Writes writes;      // shared by every tensor viewing the same array
 
-    private Tensor(int[] shape, float[] array, int offset, FloatBuffer direct) {
+    /** What the tensors viewing one array share: the writes made through them, and whether others can write. */
+    private static final class Writes {
+        /** Writes through these tensors ({@link #set}, {@link #copyFrom}, {@link #wrote()}). */
+        volatile long count;
+        /** The array is the caller's or was handed out by {@link #data()}: its writes go uncounted. */
+        volatile boolean handedOut;
+
+        Writes(boolean handedOut) {
+            this.handedOut = handedOut;
+        }
+    }
+
+    private Tensor(int[] shape, float[] array, int offset, FloatBuffer direct, Writes writes) {
         this.shape = shape;
         this.numel = (int) numel(shape);
         this.array = array;
         this.offset = offset;
         this.direct = direct;
+        this.writes = writes;
     }
 
-    private Tensor(int[] shape, float[] data) {
-        this(shape, data, 0, null);
+    /** A tensor over {@code data}, an array of its own ({@code owned}) or the caller's. */
+    private Tensor(int[] shape, float[] data, boolean owned) {
+        this(shape, data, 0, null, new Writes(!owned));
     }
 
     /** A tensor of zeros. */
     public static Tensor zeros(int... shape) {
         int[] s = checkedShape(shape);
-        return new Tensor(s, new float[Math.toIntExact(numel(s))]);
+        return new Tensor(s, new float[Math.toIntExact(numel(s))], true);
+    }
+
+    /** A tensor holding a copy of {@code values} (as {@code torch.tensor} copies its data); the lengths must agree. */
+    public static Tensor copyOf(float[] values, int... shape) {
+        return new Tensor(of(values, shape).shape, values.clone(), true);
     }
 
     /** Wraps {@code data} (not copied) with the given shape; the lengths must agree. */
@@ -56,7 +85,7 @@ public final class Tensor {
         if (numel(s) != data.length) {
             throw new IllegalArgumentException("shape " + Shapes.format(s) + " is invalid for input of size " + data.length);
         }
-        return new Tensor(s, data);
+        return new Tensor(s, data, false);
     }
 
     /**
@@ -70,7 +99,7 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Shapes.format(s) + " from offset " + offset
                     + " does not fit an array of size " + array.length);
         }
-        return new Tensor(s, array, offset, null);
+        return new Tensor(s, array, offset, null, new Writes(true));
     }
 
     /**
@@ -86,9 +115,9 @@ public final class Tensor {
                     + buffer.remaining() + " remaining");
         }
         if (buffer.hasArray()) {
-            return new Tensor(s, buffer.array(), buffer.arrayOffset() + buffer.position(), null);
+            return new Tensor(s, buffer.array(), buffer.arrayOffset() + buffer.position(), null, new Writes(true));
         }
-        return new Tensor(s, null, 0, buffer.slice());
+        return new Tensor(s, null, 0, buffer.slice(), new Writes(true));
     }
 
     /** Uniform random values in [lo, hi), reproducible from {@code seed}. */
@@ -144,15 +173,39 @@ public final class Tensor {
     /**
      * The backing array, row-major; writes are visible in the tensor. Only for a tensor that is a whole array
      * ({@link #isWholeArray()}); a view throws {@link IllegalStateException} (use {@link #copyTo} or
-     * {@link #toArray()}).
+     * {@link #toArray()}). From then on the tensor has no version (see the class comment).
      */
     public float[] data() {
+        float[] whole = inPlace();
+        writes.handedOut = true;
+        return whole;
+    }
+
+    /**
+     * The backing array of a whole-array tensor without handing it out: for this package's code that reads it, or
+     * writes it and then says so ({@link #wrote()}).
+     */
+    float[] inPlace() {
         if (!isWholeArray()) {
             throw new IllegalStateException("tensor " + Shapes.format(shape) + " is a view of "
                     + (array == null ? "a direct buffer" : "an array of " + array.length + " floats from offset " + offset)
                     + ", not a whole array: use copyTo or toArray");
         }
         return array;
+    }
+
+    /** Counts a write made through {@link #inPlace()}. */
+    void wrote() {
+        writes.count++;
+    }
+
+    /**
+     * The version of this tensor's values, for {@link ConvPlan#forward(float[], float[], long, float[], float[])}:
+     * changed by every write through it or a tensor sharing its array; {@link ConvPlan#UNVERSIONED} when the array
+     * is the caller's or was handed out.
+     */
+    long version() {
+        return writes.handedOut ? ConvPlan.UNVERSIONED : writes.count;
     }
 
     /** The elements, row-major, in a new array. */
@@ -173,6 +226,7 @@ public final class Tensor {
 
     /** Overwrites the elements with {@code src[srcOffset .. srcOffset + numel)}. */
     public void copyFrom(float[] src, int srcOffset) {
+        writes.count++;
         if (array != null) {
             System.arraycopy(src, srcOffset, array, offset, numel);
         } else {
@@ -187,6 +241,7 @@ public final class Tensor {
 
     public void set(float value, int... index) {
         int i = index(index);
+        writes.count++;
         if (array != null) {
             array[offset + i] = value;
         } else {
@@ -199,7 +254,7 @@ public final class Tensor {
      * {@code -1}, inferred from the others, as in {@code x.reshape(-1, 64 * 7 * 7)}. Errors in PyTorch's words.
      */
     public Tensor reshape(int... newShape) {
-        return new Tensor(checkedShape(inferShape(newShape, numel)), array, offset, direct);
+        return new Tensor(checkedShape(inferShape(newShape, numel)), array, offset, direct, writes);
     }
 
     /** {@code newShape} with its {@code -1} resolved for {@code numel} elements, checked as PyTorch's infer_size. */
@@ -239,7 +294,7 @@ public final class Tensor {
 
     /** A copy that is a whole array of its own. */
     public Tensor copy() {
-        return new Tensor(shape.clone(), toArray());
+        return new Tensor(shape.clone(), toArray(), true);
     }
 
     private int index(int[] index) {

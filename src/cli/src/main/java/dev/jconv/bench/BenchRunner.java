@@ -29,7 +29,10 @@ import java.util.function.Consumer;
 /**
  * Times forward passes of layers on backends. Each (layer, backend) pair gets fresh uniform random inputs and
  * weights in [-1, 1) (never zeros, which some hardware computes faster), a warm-up (plan creation, caches, JIT
- * compilation), then {@code iterations} timed passes; the median is the reported time.
+ * compilation), then {@code iterations} timed passes; the median is the reported time. The weight goes with a
+ * fixed version ({@link #WEIGHT_VERSION}): it never changes, as a {@code Conv2d}'s own weight between calls, so
+ * plans that prepare weights once per version reuse them without comparing the array each call (PyTorch's peer
+ * route with its weight reordered once is the same case, {@code benchmarks/pytorch_side_by_side.py}).
  *
  * <p>Warm-up: at least {@code warmup} passes and {@link #MIN_WARMUP_NANOS} ({@link #FIRST_WARMUP_NANOS} for a
  * backend's first layer, while the JIT compiles its shared code), then more until the JIT has settled,
@@ -48,6 +51,8 @@ public final class BenchRunner {
     static final long MAX_WARMUP_NANOS = 20_000_000_000L;
     static final int WINDOW = 5;
     static final long JIT_QUIET_NANOS = 300_000_000L;
+    /** The version every pass gives its unchanging weight (see {@link ConvPlan}'s versioned forward). */
+    static final long WEIGHT_VERSION = 0;
 
     private final int warmup;
     private final int iterations;
@@ -127,7 +132,7 @@ public final class BenchRunner {
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
-            plan.forward(input, weight, null, output);
+            plan.forward(input, weight, WEIGHT_VERSION, null, output);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
@@ -152,7 +157,7 @@ public final class BenchRunner {
         for (int done = 0; ; ) {
             for (int i = 0; i < WINDOW; i++, done++) {
                 long t0 = System.nanoTime();
-                plan.forward(input, weight, null, output);
+                plan.forward(input, weight, WEIGHT_VERSION, null, output);
                 window[i] = System.nanoTime() - t0;
             }
             Arrays.sort(window);

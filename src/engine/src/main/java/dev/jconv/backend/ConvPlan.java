@@ -19,6 +19,21 @@ public interface ConvPlan extends AutoCloseable {
      */
     void forward(float[] input, float[] weight, float[] bias, float[] output);
 
+    /** The weight version of a caller that does not track its weight's contents (see {@link #forward}). */
+    long UNVERSIONED = -1;
+
+    /**
+     * {@link #forward(float[], float[], float[], float[])} from a caller that tracks its weight's contents:
+     * {@code weightVersion} is the same number on every call that passes this {@code weight} array with the same
+     * values, and another once the array's values change (a {@link dev.jconv.Tensor}'s write count), or
+     * {@link #UNVERSIONED} when the caller cannot say. Plans that prepare weights once per weight version (the
+     * {@code cpu} backend's) then reuse them for the same array and version without comparing its values with the
+     * ones they prepared; other plans ignore the version.
+     */
+    default void forward(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        forward(input, weight, bias, output);
+    }
+
     /**
      * Bytes this plan keeps between calls (scratch buffers, packed weights, descriptors' and GPU workspace), as
      * held now; what {@link PlanCache} budgets. Cheap and non-blocking: the cache asks after every call.

@@ -42,6 +42,12 @@ public final class SeparatePostOpPlan implements ConvPlan {
         postOp.applyInPlace(output, 0, output.length);
     }
 
+    @Override
+    public void forward(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        plan.forward(input, weight, weightVersion, bias, output);
+        postOp.applyInPlace(output, 0, output.length);
+    }
+
     /** What the wrapped plan retains (for a view, the backend's cache accounts it). */
     @Override
     public long retainedBytes() {

@@ -176,9 +176,9 @@ final class ChannelGemmPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight);
-        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, pool);
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight, weightVersion);
+        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, weightVersion, pool);
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         float[] panel = panels.take(g.groups() * panelPerGroup);
         try {
@@ -198,7 +198,7 @@ final class ChannelGemmPlan extends CpuPlan {
                     candidate.checkAfter(task, tasks);
                 });
                 if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
-                    float[][] changed = packed.get(weight, pool);
+                    float[][] changed = packed.get(weight, weightVersion, pool);
                     pool.forEach(tasks, task -> multiply(task, panel, changed, bias, output));
                 }
             }

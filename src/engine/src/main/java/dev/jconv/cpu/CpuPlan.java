@@ -24,13 +24,18 @@ abstract class CpuPlan implements ConvPlan {
 
     @Override
     public final void forward(float[] input, float[] weight, float[] bias, float[] output) {
-        CpuPlans.checkOpen(closed);
-        CpuPlans.checkLengths(g, input, weight, bias, output);
-        compute(input, weight, bias, output);
+        forward(input, weight, UNVERSIONED, bias, output);
     }
 
-    /** The forward pass on checked arrays. */
-    abstract void compute(float[] input, float[] weight, float[] bias, float[] output);
+    @Override
+    public final void forward(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        CpuPlans.checkOpen(closed);
+        CpuPlans.checkLengths(g, input, weight, bias, output);
+        compute(input, weight, weightVersion, bias, output);
+    }
+
+    /** The forward pass on checked arrays ({@code weightVersion}: see {@link ConvPlan#forward}). */
+    abstract void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output);
 
     /** {@code "N thread(s)"}, for {@link #describe()}. */
     final String threadCount() {

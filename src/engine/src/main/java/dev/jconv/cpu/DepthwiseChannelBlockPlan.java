@@ -68,7 +68,7 @@ final class DepthwiseChannelBlockPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         int blocks = FlatLayout.ceilDiv(g.inChannels(), LANES);
         pool.forEach(g.batch() * blocks, task -> blockOfChannels(input, weight, bias, output, task / blocks,
                 task % blocks * LANES, blockBuffer()));

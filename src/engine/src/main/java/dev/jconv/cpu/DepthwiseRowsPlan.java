@@ -112,7 +112,7 @@ final class DepthwiseRowsPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         int planes = g.batch() * g.inChannels();
         // the layout's plane, or a plane copied with room for the in-place kernels' reads beside it
         int planeLength = Math.max(layout.channelStride + FlatLayout.SLACK,

@@ -107,13 +107,13 @@ final class DilationPhasesPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         // taken zeroed or as last left: only phase pixels are written, the separators stay zero
         float[] in = mosaicInputs.take(Math.toIntExact(inputLength()));
         float[] results = mosaicOutputs.take(Math.toIntExact(mosaic.outputElements()));
         try {
             pool.forEach(g.batch() * g.inChannels(), p -> split(input, in, p));
-            inner.forward(in, weight, bias, results);
+            inner.forward(in, weight, weightVersion, bias, results);
             pool.forEach(g.batch() * g.outChannels(), p -> interleave(results, output, p));
         } finally {
             mosaicInputs.give(in);

@@ -72,12 +72,17 @@ final class GatherPlan implements ConvPlan {
 
     @Override
     public void forward(float[] input, float[] weight, float[] bias, float[] output) {
+        forward(input, weight, UNVERSIONED, bias, output);
+    }
+
+    @Override
+    public void forward(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         CpuPlans.checkOpen(closed);
         CpuPlans.checkLengths(g, input, weight, bias, output);
         float[] matrix = columns.take((int) matrixLength(g));
         try {
             pool.forEach(g.batch() * g.inChannels(), plane -> gather(input, plane, matrix));
-            pointwise.forward(matrix, weight, bias, output);
+            pointwise.forward(matrix, weight, weightVersion, bias, output);
         } finally {
             columns.give(matrix);
         }

@@ -186,15 +186,16 @@ final class ImplicitGemmPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
-        WeightCache.Candidate<float[]> candidate = cachesPacks ? versionPacks.candidate(weight) : null;
-        float[] packed = candidate != null ? candidate.transformed() : cachesPacks ? versionPacks.get(weight, pool)
+        WeightCache.Candidate<float[]> candidate = cachesPacks ? versionPacks.candidate(weight, weightVersion) : null;
+        float[] packed = candidate != null ? candidate.transformed()
+                : cachesPacks ? versionPacks.get(weight, weightVersion, pool)
                 : packWeights ? pack(weight, callPacks.take(packedLength)) : null;
         try {
             run(input, weight, bias, output, src, packed, candidate);
             if (candidate != null && !versionPacks.confirmed(candidate)) { // changed where the samples did not look
-                run(input, weight, bias, output, src, versionPacks.get(weight, pool), null);
+                run(input, weight, bias, output, src, versionPacks.get(weight, weightVersion, pool), null);
             }
         } finally {
             // also when interrupted or failed: the next call reuses them

@@ -1,5 +1,6 @@
 package dev.jconv.cpu;
 
+import dev.jconv.backend.ConvPlan;
 import dev.jconv.backend.PlanCache;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -37,14 +38,36 @@ import java.util.function.ToLongFunction;
  * (measured, Java 17, 2-core AMD EPYC VM, warm process: {@code new float[]} of 9.4 MB 6.0-6.4 ms every time, the
  * same bytes as ten arrays 0.5-0.9 ms).
  *
+ * <p>Weight versions: a caller that tracks its weight's contents passes a version with the array
+ * ({@link ConvPlan#forward(float[], float[], long, float[], float[])}: a {@link dev.jconv.Tensor}'s write count, e.g.
+ * a {@code Conv2d}'s own weight). A version made from the same array at the same version is used without the
+ * compare, which measured 8-11% of a weight-heavy layer's call on one thread even beside the GEMM (2-core AMD EPYC
+ * with AVX-512, {@code perf}: {@code Arrays.equals}' stub 10.7% of 2048->512 1x1 on 7x7). A compare that finds
+ * the array equal to a version records the array and its version there, so the calls after it skip the compare.
+ *
  * <p>Thread-safe: the list of versions is an immutable value, replaced under the cache's lock; calls racing with a
  * new version may each transform it, and the last one added is kept.
  *
  * @param <T> the transformed weights
  */
 final class WeightCache<T> {
+    /**
+     * A version: the snapshot of the weights, what they were transformed into, and the array they were last seen in
+     * with the caller's version of it ({@link ConvPlan#UNVERSIONED} when not given).
+     */
     private record Entry<T>(float[][] snapshot, int length, T transformed, long bytes,
-                            WeakReference<float[]> source) {}
+                            WeakReference<float[]> source, long version) {
+        /** Whether {@code weights} at {@code version} is this entry's array at the version it was seen with. */
+        boolean seenAs(float[] weights, long version) {
+            return version != ConvPlan.UNVERSIONED && this.version == version && source.get() == weights;
+        }
+
+        /** This entry, last seen as {@code weights} at {@code version}. */
+        Entry<T> seen(float[] weights, long version) {
+            return seenAs(weights, version) || version == ConvPlan.UNVERSIONED ? this
+                    : new Entry<>(snapshot, length, transformed, bytes, new WeakReference<>(weights), version);
+        }
+    }
 
     /** Floats per snapshot piece and compare task (256 KB). */
     static final int PIECE = 1 << 16;
@@ -88,30 +111,48 @@ final class WeightCache<T> {
         });
     }
 
-    /**
-     * The transformed weights for {@code weights}, from the cache when they equal a version transformed before
-     * (compared on {@code pool}).
-     */
+    /** {@link #get(float[], long, WorkerPool)} for weights of no known version. */
     T get(float[] weights, WorkerPool pool) {
+        return get(weights, ConvPlan.UNVERSIONED, pool);
+    }
+
+    /**
+     * The transformed weights for {@code weights}, from the cache when the array was seen at this {@code version}
+     * (not {@link ConvPlan#UNVERSIONED}) or when its values equal a version transformed before (compared on
+     * {@code pool}).
+     */
+    T get(float[] weights, long version, WorkerPool pool) {
         List<Entry<T>> list = entries;
         for (Entry<T> e : list) {
+            if (e.seenAs(weights, version)) {
+                use(e, e, list);
+                return e.transformed;
+            }
+        }
+        for (Entry<T> e : list) {
             if (e.length == weights.length && samplesEqual(e.snapshot, weights) && equal(e.snapshot, weights, pool)) {
-                if (e != list.get(0)) {
-                    update(e, null);
-                }
+                use(e, e.seen(weights, version), list);
                 return e.transformed;
             }
         }
         T transformed = transform.apply(weights);
         update(new Entry<>(snapshot(weights, pool), weights.length, transformed,
-                (long) Float.BYTES * weights.length + bytes.applyAsLong(transformed), new WeakReference<>(weights)),
-                weights);
+                (long) Float.BYTES * weights.length + bytes.applyAsLong(transformed), new WeakReference<>(weights),
+                version), null, weights);
         return transformed;
     }
 
+    /** Puts {@code now} (entry {@code e}, perhaps seen anew) first unless it is already the first of {@code list}. */
+    private void use(Entry<T> e, Entry<T> now, List<Entry<T>> list) {
+        if (now != e || e != list.get(0)) {
+            update(now, e, null);
+        }
+    }
+
     /**
-     * The version {@code weights} looks like (the newest one of equal length whose sampled elements are equal), or
-     * null: its transformed weights may be used before the whole compare, which the caller spreads over its own
+     * The version this array was seen as at {@code version} (nothing to compare), else the version {@code weights}
+     * looks like (the newest one of equal length whose sampled elements are equal), else null: its transformed
+     * weights may be used before the whole compare, which the caller spreads over its own
      * parallel tasks ({@link Candidate#check}) and then settles with {@link #confirmed}. Why: the compare reads the
      * weights and the snapshot from memory, a fifth to a third of a weight-heavy layer's call when it runs as a step
      * of its own, while the GEMM tasks beside it leave memory bandwidth unused. Measured on a 2-core AMD EPYC with
@@ -119,10 +160,16 @@ final class WeightCache<T> {
      * own: 512x512 3x3 on 7x7 0.92-0.96, 3x3 stride 2 on 14x14 0.95-0.99, 2048->512 1x1 on 7x7 0.94-0.98,
      * 1024->2048 1x1 stride 2 0.96-0.99 (less than the compare's whole cost: the threads' compares still meet).
      */
-    Candidate<T> candidate(float[] weights) {
-        for (Entry<T> e : entries) {
+    Candidate<T> candidate(float[] weights, long version) {
+        List<Entry<T>> list = entries;
+        for (Entry<T> e : list) {
+            if (e.seenAs(weights, version)) {
+                return new Candidate<>(e, weights, version, true);
+            }
+        }
+        for (Entry<T> e : list) {
             if (e.length == weights.length && samplesEqual(e.snapshot, weights)) {
-                return new Candidate<>(e, weights);
+                return new Candidate<>(e, weights, version, false);
             }
         }
         return null;
@@ -137,26 +184,39 @@ final class WeightCache<T> {
             return false;
         }
         List<Entry<T>> list = entries;
-        if (!list.isEmpty() && c.entry != list.get(0)) { // empty: cleared by a close racing with this call
-            update(c.entry, null);
+        if (!list.isEmpty()) { // empty: cleared by a close racing with this call
+            use(c.entry, c.entry.seen(c.weights, c.version), list);
         }
         return true;
     }
 
-    /** A version used before its compare has finished ({@link #candidate}). Thread-safe. */
+    /**
+     * A version used before its compare has finished ({@link #candidate}), or with none to do (the array seen at
+     * this version before). Thread-safe.
+     */
     static final class Candidate<T> {
         private final Entry<T> entry;
         private final float[] weights;
+        private final long version;
+        /** The array was seen at this version: nothing to compare. */
+        private final boolean seen;
         private final AtomicBoolean differs = new AtomicBoolean();
 
-        private Candidate(Entry<T> entry, float[] weights) {
+        private Candidate(Entry<T> entry, float[] weights, long version, boolean seen) {
             this.entry = entry;
             this.weights = weights;
+            this.version = version;
+            this.seen = seen;
         }
 
         /** The version's transformed weights. */
         T transformed() {
             return entry.transformed;
+        }
+
+        /** The caller's version of the weights ({@link ConvPlan#UNVERSIONED} when not given). */
+        long weightVersion() {
+            return version;
         }
 
         /**
@@ -179,6 +239,9 @@ final class WeightCache<T> {
 
         /** Compares part {@code part} of {@code parts} of the snapshot's pieces with the weights. */
         void check(int part, int parts) {
+            if (seen) {
+                return;
+            }
             float[][] snapshot = entry.snapshot;
             for (int i = part * snapshot.length / parts, end = (part + 1) * snapshot.length / parts; i < end; i++) {
                 float[] piece = snapshot[i];
@@ -194,16 +257,17 @@ final class WeightCache<T> {
     }
 
     /**
-     * Puts {@code e} first; with {@code source}, drops the versions made from that array before (it changed in
-     * place), then the least recently used while over budget.
+     * Puts {@code e} first in place of {@code replaced} (null: none); with {@code source}, drops the versions made
+     * from that array before (it changed in place), then the least recently used while over budget.
      */
-    private synchronized void update(Entry<T> e, float[] source) {
+    private synchronized void update(Entry<T> e, Entry<T> replaced, float[] source) {
         List<Entry<T>> next = new ArrayList<>(entries.size() + 1);
         next.add(e);
         long held = e.bytes;
         long cap = budget.getAsLong();
         for (Entry<T> old : entries) {
-            if (old != e && (source == null || old.source.get() != source) && held + old.bytes <= cap) {
+            if (old != e && old != replaced && (source == null || old.source.get() != source)
+                    && held + old.bytes <= cap) {
                 next.add(old);
                 held += old.bytes;
             }

@@ -99,9 +99,9 @@ final class Winograd2x2Plan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight);
-        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, pool);
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight, weightVersion);
+        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, weightVersion, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
@@ -116,7 +116,7 @@ final class Winograd2x2Plan extends CpuPlan {
                     candidate.checkAfter(task, tasks);
                 });
                 if (!filters.confirmed(candidate)) { // changed in place where the samples did not look
-                    float[][] changed = filters.get(weight, pool);
+                    float[][] changed = filters.get(weight, weightVersion, pool);
                     pool.forEach(tasks, task -> multiply(task, v, changed, m));
                 }
             }

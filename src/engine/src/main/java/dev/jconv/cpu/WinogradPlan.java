@@ -175,9 +175,9 @@ final class WinogradPlan extends CpuPlan {
     }
 
     @Override
-    void compute(float[] input, float[] weight, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight);
-        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, pool);
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight, weightVersion);
+        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, weightVersion, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
@@ -210,7 +210,7 @@ final class WinogradPlan extends CpuPlan {
             multiplyAll(columns, v, filtersUsed, m, unconfirmed);
             if (unconfirmed != null) {
                 if (!filters.confirmed(unconfirmed)) { // changed in place where the samples did not look
-                    filtersUsed = filters.get(weight, pool);
+                    filtersUsed = filters.get(weight, unconfirmed.weightVersion(), pool);
                     multiplyAll(columns, v, filtersUsed, m, null);
                 }
                 unconfirmed = null;

@@ -132,18 +132,18 @@ public final class BatchNorm2d implements Module {
                     + convWeight.size(0) + " output channels");
         }
         double[][] ss = scaleShift(runningMean.data(), runningVar.data());
-        Tensor w = convWeight.copy();
-        float[] wd = w.data();
-        int perChannel = (int) (w.numel() / numFeatures);
-        Tensor b = Tensor.zeros(numFeatures);
+        float[] wd = convWeight.toArray();
+        int perChannel = (int) (wd.length / numFeatures);
+        float[] bd = new float[numFeatures];
         for (int k = 0; k < numFeatures; k++) {
             for (int i = k * perChannel, end = i + perChannel; i < end; i++) {
                 wd[i] = (float) (wd[i] * ss[0][k]);
             }
-            double convB = convBias == null ? 0.0 : convBias.data()[k];
-            b.data()[k] = (float) (convB * ss[0][k] + ss[1][k]);
+            double convB = convBias == null ? 0.0 : convBias.get(k);
+            bd[k] = (float) (convB * ss[0][k] + ss[1][k]);
         }
-        return new Tensor[] {w, b};
+        // copies of their own: the folded weight keeps a version, prepared once by the plans (Tensor)
+        return new Tensor[] {Tensor.copyOf(wd, convWeight.shape()), Tensor.copyOf(bd, numFeatures)};
     }
 
     @Override

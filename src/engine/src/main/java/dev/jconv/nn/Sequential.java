@@ -279,7 +279,8 @@ public final class Sequential implements Module {
         if (errors != null) {
             throw new IllegalArgumentException(errors);
         }
-        own.forEach((key, t) -> System.arraycopy(state.tensors().get(key).data(), 0, t.data(), 0, (int) t.numel()));
+        // copyFrom: counted as a write, so the module's own tensors keep their versions (Tensor)
+        own.forEach((key, t) -> t.copyFrom(state.tensors().get(key).toArray(), 0));
         invalidate();
     }
 

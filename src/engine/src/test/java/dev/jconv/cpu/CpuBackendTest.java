@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.ConvParams;
+import dev.jconv.ConvolutionPlan;
 import dev.jconv.Functional;
 import dev.jconv.Options;
 import dev.jconv.Padding;
@@ -106,6 +107,44 @@ class CpuBackendTest {
         w[w.length / 3 + 1] -= 0.5f; // not a sampled position: the call starts on the old version, then redoes
         AgainstReference.check(plan, in, w, null, "a weight off the sampled positions changed in place");
         AgainstReference.check(plan, in, w, null, "that change again");
+    }
+
+    /**
+     * Through the library's face: a weight tensor of its own has a version ({@link Tensor}), so the plan reuses its
+     * prepared weights without comparing them, and every change is still seen: {@code set} through a reshaped view
+     * (off the positions the cache samples), {@code copyFrom}, and once {@code data()} has handed the array out, a
+     * write to the array itself.
+     */
+    @ParameterizedTest
+    @MethodSource("weightCachingLayers")
+    void versionedWeightsAreReusedAndEveryChangeIsSeen(AgainstReference.Case c) {
+        Options options = Options.defaults().withBackend(CpuBackend.NAME).withThreads(2);
+        try (ConvolutionPlan plan = ConvolutionPlan.create(c.inputShape(), c.weightShape(), false, c.params(),
+                options)) {
+            Tensor x = Tensor.uniform(11, -1f, 1f, c.inputShape());
+            Tensor w = Tensor.uniform(12, -1f, 1f, c.weightShape());
+            Tensor flat = w.reshape(-1);
+            int unsampled = (int) (w.numel() / 3 + 1);
+            checkVersioned(plan, x, w, c, "first weights");
+            checkVersioned(plan, x, w, c, "the same version again");
+            flat.set(flat.get(unsampled) + 0.5f, unsampled);
+            checkVersioned(plan, x, w, c, "one weight set through a reshaped view");
+            checkVersioned(plan, x, w, c, "that version again");
+            w.copyFrom(Tensor.uniform(13, -1f, 1f, c.weightShape()).toArray(), 0);
+            checkVersioned(plan, x, w, c, "new values copied in");
+            float[] raw = w.data();
+            raw[unsampled + 1] -= 0.25f;
+            checkVersioned(plan, x, w, c, "a weight written to the handed-out array");
+            raw[unsampled + 2] += 0.25f;
+            checkVersioned(plan, x, w, c, "another one");
+        }
+    }
+
+    private static void checkVersioned(ConvolutionPlan plan, Tensor x, Tensor w, AgainstReference.Case c,
+                                       String what) {
+        Tensor ref = Functional.conv2d(x, w.copy(), null, c.params(), ReferenceBackend.NAME);
+        AgainstReference.assertClose(ref.toArray(), plan.forward(x, w, null).toArray(), what + " [" + plan.describe()
+                + "]");
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jconv.backend.ConvPlan;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -81,10 +82,10 @@ class WeightCacheTest {
         }
         float[] b = a.clone();
         b[1] = 7f; // not a sampled position
-        assertNull(cache.candidate(a), "nothing cached yet");
+        assertNull(cache.candidate(a, ConvPlan.UNVERSIONED), "nothing cached yet");
         float[] fromA = cache.get(a, THREE);
         float[] fromB = cache.get(b, THREE);
-        WeightCache.Candidate<float[]> same = cache.candidate(a.clone());
+        WeightCache.Candidate<float[]> same = cache.candidate(a.clone(), ConvPlan.UNVERSIONED);
         assertSame(fromB, same.transformed(), "the newest version whose samples match: b's");
         for (int part : new int[] {2, 0, 1}) {
             same.check(part, 3);
@@ -95,7 +96,7 @@ class WeightCacheTest {
             float[] changed = a.clone();
             changed[at] = Math.nextUp(changed[at]);
             for (int parts : new int[] {1, 4, 7}) { // 7 parts for 6 pieces: one part has none
-                WeightCache.Candidate<float[]> c = cache.candidate(changed);
+                WeightCache.Candidate<float[]> c = cache.candidate(changed, ConvPlan.UNVERSIONED);
                 for (int part = 0; part < parts; part++) {
                     c.check(part, parts);
                 }
@@ -103,20 +104,60 @@ class WeightCacheTest {
             }
         }
         assertSame(fromA, cache.get(a, THREE), "a's version comes first again");
-        WeightCache.Candidate<float[]> c = cache.candidate(b.clone());
+        WeightCache.Candidate<float[]> c = cache.candidate(b.clone(), ConvPlan.UNVERSIONED);
         assertSame(fromA, c.transformed(), "samples match a's version");
         for (int part = 0; part < 4; part++) {
             c.check(part, 4);
         }
         assertFalse(cache.confirmed(c));
-        c = cache.candidate(a.clone());
+        c = cache.candidate(a.clone(), ConvPlan.UNVERSIONED);
         for (int part = 0; part < 4; part++) {
             c.check(part, 4);
         }
         assertTrue(cache.confirmed(c), "equal everywhere");
         float[] sampledChange = a.clone();
         sampledChange[a.length / 2] += 1f;
-        assertNull(cache.candidate(sampledChange), "a sampled position differs from every version");
+        assertNull(cache.candidate(sampledChange, ConvPlan.UNVERSIONED),
+                "a sampled position differs from every version");
+    }
+
+    /**
+     * An array passed with a version is compared until a compare finds it equal to a version; from then on the same
+     * array at the same version is used without a compare (shown by changing it behind the version's back, which
+     * only a caller breaking the contract does), while another version, or none, compares again.
+     */
+    @Test
+    void anArraySeenAtAVersionIsUsedWithoutACompare() {
+        AtomicInteger transforms = new AtomicInteger();
+        WeightCache<float[]> cache = WeightCache.ofArrays(w -> {
+            transforms.incrementAndGet();
+            return w.clone();
+        });
+        int unsampled = WeightCache.PIECE + 1;
+        float[] w = new float[2 * WeightCache.PIECE + 5];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (i % 613) * 0.5f - 7f;
+        }
+        float[] first = cache.get(w, 7, THREE);
+        w[unsampled] = 42f;
+        assertSame(first, cache.get(w, 7, THREE), "same array, same version: not compared");
+        WeightCache.Candidate<float[]> seen = cache.candidate(w, 7);
+        assertSame(first, seen.transformed());
+        seen.check(0, 1);
+        assertTrue(cache.confirmed(seen), "nothing to compare");
+        assertEquals(42f, cache.get(w, ConvPlan.UNVERSIONED, THREE)[unsampled], "no version: compared");
+        assertEquals(42f, cache.get(w, 8, THREE)[unsampled], "a new version: compared, equal to the newest");
+        assertEquals(2, transforms.get());
+        w[unsampled] = 43f;
+        assertEquals(43f, cache.get(w, 9, THREE)[unsampled], "changed at a new version");
+        float[] other = w.clone();
+        WeightCache.Candidate<float[]> compared = cache.candidate(other, 1);
+        compared.check(0, 1);
+        assertTrue(cache.confirmed(compared), "equal to the newest version");
+        other[unsampled] = -1f;
+        assertEquals(43f, cache.get(other, 1, THREE)[unsampled], "confirmed at version 1: not compared after");
+        assertEquals(-1f, cache.get(other, 2, THREE)[unsampled], "version 2: compared");
+        assertEquals(4, transforms.get());
     }
 
     @Test
