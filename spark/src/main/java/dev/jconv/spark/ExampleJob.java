@@ -22,6 +22,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkJobInfo;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.JavaSparkStatusTracker;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -226,8 +231,16 @@ public final class ExampleJob implements Callable<Integer> {
         }
         Dataset<Row> files = spark.read().format("binaryFile").load(images.toAbsolutePath().toString());
         checkNames(files, images);
-        Path staging = parent.resolve("." + target.getFileName() + ".in-progress-" + UUID.randomUUID());
+        String run = UUID.randomUUID().toString();
+        Path staging = parent.resolve("." + target.getFileName() + ".in-progress-" + run);
         Files.createDirectory(staging);
+        SparkContext context = spark.sparkContext();
+        String[] callersGroup = new String[JOB_GROUP_PROPERTIES.length];
+        for (int i = 0; i < callersGroup.length; i++) {
+            callersGroup[i] = context.getLocalProperty(JOB_GROUP_PROPERTIES[i]);
+        }
+        String group = "jconv-example-" + run;
+        context.setJobGroup(group, "jconv example job into " + target, true);
         try {
             Dataset<Row> decoded = files.map(decoder, PictureDecoder.encoder());
             Dataset<Row> convolved = new Conv2dTransformer(model)
@@ -246,7 +259,47 @@ public final class ExampleJob implements Callable<Integer> {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return pictures;
         } finally {
+            for (int i = 0; i < callersGroup.length; i++) {
+                context.setLocalProperty(JOB_GROUP_PROPERTIES[i], callersGroup[i]);
+            }
+            awaitTasksOf(context, group);
             deleteTree(staging);
+        }
+    }
+
+    /** The thread-local properties {@link SparkContext#setJobGroup} sets, restored to the caller's after a run. */
+    private static final String[] JOB_GROUP_PROPERTIES = {
+        "spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"};
+    /** How long {@link #awaitTasksOf} waits at most. */
+    private static final long TASKS_GONE_NANOS = 30_000_000_000L;
+
+    /**
+     * Cancels what is left of {@code group}'s jobs and waits until none of their tasks runs (at most 30 s). When a
+     * task fails, Spark fails the job at once and kills its other tasks asynchronously; one still writing could
+     * create the staging folder's files again after the failure deleted them (seen once in ExampleJobTest: a
+     * {@code .out.in-progress-*} folder left behind by a late parquet task).
+     */
+    private static void awaitTasksOf(SparkContext context, String group) {
+        context.cancelJobGroup(group);
+        JavaSparkStatusTracker tracker = JavaSparkContext.fromSparkContext(context).statusTracker();
+        for (long end = System.nanoTime() + TASKS_GONE_NANOS; System.nanoTime() < end; ) {
+            boolean running = false;
+            for (int job : tracker.getJobIdsForGroup(group)) {
+                SparkJobInfo info = tracker.getJobInfo(job);
+                for (int stage : info == null ? new int[0] : info.stageIds()) {
+                    SparkStageInfo s = tracker.getStageInfo(stage);
+                    running |= s != null && s.numActiveTasks() > 0;
+                }
+            }
+            if (!running) {
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

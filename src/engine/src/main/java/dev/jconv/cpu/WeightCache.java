@@ -41,9 +41,11 @@ import java.util.function.ToLongFunction;
  * <p>Weight versions: a caller that tracks its weight's contents passes a version with the array
  * ({@link ConvPlan#forward(float[], float[], long, float[], float[])}: a {@link dev.jconv.Tensor}'s write count, e.g.
  * a {@code Conv2d}'s own weight). A version made from the same array at the same version is used without the
- * compare, which measured 8-11% of a weight-heavy layer's call on one thread even beside the GEMM (2-core AMD EPYC
- * with AVX-512, {@code perf}: {@code Arrays.equals}' stub 10.7% of 2048->512 1x1 on 7x7). A compare that finds
- * the array equal to a version records the array and its version there, so the calls after it skip the compare.
+ * compare, which costs weight-heavy layers even beside the GEMM ({@code perf}: {@code Arrays.equals}' stub 10.7% of
+ * 2048->512 1x1 on 7x7 at one thread; time with a version over time with the compare, one JVM, alternating,
+ * {@code benchmarks/ab/VersionedWeightsAB.java}, 2-core AMD EPYC with AVX-512: 0.68-0.97 on ResNet-50's layers
+ * on 14x14 and 7x7 at one and two threads). A compare that finds the array equal to a version records the array
+ * and its version there, so the calls after it skip the compare.
  *
  * <p>Thread-safe: the list of versions is an immutable value, replaced under the cache's lock; calls racing with a
  * new version may each transform it, and the last one added is kept.
@@ -138,14 +140,14 @@ final class WeightCache<T> {
         T transformed = transform.apply(weights);
         update(new Entry<>(snapshot(weights, pool), weights.length, transformed,
                 (long) Float.BYTES * weights.length + bytes.applyAsLong(transformed), new WeakReference<>(weights),
-                version), null, weights);
+                version), weights);
         return transformed;
     }
 
-    /** Puts {@code now} (entry {@code e}, perhaps seen anew) first unless it is already the first of {@code list}. */
+    /** Puts {@code now} (entry {@code e}, perhaps seen anew) first, unless that is {@code e}, first of {@code list}. */
     private void use(Entry<T> e, Entry<T> now, List<Entry<T>> list) {
         if (now != e || e != list.get(0)) {
-            update(now, e, null);
+            update(now, null);
         }
     }
 
@@ -257,16 +259,17 @@ final class WeightCache<T> {
     }
 
     /**
-     * Puts {@code e} first in place of {@code replaced} (null: none); with {@code source}, drops the versions made
-     * from that array before (it changed in place), then the least recently used while over budget.
+     * Puts {@code e} first in place of every entry of the same version (the same transformed weights, perhaps seen
+     * as another array); with {@code source}, drops the versions made from that array before (it changed in place),
+     * then the least recently used while over budget.
      */
-    private synchronized void update(Entry<T> e, Entry<T> replaced, float[] source) {
+    private synchronized void update(Entry<T> e, float[] source) {
         List<Entry<T>> next = new ArrayList<>(entries.size() + 1);
         next.add(e);
         long held = e.bytes;
         long cap = budget.getAsLong();
         for (Entry<T> old : entries) {
-            if (old != e && old != replaced && (source == null || old.source.get() != source)
+            if (old.transformed != e.transformed && (source == null || old.source.get() != source)
                     && held + old.bytes <= cap) {
                 next.add(old);
                 held += old.bytes;
