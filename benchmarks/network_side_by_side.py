@@ -166,14 +166,17 @@ def main():
              " BatchNorm folded, weights reordered once), median over rounds; the tables up to 2026-12-03 timed eager"
              " only.", "",
              "| batch | PyTorch ms | PyTorch's route | jconv fused ms | PyTorch / jconv | jconv unfused ms"
-             " | jconv layers alone, sum ms | fused / sum |", "|---|---|---|---|---|---|---|---|"]
+             " | jconv layers alone, sum ms | fused / sum | PyTorch eager ms | eager / jconv |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for b in batches:
         t = statistics.median(min(r.values()) for r in torch_ms[b])
         route = min(routes[b], key=lambda name: statistics.median(r[name] for r in torch_ms[b]))
         f = statistics.median(r["fused"] for r in jconv[b])
         u = statistics.median(r["unfused"] for r in jconv[b])
         s = statistics.median(r["sum"] for r in jconv[b])
-        lines.append("| %d | %.3f | %s | %.3f | %.2f | %.3f | %.3f | %.2f |" % (b, t, route, f, t / f, u, s, f / s))
+        e = statistics.median(r["eager"] for r in torch_ms[b])
+        lines.append("| %d | %.3f | %s | %.3f | %.2f | %.3f | %.3f | %.2f | %.3f | %.2f |"
+                     % (b, t, route, f, t / f, u, s, f / s, e, e / f))
     text = "\n".join(lines) + "\n"
     print(text)
     if a.markdown:
