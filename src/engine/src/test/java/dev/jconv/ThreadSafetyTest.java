@@ -56,10 +56,23 @@ class ThreadSafetyTest {
 
     @Test
     void forwardDuringSetWeightSeesEitherTheOldOrTheNewWeights() throws Exception {
-        Conv2d conv = Conv2d.builder(8, 12, 3).padding(1).seed(6).build();
+        forwardDuringSetWeight(Conv2d.builder(8, 12, 3).padding(1).seed(6).build(), Tensor.randn(8, 2, 8, 10, 10));
+    }
+
+    /**
+     * The same on plans that keep each weight version prepared and reuse it by the weight's version (the channel
+     * GEMM of a 1x1 on 7x7, Winograd on 28x28): every setWeight brings a new array at a new version, which the
+     * racing calls must each use whole or not at all.
+     */
+    @Test
+    void forwardDuringSetWeightSeesEitherWeightOnPlansThatKeepWeightVersions() throws Exception {
+        forwardDuringSetWeight(Conv2d.builder(256, 128, 1).seed(7).build(), Tensor.randn(9, 1, 256, 7, 7));
+        forwardDuringSetWeight(Conv2d.builder(64, 64, 3).padding(1).seed(8).build(), Tensor.randn(10, 1, 64, 28, 28));
+    }
+
+    private void forwardDuringSetWeight(Conv2d conv, Tensor x) throws Exception {
         Tensor oldWeight = conv.weight().copy();
         Tensor newWeight = Tensor.randn(77, conv.weightShape());
-        Tensor x = Tensor.randn(8, 2, 8, 10, 10);
         float[] withOld = conv.forward(x).data();
         conv.setWeight(newWeight);
         float[] withNew = conv.forward(x).data();
