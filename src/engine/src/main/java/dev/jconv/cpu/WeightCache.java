@@ -113,11 +113,6 @@ final class WeightCache<T> {
         });
     }
 
-    /** {@link #get(float[], long, WorkerPool)} for weights of no known version. */
-    T get(float[] weights, WorkerPool pool) {
-        return get(weights, ConvPlan.UNVERSIONED, pool);
-    }
-
     /**
      * The transformed weights for {@code weights}, from the cache when the array was seen at this {@code version}
      * (not {@link ConvPlan#UNVERSIONED}) or when its values equal a version transformed before (compared on

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class WeightCacheTest {
     private static final WorkerPool THREE = WorkerPool.of(3);
+    /** No version: the weights are compared. */
+    private static final long NONE = ConvPlan.UNVERSIONED;
 
     @Test
     void comparesInPiecesExactlyAsArraysEquals() {
@@ -58,10 +60,10 @@ class WeightCacheTest {
         });
         float[] w = new float[3 * WeightCache.PIECE];
         Arrays.fill(w, 0.5f);
-        float[] first = cache.get(w, THREE);
-        assertSame(first, cache.get(w.clone(), THREE), "equal contents, another array: reused");
+        float[] first = cache.get(w, NONE, THREE);
+        assertSame(first, cache.get(w.clone(), NONE, THREE), "equal contents, another array: reused");
         w[2 * WeightCache.PIECE + 1] = 2f;
-        float[] second = cache.get(w, THREE);
+        float[] second = cache.get(w, NONE, THREE);
         assertNotSame(first, second, "changed in place: transformed again");
         assertEquals(2f, second[2 * WeightCache.PIECE + 1]);
         assertEquals(2, transforms.get());
@@ -82,10 +84,10 @@ class WeightCacheTest {
         }
         float[] b = a.clone();
         b[1] = 7f; // not a sampled position
-        assertNull(cache.candidate(a, ConvPlan.UNVERSIONED), "nothing cached yet");
-        float[] fromA = cache.get(a, THREE);
-        float[] fromB = cache.get(b, THREE);
-        WeightCache.Candidate<float[]> same = cache.candidate(a.clone(), ConvPlan.UNVERSIONED);
+        assertNull(cache.candidate(a, NONE), "nothing cached yet");
+        float[] fromA = cache.get(a, NONE, THREE);
+        float[] fromB = cache.get(b, NONE, THREE);
+        WeightCache.Candidate<float[]> same = cache.candidate(a.clone(), NONE);
         assertSame(fromB, same.transformed(), "the newest version whose samples match: b's");
         for (int part : new int[] {2, 0, 1}) {
             same.check(part, 3);
@@ -96,28 +98,28 @@ class WeightCacheTest {
             float[] changed = a.clone();
             changed[at] = Math.nextUp(changed[at]);
             for (int parts : new int[] {1, 4, 7}) { // 7 parts for 6 pieces: one part has none
-                WeightCache.Candidate<float[]> c = cache.candidate(changed, ConvPlan.UNVERSIONED);
+                WeightCache.Candidate<float[]> c = cache.candidate(changed, NONE);
                 for (int part = 0; part < parts; part++) {
                     c.check(part, parts);
                 }
                 assertFalse(cache.confirmed(c), "a difference at " + at + ", " + parts + " parts");
             }
         }
-        assertSame(fromA, cache.get(a, THREE), "a's version comes first again");
-        WeightCache.Candidate<float[]> c = cache.candidate(b.clone(), ConvPlan.UNVERSIONED);
+        assertSame(fromA, cache.get(a, NONE, THREE), "a's version comes first again");
+        WeightCache.Candidate<float[]> c = cache.candidate(b.clone(), NONE);
         assertSame(fromA, c.transformed(), "samples match a's version");
         for (int part = 0; part < 4; part++) {
             c.check(part, 4);
         }
         assertFalse(cache.confirmed(c));
-        c = cache.candidate(a.clone(), ConvPlan.UNVERSIONED);
+        c = cache.candidate(a.clone(), NONE);
         for (int part = 0; part < 4; part++) {
             c.check(part, 4);
         }
         assertTrue(cache.confirmed(c), "equal everywhere");
         float[] sampledChange = a.clone();
         sampledChange[a.length / 2] += 1f;
-        assertNull(cache.candidate(sampledChange, ConvPlan.UNVERSIONED),
+        assertNull(cache.candidate(sampledChange, NONE),
                 "a sampled position differs from every version");
     }
 
@@ -145,7 +147,7 @@ class WeightCacheTest {
         assertSame(first, seen.transformed());
         seen.check(0, 1);
         assertTrue(cache.confirmed(seen), "nothing to compare");
-        assertEquals(42f, cache.get(w, ConvPlan.UNVERSIONED, THREE)[unsampled], "no version: compared");
+        assertEquals(42f, cache.get(w, NONE, THREE)[unsampled], "no version: compared");
         assertEquals(42f, cache.get(w, 8, THREE)[unsampled], "a new version: compared, equal to the newest");
         assertEquals(2, transforms.get());
         w[unsampled] = 43f;
@@ -175,14 +177,14 @@ class WeightCacheTest {
         }
         for (int pass = 0; pass < 3; pass++) {
             for (float[] w : layers) {
-                assertEquals(w[5], cache.get(w, THREE)[5], "the version of these weights");
+                assertEquals(w[5], cache.get(w, NONE, THREE)[5], "the version of these weights");
             }
         }
         assertEquals(layers.length, transforms.get(), "one transform per weight array, not per call");
         assertEquals(layers.length, cache.versions());
         float[] sameSamples = layers[2].clone();
         sameSamples[WeightCache.PIECE + 1] = 99f; // equal where sampled, different elsewhere
-        assertEquals(99f, cache.get(sameSamples, THREE)[WeightCache.PIECE + 1], "sampled equal is not equal");
+        assertEquals(99f, cache.get(sameSamples, NONE, THREE)[WeightCache.PIECE + 1], "sampled equal is not equal");
         assertEquals(layers.length + 1, transforms.get());
     }
 
@@ -197,21 +199,21 @@ class WeightCacheTest {
         float[][] layers = new float[4][1000];
         for (int l = 0; l < layers.length; l++) {
             Arrays.fill(layers[l], l + 0.5f);
-            cache.get(layers[l], THREE);
+            cache.get(layers[l], NONE, THREE);
         }
         assertEquals(3, cache.versions(), "three versions fit the budget");
         assertEquals(3 * versionBytes, cache.bytes());
-        cache.get(layers[3], THREE);
-        cache.get(layers[2], THREE);
+        cache.get(layers[3], NONE, THREE);
+        cache.get(layers[2], NONE, THREE);
         assertEquals(4, transforms.get(), "the three newest are kept");
-        cache.get(layers[0], THREE);
+        cache.get(layers[0], NONE, THREE);
         assertEquals(5, transforms.get(), "the oldest was dropped");
         layers[0][500] = -1f;
-        assertEquals(-1f, cache.get(layers[0], THREE)[500], "changed in place: transformed again");
+        assertEquals(-1f, cache.get(layers[0], NONE, THREE)[500], "changed in place: transformed again");
         assertEquals(3, cache.versions(), "replacing the version made from that array, not adding one");
         WeightCache<float[]> none = new WeightCache<>(float[]::clone, t -> (long) Float.BYTES * t.length, () -> 0L);
-        none.get(layers[1], THREE);
-        none.get(layers[2], THREE);
+        none.get(layers[1], NONE, THREE);
+        none.get(layers[2], NONE, THREE);
         assertEquals(1, none.versions(), "no budget: the newest version only");
         cache.clear();
         assertEquals(0, cache.bytes());
