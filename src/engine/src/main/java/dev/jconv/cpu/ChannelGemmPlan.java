@@ -149,15 +149,20 @@ final class ChannelGemmPlan extends CpuPlan {
         tileScratch = new ScratchPool(pool.threads());
     }
 
-    /**
-     * Block {@code group * blocksPerGroup + block} of the result is {@code wp[t * channels + j]}: channel
-     * {@code block * channels + j}, zero past the group's last channel. Blocks are packed in parallel (a new weight
-     * version's first call would otherwise spend more on this scalar transpose than on the convolution), each into
-     * an array of its own allocated by the thread that fills it: one array for all of them was fresh memory to
-     * fault in ({@link WeightCache}), 9.4 MB for 512x512x3x3.
-     */
     private float[][] pack(float[] w) {
-        int width = kernel.channels();
+        return packBlocks(w, g, kernel.channels(), blocksPerGroup, pool);
+    }
+
+    /**
+     * Block {@code group * blocksPerGroup + block} of the result is {@code wp[t * width + j]}: channel
+     * {@code block * width + j} of the group at tap {@code t}, zero past the group's last channel. Blocks are packed
+     * in parallel (a new weight version's first call would otherwise spend more on this scalar transpose than on the
+     * convolution), each into an array of its own allocated by the thread that fills it: one array for all of them
+     * was fresh memory to fault in ({@link WeightCache}), 9.4 MB for 512x512x3x3.
+     */
+    static float[][] packBlocks(float[] w, ConvGeometry g, int width, int blocksPerGroup, WorkerPool pool) {
+        int kpg = g.outChannelsPerGroup();
+        int taps = g.inChannelsPerGroup() * g.kernelH() * g.kernelW();
         int blocks = g.groups() * blocksPerGroup;
         float[][] wp = new float[blocks][];
         pool.forEach(blocks, b -> {
@@ -347,24 +352,29 @@ final class ChannelGemmPlan extends CpuPlan {
         float[] b = bias == null ? zeroBias : bias;
         if (postOp == PostOp.RELU) {
             for (int i = 0; i < valid; i++) {
-                storePixelRelu(tile, i * width, b, k0, channels, out, outputAt[col0 + i] + k0 * pixels);
+                storePixelRelu(tile, i * width, b, k0, channels, out, outputAt[col0 + i] + k0 * pixels, pixels);
             }
         } else {
             for (int i = 0; i < valid; i++) {
-                storePixel(tile, i * width, b, k0, channels, out, outputAt[col0 + i] + k0 * pixels);
+                storePixel(tile, i * width, b, k0, channels, out, outputAt[col0 + i] + k0 * pixels, pixels);
             }
         }
     }
 
-    /** One pixel's {@code channels} values from {@code tile[from ..]}, plus bias, to every {@code pixels}-th float. */
-    private void storePixel(float[] tile, int from, float[] bias, int k0, int channels, float[] out, int at) {
+    /**
+     * One pixel's {@code channels} values from {@code tile[from ..]}, plus bias, to every {@code pixels}-th float
+     * from {@code out[at]} on.
+     */
+    static void storePixel(float[] tile, int from, float[] bias, int k0, int channels, float[] out, int at,
+                           int pixels) {
         for (int c = 0; c < channels; c++, at += pixels) {
             out[at] = tile[from + c] + bias[k0 + c];
         }
     }
 
     /** {@link #storePixel} with ReLU. */
-    private void storePixelRelu(float[] tile, int from, float[] bias, int k0, int channels, float[] out, int at) {
+    static void storePixelRelu(float[] tile, int from, float[] bias, int k0, int channels, float[] out, int at,
+                               int pixels) {
         for (int c = 0; c < channels; c++, at += pixels) {
             out[at] = Math.max(tile[from + c] + bias[k0 + c], 0f);
         }

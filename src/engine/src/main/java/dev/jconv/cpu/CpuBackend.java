@@ -25,7 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
  *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
  *       {@link GatherPlan} (its memory does not grow with the stride);</li>
- *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan}.</li>
+ *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan};</li>
+ *   <li>few output pixels and many channels: a GEMM with the vectors along output channels on im2col panels,
+ *       {@link ChannelGemmPlan};</li>
+ *   <li>stems (at most 4 input channels, 48 or more taps) where vectors are narrower than 512 bits: the same
+ *       channel-vectorized tiles reading the stride-phase layout in place, {@link StemPlan}.</li>
  * </ul>
  * A plan made for a single call ({@link Options#singleCall()}, a one-shot {@code jconv run}) runs
  * {@link PlainJavaPlan} instead of the vector kernels: in a fresh JVM the vector kernels run interpreted or
@@ -56,6 +60,7 @@ public final class CpuBackend implements ConvBackend {
     public static final String PRIME_PROPERTY = "jconv.cpu.prime";
     static final String WINOGRAD_PROPERTY = "jconv.cpu.winograd";
     static final String CHANNEL_GEMM_PROPERTY = "jconv.cpu.channelGemm";
+    static final String STEM_PROPERTY = "jconv.cpu.stem";
     static final double PARALLEL_FLOPS = 2e6;
     /**
      * A depthwise flop costs several GEMM flops (nine FMAs per copied input value instead of hundreds), so depthwise
@@ -80,6 +85,8 @@ public final class CpuBackend implements ConvBackend {
     private final int packMinColumns;
     private final Choice winograd;
     private final Choice channelGemm;
+    /** {@link StemPlan}: {@value #STEM_PROPERTY}, {@code auto} by default (not settable per test backend). */
+    private final Choice stem = Choice.fromProperty(STEM_PROPERTY);
     /** Plans run {@link PlainJavaPlan} even with the Vector API present ({@link Options#singleCall()}). */
     private final boolean singleCall;
     private static final Map<Integer, CpuBackend> SHARED = new ConcurrentHashMap<>();
@@ -318,6 +325,9 @@ public final class CpuBackend implements ConvBackend {
         }
         if (winograd.runs(Winograd2x2Plan.suits(g), false)) { // where F(4x4, 3x3) has too few tiles
             return SeparatePostOpPlan.owning(new Winograd2x2Plan(g, pool), postOp);
+        }
+        if (stem.runs(StemPlan.suits(g), StemPlan.eligible(g))) {
+            return new StemPlan(g, pool, postOp);
         }
         if (channelGemm.runs(ChannelGemmPlan.suits(g), ChannelGemmPlan.eligible(g))) {
             return new ChannelGemmPlan(g, pool, postOp);

@@ -59,6 +59,17 @@ class CpuBackendGoldenTest {
         });
     }
 
+    /** Every fixture {@link StemPlan} can run, by it whatever its shape, with each of its register tiles. */
+    @TestFactory
+    Stream<DynamicNode> everyFixtureMatchesPyTorchByTheStemPlan() {
+        WorkerPool pool = WorkerPool.of(3);
+        return Stream.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW).map(kernel -> {
+            ConvBackend stem = planning("cpu, stem plan " + kernel.describe(),
+                    g -> new StemPlan(g, pool, PostOp.NONE, kernel));
+            return DynamicContainer.dynamicContainer(kernel.describe(), fixtures(StemPlan::eligible, stem));
+        });
+    }
+
     /**
      * Every fixture the implicit GEMM runs (the backend sends the others to the gather plan), with each whole tile's
      * input copied into a panel first, as the backend does for wide 1x1 layers on the narrow register tile.

@@ -43,6 +43,7 @@ class CpuBackendPropertyTest {
             AgainstReference.check(WINOGRAD, c);
         }
         checkChannelGemm(c);
+        checkStem(c);
         if (c.geometry().isDepthwise()) { // both depthwise plans, whichever the shape rule picks
             AgainstReference.check(g -> new DepthwiseRowsPlan(g, THREE), c);
             if (isBlockable(c.geometry())) {
@@ -73,6 +74,7 @@ class CpuBackendPropertyTest {
     @Property(tries = 300)
     void channelGemmAgreesWithReference(@ForAll("channelGemmShapes") AgainstReference.Case c) {
         checkChannelGemm(c);
+        checkStem(c);
     }
 
     /**
@@ -100,6 +102,20 @@ class CpuBackendPropertyTest {
         if (ChannelGemmPlan.eligible(c.geometry())) {
             for (ChannelGemmKernel kernel : List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
                 try (ChannelGemmPlan plan = new ChannelGemmPlan(c.geometry(), THREE, PostOp.NONE, kernel)) {
+                    AgainstReference.check(g -> plan, c);
+                }
+            }
+        }
+    }
+
+    /**
+     * By {@link StemPlan} with each register tile, where it can run, whatever its channel counts: its tiles read
+     * the layout in place across row ends, images and the copy's last floats.
+     */
+    static void checkStem(AgainstReference.Case c) {
+        if (StemPlan.eligible(c.geometry())) {
+            for (ChannelGemmKernel kernel : List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+                try (StemPlan plan = new StemPlan(c.geometry(), THREE, PostOp.NONE, kernel)) {
                     AgainstReference.check(g -> plan, c);
                 }
             }

@@ -215,6 +215,16 @@ class CpuBackendTest {
     }
 
     @Test
+    void stemsRunTheStemPlanWhereVectorsAreNarrow() {
+        AgainstReference.Case stem = layer(2, 3, 64, 60, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS);
+        assertEquals(GemmKernel.NARROW_TILE, describe(stem).startsWith("channel-vectorized GEMM reading"),
+                describe(stem));
+        AgainstReference.check(TWO_THREADS, stem);
+        assertTrue(describe(layer(1, 3, 64, 64, 32, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "27 taps: the stores weigh more than the FMAs");
+    }
+
+    @Test
     void winogradRunsWhereItMeasuredFaster() {
         for (AgainstReference.Case c : WINOGRAD_LAYERS) {
             assertTrue(describe(c).startsWith("Winograd F(4x4,3x3)"), c.toString());

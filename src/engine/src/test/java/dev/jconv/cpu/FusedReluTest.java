@@ -32,6 +32,9 @@ class FusedReluTest {
         return Stream.of(
                 Arguments.of(new int[] {2, 3, 28, 28}, new int[] {32, 3, 3, 3}, ConvParams.defaults().withPadding(1)),
                 Arguments.of(new int[] {1, 16, 7, 7}, new int[] {20, 16, 3, 3}, ConvParams.defaults()),
+                // a stem: where vectors are narrow, StemPlan
+                Arguments.of(new int[] {1, 3, 30, 30}, new int[] {20, 3, 7, 7},
+                        ConvParams.defaults().withStride(2).withPadding(3)),
                 Arguments.of(new int[] {2, 8, 9, 11}, new int[] {5, 8, 1, 1}, ConvParams.defaults()),
                 // full tiles stored by the kernels straight into the output (VectorStores.Sink#direct), then clamped
                 Arguments.of(new int[] {1, 24, 28, 28}, new int[] {37, 24, 1, 1}, ConvParams.defaults()),
@@ -78,7 +81,11 @@ class FusedReluTest {
                 ConvPlan channels = ChannelGemmPlan.eligible(g)
                         ? new ChannelGemmPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU) : plain;
                 assertTrue(channels == plain || channels.describe().contains("ReLU fused"), channels.describe());
-                for (ConvPlan plan : new ConvPlan[] {fused, plain, channels}) {
+                // and the stem plan, in its store
+                ConvPlan stem = StemPlan.eligible(g)
+                        ? new StemPlan(g, WorkerPool.of(cpu.threads()), PostOp.RELU) : plain;
+                assertTrue(stem == plain || stem.describe().contains("ReLU fused"), stem.describe());
+                for (ConvPlan plan : new ConvPlan[] {fused, plain, channels, stem}) {
                     float[] out = new float[ref.length];
                     Arrays.fill(out, Float.NaN);
                     plan.forward(in, w, b, out);

@@ -1,0 +1,224 @@
+package dev.jconv.cpu;
+
+import dev.jconv.ConvGeometry;
+import dev.jconv.PostOp;
+import java.util.Locale;
+
+/**
+ * Layers with few input channels per group, the stems of image networks (ResNet's 3->64 7x7 stride 2 on 224x224),
+ * as a GEMM with the vectors along output channels that reads the input's padded, stride-phase-split copy
+ * ({@link FlatLayout}) in place:
+ * <pre>
+ *   out[n][k][f] = sum over taps t of  layout[n][f + tapOffset[t]] * w[k][t]      (f: flat output position)
+ * </pre>
+ * in register tiles of {@code P} consecutive flat positions and {@code V * LANES} output channels
+ * ({@link StemKernel}, the shapes of {@link ChannelGemmKernel}); a finished tile is written to the NCHW output,
+ * plus bias (and ReLU), skipping the flat positions that are no output pixel (the layout's row ends).
+ *
+ * <p>Why: {@link ImplicitGemmPlan}'s vectors run along flat positions and broadcast a weight per channel; where
+ * vectors are 256 bits its register tile is 4 channels x 2 vectors (8 accumulators, AVX2's 16 registers), which
+ * cannot hide the FMA latency and reads two input vectors per four FMAs. With the channels in the lanes the tile is
+ * 16 channels x 6 positions (12 accumulators, two weight vectors and six broadcasts per twelve FMAs), as oneDNN's
+ * direct kernels for such layers do. A stem's taps lie in a few input rows, so the broadcasts hit L1, and unlike
+ * {@link ChannelGemmPlan} nothing is gathered: an im2col panel of a stem (147 taps per output pixel) is 7.4 MB per
+ * call, which made the channel GEMM slower than the pixel-vectorized one there.
+ */
+final class StemPlan extends CpuPlan {
+    /** Input channels per group up to which {@link #suits} picks this plan. */
+    static final int MAX_INPUT_CHANNELS = 4;
+    /**
+     * Taps per output pixel ({@code C/G * R * S}) from which {@link #suits} picks this plan: with fewer the scalar
+     * stores of a finished tile weigh more against its FMAs (MobileNetV2's 3->32 3x3 stride 2, 27 taps, measured
+     * 0.90x the implicit GEMM's time at one thread and 1.11x at two).
+     */
+    static final int MIN_TAPS = 48;
+    /** Aim for this many multiply tasks per thread, so dynamic scheduling can even them out. */
+    private static final int TASKS_PER_THREAD = 4;
+
+    private final ChannelGemmKernel kernel;
+    private final FlatLayout layout;
+    private final PostOp postOp;
+    private final int plane;
+    private final int tilesPerImage;
+    private final int tiles;
+    private final int kpg;
+    private final int blocksPerGroup;
+    private final int blockChunk;
+    private final int blockChunks;
+    private final int tileChunk;
+    private final int tileChunks;
+    /** Per flat position of an image, its output pixel ({@code oy * outWidth + ox}), or -1 past a row's end. */
+    private final int[] outputAt;
+    /** The bias of a call without one. */
+    private final float[] zeroBias;
+    private final WeightCache<float[][]> packed;
+    private final ScratchPool layoutCopies;
+    private final ScratchPool tileScratch;
+
+    /**
+     * Not depthwise (its own plans), input that needs a layout copy (the kernels read up to {@code P - 1} floats
+     * past an image's last flat position, into the copy's {@link FlatLayout#SLACK}), and the copy of the whole batch
+     * fits one array.
+     */
+    static boolean eligible(ConvGeometry g) {
+        boolean unpadded = g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
+        return !g.isDepthwise() && !(g.strideH() == 1 && g.strideW() == 1 && unpadded)
+                && (long) g.batch() * FlatLayout.copyLength(g) <= Integer.MAX_VALUE - 16;
+    }
+
+    /**
+     * Layers of at most {@value #MAX_INPUT_CHANNELS} input channels and at least {@value #MIN_TAPS} taps per group,
+     * where vectors are narrower than 512 bits ({@link GemmKernel#NARROW_TILE}). Measured on a 2-core AMD EPYC, both
+     * builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}), time over {@link ImplicitGemmPlan}'s: at AVX2's
+     * width ({@code -XX:UseAVX=2}) the 7x7 stem 0.69 at one thread and 0.83 at two, 3->64 5x5 stride 2 0.95,
+     * 1->32 7x7 on 28x28 0.74; at 512 bits the stem 1.29 (64 channels are a 48-channel tile and a 16-channel one,
+     * against the implicit GEMM's full 8x3 tiles), so there it stays on the implicit GEMM.
+     */
+    static boolean suits(ConvGeometry g) {
+        int taps = g.inChannelsPerGroup() * g.kernelH() * g.kernelW();
+        return eligible(g) && g.inChannelsPerGroup() <= MAX_INPUT_CHANNELS && taps >= MIN_TAPS
+                && GemmKernel.NARROW_TILE;
+    }
+
+    StemPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
+        this(g, pool, postOp, ChannelGemmKernel.forMachine());
+    }
+
+    StemPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel) {
+        super(g, pool);
+        this.kernel = kernel;
+        this.postOp = postOp;
+        this.layout = new FlatLayout(g);
+        plane = g.outHeight() * g.outWidth();
+        kpg = g.outChannelsPerGroup();
+        tilesPerImage = FlatLayout.ceilDiv(layout.flatLength, kernel.pixels);
+        tiles = g.batch() * tilesPerImage;
+        blocksPerGroup = FlatLayout.ceilDiv(kpg, kernel.channels());
+        outputAt = new int[tilesPerImage * kernel.pixels];
+        for (int f = 0; f < outputAt.length; f++) {
+            int oy = f / layout.rowWidth;
+            int ox = f % layout.rowWidth;
+            outputAt[f] = f < layout.flatLength && ox < g.outWidth() ? oy * g.outWidth() + ox : -1;
+        }
+        zeroBias = new float[g.outChannels()];
+        int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
+        int blockSplit = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, g.groups())));
+        blockChunk = FlatLayout.ceilDiv(blocksPerGroup, blockSplit);
+        blockChunks = FlatLayout.ceilDiv(blocksPerGroup, blockChunk);
+        int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
+        tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
+        tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
+        packed = WeightCache.ofBlocks(w -> ChannelGemmPlan.packBlocks(w, g, kernel.channels(), blocksPerGroup, pool));
+        layoutCopies = new ScratchPool(pool.threads());
+        tileScratch = new ScratchPool(pool.threads());
+    }
+
+    @Override
+    void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight, weightVersion);
+        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, weightVersion, pool);
+        float[] src = layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
+        try {
+            int planes = g.batch() * g.inChannels();
+            pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
+                    p * layout.channelStride));
+            int tasks = g.groups() * blockChunks * tileChunks;
+            if (candidate == null) {
+                pool.forEach(tasks, task -> multiply(task, src, wp, bias, output));
+            } else { // the weights compared beside the GEMM (WeightCache.candidate)
+                pool.forEach(tasks, task -> {
+                    candidate.checkBefore(task, tasks);
+                    multiply(task, src, wp, bias, output);
+                    candidate.checkAfter(task, tasks);
+                });
+                if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
+                    float[][] changed = packed.get(weight, weightVersion, pool);
+                    pool.forEach(tasks, task -> multiply(task, src, changed, bias, output));
+                }
+            }
+        } finally {
+            layoutCopies.give(src);
+        }
+    }
+
+    private void multiply(int task, float[] src, float[][] wp, float[] bias, float[] out) {
+        int tileRun = task % tileChunks;
+        int rest = task / tileChunks;
+        int blockRun = rest % blockChunks;
+        int group = rest / blockChunks;
+        int firstBlock = blockRun * blockChunk;
+        int lastBlock = Math.min(blocksPerGroup, firstBlock + blockChunk);
+        int firstTile = tileRun * tileChunk;
+        int lastTile = Math.min(tiles, firstTile + tileChunk);
+        int width = kernel.channels();
+        int[] taps = layout.tapOffset;
+        int groupOffset = group * g.inChannelsPerGroup() * layout.channelStride;
+        float[] tile = tileScratch.take(kernel.tileLength());
+        try {
+            for (int block = firstBlock; block < lastBlock; block++) {
+                if (WorkerPool.stopRequested()) {
+                    return; // cancelled
+                }
+                float[] weights = wp[group * blocksPerGroup + block];
+                int k0 = group * kpg + block * width;
+                int channels = Math.min(width, kpg - block * width);
+                boolean full = kernel.fills(channels);
+                for (int t = firstTile; t < lastTile; t++) {
+                    int n = t / tilesPerImage;
+                    int f0 = (t - n * tilesPerImage) * kernel.pixels;
+                    int base = n * layout.imageStride + groupOffset + f0;
+                    if (full) {
+                        StemKernel.run(kernel, src, base, taps, weights, 0, tile);
+                    } else {
+                        StemKernel.runPart(kernel, src, base, taps, weights, 0, tile, channels);
+                    }
+                    store(tile, f0, (n * g.outChannels() + k0) * plane, k0, channels, bias, out);
+                }
+            }
+        } finally {
+            tileScratch.give(tile);
+        }
+    }
+
+    /** A finished tile's output pixels (flat positions past a row's end skipped), plus bias, then the post-op. */
+    private void store(float[] tile, int f0, int at, int k0, int channels, float[] bias, float[] out) {
+        int width = kernel.channels();
+        float[] b = bias == null ? zeroBias : bias;
+        for (int i = 0; i < kernel.pixels; i++) {
+            int o = outputAt[f0 + i];
+            if (o < 0) {
+                continue;
+            }
+            if (postOp == PostOp.RELU) {
+                ChannelGemmPlan.storePixelRelu(tile, i * width, b, k0, channels, out, at + o, plane);
+            } else {
+                ChannelGemmPlan.storePixel(tile, i * width, b, k0, channels, out, at + o, plane);
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return String.format(Locale.ROOT, "channel-vectorized GEMM reading %s in place (%d flat positions x %d taps x"
+                        + " %d channels per image and group; row width %d for %d outputs, %.1f%% of positions"
+                        + " discarded), register tiles of %s, weights packed once per weight version, %s",
+                layout.describeSource("the input"), layout.flatLength, layout.tapOffset.length, kpg,
+                layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction(), kernel.describe(), threadCount())
+                + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
+    }
+
+    /** Idle copies and tiles, the packed weights with their snapshot, the index tables. */
+    @Override
+    public long retainedBytes() {
+        return layoutCopies.idleBytes() + tileScratch.idleBytes() + packed.bytes() + layout.tableBytes()
+                + (long) Integer.BYTES * outputAt.length;
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        layoutCopies.clear();
+        tileScratch.clear();
+        packed.clear();
+    }
+}
