@@ -2,6 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.PostOp;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -54,16 +55,14 @@ final class StemPlan extends CpuPlan {
     private final WeightCache<float[][]> packed;
     private final ScratchPool layoutCopies;
     private final ScratchPool tileScratch;
+    /** One tile's im2col values, for a tile whose reads would run past the source ({@link #edgeTile}). */
+    private final ScratchPool edgePanels;
+    /** A tile whose first flat position is at {@code base} reads up to {@code src[base + reads - 1]}. */
+    private final int reads;
 
-    /**
-     * Not depthwise (its own plans), input that needs a layout copy (the kernels read up to {@code P - 1} floats
-     * past an image's last flat position, into the copy's {@link FlatLayout#SLACK}), and the copy of the whole batch
-     * fits one array.
-     */
+    /** Not depthwise (its own plans), and the layout copy of the whole batch fits one array. */
     static boolean eligible(ConvGeometry g) {
-        boolean unpadded = g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
-        return !g.isDepthwise() && !(g.strideH() == 1 && g.strideW() == 1 && unpadded)
-                && (long) g.batch() * FlatLayout.copyLength(g) <= Integer.MAX_VALUE - 16;
+        return !g.isDepthwise() && (long) g.batch() * FlatLayout.copyLength(g) <= Integer.MAX_VALUE - 16;
     }
 
     /**
@@ -111,17 +110,21 @@ final class StemPlan extends CpuPlan {
         packed = WeightCache.ofBlocks(w -> ChannelGemmPlan.packBlocks(w, g, kernel.channels(), blocksPerGroup, pool));
         layoutCopies = new ScratchPool(pool.threads());
         tileScratch = new ScratchPool(pool.threads());
+        edgePanels = new ScratchPool(pool.threads());
+        reads = Arrays.stream(layout.tapOffset).max().orElse(0) + kernel.pixels;
     }
 
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         WeightCache.Candidate<float[][]> candidate = packed.candidate(weight, weightVersion);
         float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, weightVersion, pool);
-        float[] src = layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
+        float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         try {
-            int planes = g.batch() * g.inChannels();
-            pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
-                    p * layout.channelStride));
+            if (!layout.direct) {
+                int planes = g.batch() * g.inChannels();
+                pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
+                        p * layout.channelStride));
+            }
             int tasks = g.groups() * blockChunks * tileChunks;
             if (candidate == null) {
                 pool.forEach(tasks, task -> multiply(task, src, wp, bias, output));
@@ -137,7 +140,9 @@ final class StemPlan extends CpuPlan {
                 }
             }
         } finally {
-            layoutCopies.give(src);
+            if (!layout.direct) {
+                layoutCopies.give(src);
+            }
         }
     }
 
@@ -167,7 +172,9 @@ final class StemPlan extends CpuPlan {
                     int n = t / tilesPerImage;
                     int f0 = (t - n * tilesPerImage) * kernel.pixels;
                     int base = n * layout.imageStride + groupOffset + f0;
-                    if (full) {
+                    if (base + reads > src.length) {
+                        edgeTile(src, base, weights, tile, channels);
+                    } else if (full) {
                         StemKernel.run(kernel, src, base, taps, weights, 0, tile);
                     } else {
                         StemKernel.runPart(kernel, src, base, taps, weights, 0, tile, channels);
@@ -177,6 +184,31 @@ final class StemPlan extends CpuPlan {
             }
         } finally {
             tileScratch.give(tile);
+        }
+    }
+
+    /**
+     * A tile whose reads would run past the end of the source (the last tile of the input itself, when the layout is
+     * direct): its values gathered into a panel, zero past the end, for {@link ChannelGemmKernel}'s panel kernels.
+     */
+    private void edgeTile(float[] src, int base, float[] weights, float[] tile, int channels) {
+        int p = kernel.pixels;
+        int[] taps = layout.tapOffset;
+        float[] panel = edgePanels.take(taps.length * p);
+        try {
+            for (int t = 0; t < taps.length; t++) {
+                for (int i = 0; i < p; i++) {
+                    int at = base + taps[t] + i;
+                    panel[t * p + i] = at < src.length ? src[at] : 0f;
+                }
+            }
+            if (kernel.fills(channels)) {
+                kernel.run(panel, 0, weights, 0, taps.length, tile);
+            } else {
+                kernel.runPart(panel, 0, weights, 0, taps.length, tile, channels);
+            }
+        } finally {
+            edgePanels.give(panel);
         }
     }
 
@@ -210,7 +242,7 @@ final class StemPlan extends CpuPlan {
     /** Idle copies and tiles, the packed weights with their snapshot, the index tables. */
     @Override
     public long retainedBytes() {
-        return layoutCopies.idleBytes() + tileScratch.idleBytes() + packed.bytes() + layout.tableBytes()
+        return layoutCopies.idleBytes() + tileScratch.idleBytes() + edgePanels.idleBytes() + packed.bytes() + layout.tableBytes()
                 + (long) Integer.BYTES * outputAt.length;
     }
 
@@ -219,6 +251,7 @@ final class StemPlan extends CpuPlan {
         super.close();
         layoutCopies.clear();
         tileScratch.clear();
+        edgePanels.clear();
         packed.clear();
     }
 }
