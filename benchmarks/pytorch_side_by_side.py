@@ -3,18 +3,18 @@
 
 For each layer N,C,H,W,K,R,S,P,D,G it times torch.nn.functional.conv2d, torch.mkldnn_convolution (oneDNN
 called directly) and oneDNN with its weight reordered once (uniform random input and weight in [-1, 1), no bias,
-warm-up, then timed runs, median), takes the fastest as PyTorch's time (see pytorch_routes), and runs `jconv bench --format csv` on the same layers, then
-prints per layer both medians, both GFLOP/s and the ratio PyTorch time / jconv time (above 1: jconv is faster),
-and the geometric mean of the ratios; also the ratio of each side's best round.
+warm-up, then timed runs, median), takes the fastest as PyTorch's time (see pytorch_routes), and times jconv's
+cpu backend on the same layer, then prints per layer both medians, both GFLOP/s and the ratio PyTorch time /
+jconv time (above 1: jconv is faster), and the geometric mean of the ratios; also the ratio of each side's best
+round.
 
-The machines this runs on are shared and noisy, so the two sides are interleaved layer by layer (PyTorch on a
-layer, then one `jconv bench` process on the same layer, then the next layer), and --rounds R repeats that R
-times and takes each side's median over the rounds, so a burst of load tends to hit both sides alike. Compare
-ratios, not absolute times.
-
-With --suite NAME (any `jconv bench --suite`: resnet50, mobilenetv2, target, ...) the interleaving is per round
-instead: each round times every layer of the suite in PyTorch, then in one `jconv bench` process, so a
-30-layer suite takes about a minute per round on an idle machine instead of five.
+The machines this runs on are shared and noisy, so the two sides are interleaved layer by layer: one
+`jconv bench --serve` process runs for the whole comparison (warm, as a service using jconv would be), and for
+each layer PyTorch times it, then jconv does (the other way round in every other round), so a burst of load
+tends to hit both sides alike. --rounds R repeats that R times and takes each side's median over the rounds.
+Compare ratios, not absolute times. --suite NAME (any `jconv bench --suite`: resnet50, mobilenetv2, target, ...)
+takes the suite's layers (`jconv bench --suite NAME --list`); the tables up to 2026-12-03e_* interleaved per
+round instead (every layer of the suite in PyTorch, then all in one fresh `jconv bench` process).
 
 PyTorch runs at its best: the fastest of its three routes per layer, and glibc malloc is told never to return
 memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
@@ -116,7 +116,6 @@ def time_pytorch(layers, threads, warmup, iterations):
     routes = pytorch_routes(torch)
     medians = {}
     for i, spec in enumerate(layers):
-        print(f"pytorch [{i + 1}/{len(layers)}] {spec}", file=sys.stderr, flush=True)
         n, c, h, w, k, r, s, p, d, g = parse_layer(spec)
         x = torch.rand(n, c, h, w, generator=gen) * 2 - 1
         weight = torch.rand(k, c // g, r, r, generator=gen) * 2 - 1
@@ -148,25 +147,46 @@ def time_pytorch(layers, threads, warmup, iterations):
     return medians
 
 
-def time_jconv(jconv, layers, threads, warmup, iterations, suite=None):
-    cmd = shlex.split(jconv) + ["bench", "--backend", "cpu", "--threads", str(threads), "--warmup", str(warmup),
-                                "--iterations", str(iterations), "--format", "csv"]
-    for spec in layers:
-        cmd += ["--layer", spec]
-    if suite:
-        cmd += ["--suite", suite]
+class JconvServer:
+    """One `jconv bench --serve` process: a layer written to its input comes back as its csv row, timed warm."""
+
+    def __init__(self, jconv, threads, warmup, iterations):
+        self.cmd = shlex.split(jconv) + ["bench", "--serve", "--backend", "cpu", "--threads", str(threads),
+                                         "--warmup", str(warmup), "--iterations", str(iterations)]
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env=jconv_env())
+        self.header = self.proc.stdout.readline()
+        if not self.header.startswith("layer,"):
+            self.fail()
+
+    def fail(self):
+        self.proc.kill()
+        raise SystemExit(f"error: {' '.join(self.cmd)} exited with status {self.proc.wait()}")
+
+    def time(self, spec):
+        """jconv's median ms on one layer."""
+        self.proc.stdin.write(spec + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            self.fail()
+        row = next(csv.DictReader(io.StringIO(self.header + line)))
+        if row["layer"] != spec:
+            raise SystemExit(f"error: asked jconv for {spec}, got a row for {row['layer']}")
+        return float(row["median_ms"])
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def suite_layers(jconv, suite):
+    """The layers of a `jconv bench --suite`, in its order."""
+    cmd = shlex.split(jconv) + ["bench", "--suite", suite, "--list"]
     result = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=jconv_env())
     if result.returncode != 0:
         raise SystemExit(f"error: {' '.join(cmd)} exited with status {result.returncode}")
-    medians = {}
-    for row in csv.DictReader(io.StringIO(result.stdout)):
-        medians[row["layer"]] = float(row["median_ms"])
-    if suite:
-        return medians
-    missing = [spec for spec in layers if spec not in medians]
-    if missing:
-        raise SystemExit(f"error: jconv bench printed no row for {missing}")
-    return medians
+    return result.stdout.split()
 
 
 MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
@@ -245,28 +265,23 @@ def main():
         args.markdown = os.path.join(here, "results", f"{datetime.date.today().isoformat()}_{name}_{isa}_"
                                                       f"{args.threads}threads.md")
 
+    if args.suite:
+        layers = suite_layers(args.jconv, args.suite)
     torch_rounds = {spec: [] for spec in layers}
     jconv_rounds = {spec: [] for spec in layers}
     load_before = os.getloadavg()
     started = time.monotonic()
+    server = JconvServer(args.jconv, args.threads, args.warmup, args.iterations)
     for rnd in range(args.rounds):
         print(f"round {rnd + 1}/{args.rounds}", file=sys.stderr, flush=True)
-        if args.suite:
-            # One jconv process per round over the suite (its CSV names the layers), then PyTorch on them.
-            times = time_jconv(args.jconv, [], args.threads, args.warmup, args.iterations, args.suite)
-            for spec in times:
-                if spec not in jconv_rounds:
-                    layers.append(spec)
-                    parse_layer(spec)
-                    torch_rounds[spec], jconv_rounds[spec] = [], []
-                jconv_rounds[spec].append(times[spec])
-            torch_times = time_pytorch(layers, args.threads, args.warmup, args.iterations)
-            for spec in layers:
-                torch_rounds[spec].append(torch_times[spec])
-            continue
-        for spec in layers:
-            torch_rounds[spec].append(time_pytorch([spec], args.threads, args.warmup, args.iterations)[spec])
-            jconv_rounds[spec].append(time_jconv(args.jconv, [spec], args.threads, args.warmup, args.iterations)[spec])
+        for i, spec in enumerate(layers):
+            print(f"[{i + 1}/{len(layers)}] {spec}", file=sys.stderr, flush=True)
+            if rnd % 2 == 0:
+                torch_rounds[spec].append(time_pytorch([spec], args.threads, args.warmup, args.iterations)[spec])
+            jconv_rounds[spec].append(server.time(spec))
+            if rnd % 2 == 1:
+                torch_rounds[spec].append(time_pytorch([spec], args.threads, args.warmup, args.iterations)[spec])
+    server.close()
     load_after = os.getloadavg()
     minutes = (time.monotonic() - started) / 60
 
@@ -314,12 +329,12 @@ def main():
         f"threads: {args.threads} (torch.set_num_threads and jconv bench --threads)",
         f"PyTorch {torch.__version__} ({malloc}); {java[0] if java else 'java ?'}",
         f"suite: {args.suite or ('target' if not args.layer else 'layers given')}",
-        f"{args.rounds} round(s), " + ("per round every layer in PyTorch, then all in one `jconv bench` process"
-                                       if args.suite else "layers interleaved (PyTorch, then a fresh `jconv bench` "
-                                                          "process)") + ", each with "
+        f"{args.rounds} round(s), layers interleaved (PyTorch, then jconv in one warm `jconv bench --serve` process"
+        " for the whole run; jconv first in every other round), each with "
         f"{args.iterations} timed runs after >= {args.warmup} warm-up runs (PyTorch >= {MIN_WARMUP_SECONDS:.0f} s "
         "over its routes, "
-        f"jconv >= 3 s until settled); per side the median of the per-round medians",
+        "jconv >= 1 s until settled, 3 s for its first layer); per side the median of the per-round medians "
+        "(the tables up to 2026-12-03e_* ran one fresh `jconv bench` process per round over the whole suite)",
         "PyTorch time: per round the fastest of its routes: F.conv2d as called, oneDNN called directly "
         "(torch.mkldnn_convolution; PyTorch 1.13's F.conv2d sends some 1x1 layers to a fallback 15-30x slower), "
         "and oneDNN with the weight reordered once (as torch.utils.mkldnn.to_mkldnn keeps it; input converted to "

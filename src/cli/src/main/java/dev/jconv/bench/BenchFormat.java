@@ -53,7 +53,17 @@ public enum BenchFormat {
     }
 
     private static void csv(BenchRun run, PrintWriter out) {
+        csvHeader(out);
+        csvRows(run, out);
+    }
+
+    /** The header line of the {@code csv} format. */
+    public static void csvHeader(PrintWriter out) {
         out.println("layer,backend,threads,median_ms,min_ms,max_ms,gflops");
+    }
+
+    /** The {@code csv} format's rows, one per result, without the header. */
+    public static void csvRows(BenchRun run, PrintWriter out) {
         for (BenchResult r : run.results()) {
             out.println(String.join(",", csvField(r.layer()), csvField(r.backend()), Integer.toString(r.threads()),
                     number(r.medianMs()), number(r.minMs()), number(r.maxMs()), number(r.gflops())));

@@ -59,6 +59,8 @@ public final class BenchRunner {
     private final int threads;
     private final Consumer<String> progress;
     private final CpuBackend cpu;
+    /** Backends that have had their first, longer warm-up ({@link #FIRST_WARMUP_NANOS}) in this runner. */
+    private final Set<ConvBackend> warmed = new HashSet<>();
 
     /**
      * @param threads  the thread count for the {@code cpu} backend
@@ -79,7 +81,11 @@ public final class BenchRunner {
         this.cpu = new CpuBackend(threads);
     }
 
-    /** Runs every layer on every backend (layers outer), and returns the results in that order. */
+    /**
+     * Runs every layer on every backend (layers outer), and returns the results in that order. A runner may run
+     * several times (one layer at a time for {@code bench --serve}); only a backend's first layer in the runner gets
+     * the longer first warm-up.
+     */
     public BenchRun run(List<LayerSpec> layers, List<String> backendNames) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("nothing to run: give at least one --layer or --suite");
@@ -95,7 +101,6 @@ public final class BenchRunner {
             }
         }
         List<BenchResult> results = new ArrayList<>();
-        Set<ConvBackend> warmed = new HashSet<>();
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
             progress.accept(String.format(Locale.ROOT, "bench [%d/%d] %s on %s", i + 1, pairs.size(),

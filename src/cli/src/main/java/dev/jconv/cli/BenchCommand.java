@@ -13,8 +13,12 @@ import dev.jconv.report.Report;
 import dev.jconv.report.ReportChart;
 import dev.jconv.report.ResultFiles;
 import dev.jconv.viz.PictureOutput;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +47,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** Where {@code --serve} reads its layers (tests replace it). */
+    InputStream stdin = System.in;
 
     @Option(names = "--layer", paramLabel = "N,C,H,W,K,R,S,P,D,G",
             description = "A layer: batch, in channels, height, width, out channels, square kernel, stride, "
@@ -85,6 +92,17 @@ public final class BenchCommand implements Callable<Integer> {
             description = "PyTorch's median times per layer for the chart (benchmarks/pytorch_side_by_side.py --csv).")
     Path peer;
 
+    @Option(names = "--serve",
+            description = "Reads layers N,C,H,W,K,R,S,P,D,G from standard input, one per line, and times each as it "
+                    + "arrives, printing its csv rows (the header first) at once; the process, its plans and the "
+                    + "JIT stay warm between layers, so a caller can interleave its own timings with jconv's layer "
+                    + "by layer (benchmarks/pytorch_side_by_side.py does). Ends at the end of the input.")
+    boolean serve;
+
+    @Option(names = "--list",
+            description = "Prints the layers --layer and --suite name, one per line, and exits without timing.")
+    boolean list;
+
     @Option(names = {"-q", "--quiet"},
             description = "No progress on stderr. Otherwise a progress bar when stderr is a terminal, one line per "
                     + "pair when it is not.")
@@ -108,9 +126,16 @@ public final class BenchCommand implements Callable<Integer> {
         for (String suite : suites) {
             all.addAll(Suites.layers(suite));
         }
+        if (list) {
+            all.forEach(layer -> spec.commandLine().getOut().println(layer.text()));
+            return 0;
+        }
         int t = threads != null ? threads : CpuBackend.defaultThreads();
         PrintWriter err = spec.commandLine().getErr();
         List<String> names = backends.stream().map(String::trim).toList();
+        if (serve) {
+            return serve(new BenchRunner(warmup, iterations, t, line -> { }), names, spec.commandLine().getOut());
+        }
         BenchRun run;
         try (BenchProgress bar = BenchProgress.start(all.size() * names.size(), quiet)) {
             BenchRunner runner = new BenchRunner(warmup, iterations, t, line -> {
@@ -128,6 +153,28 @@ public final class BenchCommand implements Callable<Integer> {
             Report report = Report.build(Measurements.of(run), peerMs);
             ReportChart.write(report, "jconv bench: GFLOP/s per layer (" + run.cpu() + ", " + t
                     + (t == 1 ? " thread)" : " threads)"), plot);
+        }
+        return 0;
+    }
+
+    /**
+     * {@code --serve}: each line of standard input a layer, timed as it arrives, its csv rows printed and flushed at
+     * once. Blank lines are skipped; a line that is no layer is an error (exit status 2) after the rows before it.
+     */
+    private int serve(BenchRunner runner, List<String> names, PrintWriter out) throws IOException {
+        boolean otherFormat = spec.commandLine().getParseResult().hasMatchedOption("--format") && !format.equals("csv");
+        if (!layers.isEmpty() || !suites.isEmpty() || plot != null || otherFormat) {
+            throw new IllegalArgumentException("--serve takes its layers from standard input and prints csv:"
+                    + " give no --layer, --suite, --plot or --format other than csv");
+        }
+        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        BenchFormat.csvHeader(out);
+        out.flush();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (!line.isBlank()) {
+                BenchFormat.csvRows(runner.run(List.of(LayerSpec.parse(line.trim())), names), out);
+                out.flush();
+            }
         }
         return 0;
     }

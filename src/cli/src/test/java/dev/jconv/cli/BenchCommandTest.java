@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.ByteArrayInputStream;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
 
 /** {@code jconv bench}: output formats, what goes to stdout and stderr, and every bad-input path. */
 class BenchCommandTest {
@@ -77,6 +80,56 @@ class BenchCommandTest {
         Cli.Result r = bench("--layer", SMALL, "--backend", "auto", "--format", "csv");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().lines().toList().get(1).startsWith("\"" + SMALL + "\",cpu,"), r.out());
+    }
+
+    /** {@code --serve} with {@code stdin} as standard input. */
+    private static Cli.Result serve(String stdin, String... args) {
+        CommandLine cli = Main.commandLine();
+        ((BenchCommand) cli.getSubcommands().get("bench").getCommand()).stdin =
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        String[] all = new String[args.length + 6];
+        all[0] = "bench";
+        all[1] = "--serve";
+        System.arraycopy(args, 0, all, 2, args.length);
+        System.arraycopy(new String[] {"--warmup", "0", "--iterations", "2"}, 0, all, args.length + 2, 4);
+        return Cli.run(cli, all);
+    }
+
+    @Test
+    void serveTimesEachLayerOfStandardInputAndPrintsItsCsvRows() {
+        Cli.Result r = serve(SMALL + "\n\n  " + DEPTHWISE + "\n", "--backend", "cpu,cpu-reference");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(5, lines.size(), r.out());
+        assertEquals("layer,backend,threads,median_ms,min_ms,max_ms,gflops", lines.get(0));
+        assertTrue(lines.get(1).startsWith("\"" + SMALL + "\",cpu,"), r.out());
+        assertTrue(lines.get(2).startsWith("\"" + SMALL + "\",cpu-reference,"), r.out());
+        assertTrue(lines.get(3).startsWith("\"" + DEPTHWISE + "\",cpu,"), r.out());
+        assertTrue(lines.get(4).startsWith("\"" + DEPTHWISE + "\",cpu-reference,"), r.out());
+        assertEquals("", r.err(), "no progress lines in --serve");
+    }
+
+    @Test
+    void serveStopsAtALineThatIsNoLayerWithOneErrorLine() {
+        Cli.Result r = serve(SMALL + "\n1,2,3\n" + DEPTHWISE + "\n", "--backend", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(List.of("error: layer '1,2,3' must be 10 comma-separated integers N,C,H,W,K,R,S,P,D,G, got 3"
+                + " values"), r.errLines());
+        assertEquals(2, r.out().lines().count(), "the header and the first layer's row: " + r.out());
+        String line = Cli.assertOneLineError(serve("", "--layer", SMALL), 2);
+        assertTrue(line.startsWith("--serve takes its layers from standard input"), line);
+        assertEquals(0, serve("", "--format", "csv").exitCode());
+        Cli.assertOneLineError(serve("", "--format", "json"), 2);
+    }
+
+    @Test
+    void listPrintsTheLayersWithoutTimingThem() {
+        Cli.Result r = Cli.run("bench", "--layer", SMALL, "--suite", "target", "--list");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> expected = new java.util.ArrayList<>(List.of(SMALL));
+        dev.jconv.bench.Suites.layers("target").forEach(l -> expected.add(l.text()));
+        assertEquals(expected, r.out().lines().toList());
+        assertEquals("", r.err());
     }
 
     @ParameterizedTest
