@@ -182,8 +182,6 @@ final class ChannelGemmPlan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight, weightVersion);
-        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, weightVersion, pool);
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         float[] panel = panels.take(g.groups() * panelPerGroup);
         try {
@@ -193,20 +191,8 @@ final class ChannelGemmPlan extends CpuPlan {
                         p * layout.channelStride));
             }
             pool.forEach(g.groups() * tiles, task -> gather(src, task / tiles, task % tiles, panel));
-            int tasks = g.groups() * blockChunks * tileChunks;
-            if (candidate == null) {
-                pool.forEach(tasks, task -> multiply(task, panel, wp, bias, output));
-            } else { // the weights compared beside the GEMM (WeightCache.candidate)
-                pool.forEach(tasks, task -> {
-                    candidate.checkBefore(task, tasks);
-                    multiply(task, panel, wp, bias, output);
-                    candidate.checkAfter(task, tasks);
-                });
-                if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
-                    float[][] changed = packed.get(weight, weightVersion, pool);
-                    pool.forEach(tasks, task -> multiply(task, panel, changed, bias, output));
-                }
-            }
+            packed.forEachTask(weight, weightVersion, pool, g.groups() * blockChunks * tileChunks,
+                    (task, wp) -> multiply(task, panel, wp, bias, output));
         } finally {
             if (!layout.direct) {
                 layoutCopies.give(src);

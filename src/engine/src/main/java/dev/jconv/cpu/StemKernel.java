@@ -13,6 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Per tap: one tap offset, {@code V} vector loads of weights, {@code P} broadcasts at consecutive addresses,
  * {@code V * P} FMAs. Same shapes as the panel kernels ({@code 3 x 8} for 16-lane vectors, {@code 2 x 6} for
  * narrower ones) and the same partial tiles for a block's last channels; unrolled by hand for the same reason.
+ * The panel kernels are not these with tap offsets {@code 0, P, 2P, ...}: their addresses are affine in the tap,
+ * so C2 checks the bounds once per loop instead of once per tap ({@link GemmKernel#tile4x2Panel} measured
+ * 79.6 against 70.5 GFLOP/s for the same difference).
  */
 final class StemKernel {
     static final VectorSpecies<Float> F = GemmKernel.F;

@@ -116,8 +116,6 @@ final class StemPlan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = packed.candidate(weight, weightVersion);
-        float[][] wp = candidate != null ? candidate.transformed() : packed.get(weight, weightVersion, pool);
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         try {
             if (!layout.direct) {
@@ -125,20 +123,8 @@ final class StemPlan extends CpuPlan {
                 pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
                         p * layout.channelStride));
             }
-            int tasks = g.groups() * blockChunks * tileChunks;
-            if (candidate == null) {
-                pool.forEach(tasks, task -> multiply(task, src, wp, bias, output));
-            } else { // the weights compared beside the GEMM (WeightCache.candidate)
-                pool.forEach(tasks, task -> {
-                    candidate.checkBefore(task, tasks);
-                    multiply(task, src, wp, bias, output);
-                    candidate.checkAfter(task, tasks);
-                });
-                if (!packed.confirmed(candidate)) { // changed in place where the samples did not look
-                    float[][] changed = packed.get(weight, weightVersion, pool);
-                    pool.forEach(tasks, task -> multiply(task, src, changed, bias, output));
-                }
-            }
+            packed.forEachTask(weight, weightVersion, pool, g.groups() * blockChunks * tileChunks,
+                    (task, wp) -> multiply(task, src, wp, bias, output));
         } finally {
             if (!layout.direct) {
                 layoutCopies.give(src);
@@ -242,8 +228,8 @@ final class StemPlan extends CpuPlan {
     /** Idle copies and tiles, the packed weights with their snapshot, the index tables. */
     @Override
     public long retainedBytes() {
-        return layoutCopies.idleBytes() + tileScratch.idleBytes() + edgePanels.idleBytes() + packed.bytes() + layout.tableBytes()
-                + (long) Integer.BYTES * outputAt.length;
+        return layoutCopies.idleBytes() + tileScratch.idleBytes() + edgePanels.idleBytes() + packed.bytes()
+                + layout.tableBytes() + (long) Integer.BYTES * outputAt.length;
     }
 
     @Override

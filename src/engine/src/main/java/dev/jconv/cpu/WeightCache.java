@@ -187,6 +187,36 @@ final class WeightCache<T> {
         return true;
     }
 
+    /** A plan's parallel task on transformed weights. */
+    @FunctionalInterface
+    interface Task<T> {
+        void run(int task, T transformed);
+    }
+
+    /**
+     * Runs {@code tasks} tasks of {@code work} on {@code pool} with the transformed {@code weights} at {@code version}:
+     * on a {@link #candidate} with its compare spread over the tasks (half before their work, half after), and
+     * again on {@link #get}'s weights where the compare finds them changed; else on {@link #get}'s weights.
+     */
+    void forEachTask(float[] weights, long version, WorkerPool pool, int tasks, Task<T> work) {
+        Candidate<T> candidate = candidate(weights, version);
+        if (candidate == null) {
+            T transformed = get(weights, version, pool);
+            pool.forEach(tasks, task -> work.run(task, transformed));
+            return;
+        }
+        T transformed = candidate.transformed();
+        pool.forEach(tasks, task -> {
+            candidate.checkBefore(task, tasks);
+            work.run(task, transformed);
+            candidate.checkAfter(task, tasks);
+        });
+        if (!confirmed(candidate)) { // changed in place where the samples did not look
+            T changed = get(weights, version, pool);
+            pool.forEach(tasks, task -> work.run(task, changed));
+        }
+    }
+
     /**
      * A version used before its compare has finished ({@link #candidate}), or with none to do (the array seen at
      * this version before). Thread-safe.

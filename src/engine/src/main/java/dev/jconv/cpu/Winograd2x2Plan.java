@@ -100,26 +100,11 @@ final class Winograd2x2Plan extends CpuPlan {
 
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
-        WeightCache.Candidate<float[][]> candidate = filters.candidate(weight, weightVersion);
-        float[][] u = candidate != null ? candidate.transformed() : filters.get(weight, weightVersion, pool);
         float[] v = transformed.take(XI * g.inChannels() * rowStride);
         float[] m = products.take(XI * g.outChannels() * rowStride);
         try {
             pool.forEach(g.inChannels(), c -> transformInputs(input, c, v));
-            int tasks = XI * g.groups();
-            if (candidate == null) {
-                pool.forEach(tasks, task -> multiply(task, v, u, m));
-            } else { // the weights compared beside the GEMMs (WeightCache.candidate)
-                pool.forEach(tasks, task -> {
-                    candidate.checkBefore(task, tasks);
-                    multiply(task, v, u, m);
-                    candidate.checkAfter(task, tasks);
-                });
-                if (!filters.confirmed(candidate)) { // changed in place where the samples did not look
-                    float[][] changed = filters.get(weight, weightVersion, pool);
-                    pool.forEach(tasks, task -> multiply(task, v, changed, m));
-                }
-            }
+            filters.forEachTask(weight, weightVersion, pool, XI * g.groups(), (task, u) -> multiply(task, v, u, m));
             pool.forEach(g.outChannels(), k -> transformOutputs(m, k, bias, output));
         } finally {
             transformed.give(v);
