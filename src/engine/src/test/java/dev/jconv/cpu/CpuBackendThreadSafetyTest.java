@@ -8,6 +8,7 @@ import dev.jconv.ConvParams;
 import dev.jconv.ConvValidator;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
+import dev.jconv.PostOp;
 import dev.jconv.Tensor;
 import dev.jconv.backend.ConvPlan;
 import java.util.ArrayList;
@@ -61,9 +62,26 @@ class CpuBackendThreadSafetyTest {
         runConcurrently(input, weight, params);
     }
 
+    /** The stem plan (the backend picks it only where vectors are narrow), its packed weights raced on too. */
+    @Test
+    void stemPlanIsSafeToShareWithDifferentWeights() throws Exception {
+        ConvParams params = new ConvParams(2, 2, Padding.of(3), 1, 1, 1, PaddingMode.ZEROS);
+        int[] input = {2, 3, 30, 27};
+        int[] weight = {40, 3, 7, 7};
+        ConvGeometry g = ConvValidator.checkForward(input, weight, new int[] {40}, params);
+        try (StemPlan plan = new StemPlan(g, WorkerPool.of(2), PostOp.NONE)) {
+            runConcurrently(input, weight, params, plan);
+        }
+    }
+
     private static void runConcurrently(int[] inputShape, int[] weightShape, ConvParams params) throws Exception {
         ConvGeometry g = ConvValidator.checkForward(inputShape, weightShape, new int[] {weightShape[0]}, params);
-        ConvPlan plan = new CpuBackend(2, 0).plan(g);
+        runConcurrently(inputShape, weightShape, params, new CpuBackend(2, 0).plan(g));
+    }
+
+    private static void runConcurrently(int[] inputShape, int[] weightShape, ConvParams params, ConvPlan plan)
+            throws Exception {
+        ConvGeometry g = plan.geometry();
         int outLength = g.batch() * g.outChannels() * g.outHeight() * g.outWidth();
         ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
         CountDownLatch start = new CountDownLatch(1);

@@ -25,7 +25,7 @@ import java.util.Locale;
  * Variants: {@code auto} (the backend's choice), {@code igemm} ({@link ImplicitGemmPlan}), {@code wino}
  * ({@link WinogradPlan}, 3x3 stride-1 only; {@code wino2} its F(2x2, 3x3), {@link Winograd2x2Plan}, few tiles
  * only), {@code chan} ({@link ChannelGemmPlan}; {@code channarrow} with its
- * 32-channel tile), {@code dwrows} and
+ * 32-channel tile), {@code stem} ({@link StemPlan}, any shape), {@code dwrows} and
  * {@code dwblock} (the depthwise plans), {@code dwcopy} ({@code dwrows} on its padded copy even where it could read
  * the input in place). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels, square
  * kernel, stride, padding, dilation, groups.
@@ -92,6 +92,7 @@ public final class PlanVariantsBenchmark {
             case "wino2" -> new Winograd2x2Plan(g, pool);
             case "chan" -> new ChannelGemmPlan(g, pool, PostOp.NONE);
             case "channarrow" -> new ChannelGemmPlan(g, pool, PostOp.NONE, ChannelGemmKernel.NARROW);
+            case "stem" -> new StemPlan(g, pool, PostOp.NONE);
             case "dwrows" -> new DepthwiseRowsPlan(g, pool);
             case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
