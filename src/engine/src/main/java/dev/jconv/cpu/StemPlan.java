@@ -17,10 +17,10 @@ import java.util.Locale;
  * plus bias (and ReLU), skipping the flat positions that are no output pixel (the layout's row ends).
  *
  * <p>Why: {@link ImplicitGemmPlan}'s vectors run along flat positions and broadcast a weight per channel; where
- * vectors are 256 bits its register tile is 4 channels x 2 vectors (8 accumulators, AVX2's 16 registers), which
- * cannot hide the FMA latency and reads two input vectors per four FMAs. With the channels in the lanes the tile is
- * 16 channels x 6 positions (12 accumulators, two weight vectors and six broadcasts per twelve FMAs), as oneDNN's
- * direct kernels for such layers do. A stem's taps lie in a few input rows, so the broadcasts hit L1, and unlike
+ * vectors are 256 bits its register tile is 4 channels x 2 vectors (8 accumulators within AVX2's 16 registers:
+ * just the FMAs in flight that two 4-cycle FMA pipes need, no slack; two input vectors and four broadcasts per
+ * eight FMAs). With the channels in the lanes the tile is 16 channels x 6 positions (12 accumulators, two weight
+ * vectors and six broadcasts per twelve FMAs), as oneDNN's direct kernels for such layers block theirs. A stem's taps lie in a few input rows, so the broadcasts hit L1, and unlike
  * {@link ChannelGemmPlan} nothing is gathered: an im2col panel of a stem (147 taps per output pixel) is 7.4 MB per
  * call, which made the channel GEMM slower than the pixel-vectorized one there.
  */
