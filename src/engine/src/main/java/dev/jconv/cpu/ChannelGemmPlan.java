@@ -26,8 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelGemmPlan extends CpuPlan {
     /** Largest im2col panel (floats) {@link #eligible} accepts: 64 MB, it is made per call. */
     static final long MAX_PANEL = 16L << 20;
-    /** Aim for this many multiply tasks per thread, so dynamic scheduling can even them out. */
-    private static final int TASKS_PER_THREAD = 4;
 
     private final ChannelGemmKernel kernel;
     private final FlatLayout layout;
@@ -39,10 +37,7 @@ final class ChannelGemmPlan extends CpuPlan {
     private final int cpg;
     private final int kpg;
     private final int blocksPerGroup;
-    private final int blockChunk;
-    private final int blockChunks;
-    private final int tileChunk;
-    private final int tileChunks;
+    private final BlockTileTasks tasks;
     private final int panelPerGroup;
     /** Per im2col column (image, output pixel): where tap 0 of channel 0 reads in the layout copy. */
     private final int[] sourceAt;
@@ -136,13 +131,7 @@ final class ChannelGemmPlan extends CpuPlan {
         int[][] runs = copyRuns(g);
         runLane = runs[0];
         runSource = runs[1];
-        int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
-        int blockSplit = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, g.groups())));
-        blockChunk = FlatLayout.ceilDiv(blocksPerGroup, blockSplit);
-        blockChunks = FlatLayout.ceilDiv(blocksPerGroup, blockChunk);
-        int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
-        tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
-        tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
+        tasks = new BlockTileTasks(g.groups(), blocksPerGroup, tiles, pool.threads());
         packed = WeightCache.ofBlocks(this::pack);
         layoutCopies = new ScratchPool(pool.threads());
         panels = new ScratchPool(pool.threads());
@@ -191,7 +180,7 @@ final class ChannelGemmPlan extends CpuPlan {
                         p * layout.channelStride));
             }
             pool.forEach(g.groups() * tiles, task -> gather(src, task / tiles, task % tiles, panel));
-            packed.forEachTask(weight, weightVersion, pool, g.groups() * blockChunks * tileChunks,
+            packed.forEachTask(weight, weightVersion, pool, tasks.count(),
                     (task, wp) -> multiply(task, panel, wp, bias, output));
         } finally {
             if (!layout.direct) {
@@ -287,14 +276,11 @@ final class ChannelGemmPlan extends CpuPlan {
     }
 
     private void multiply(int task, float[] panel, float[][] wp, float[] bias, float[] out) {
-        int tileRun = task % tileChunks;
-        int rest = task / tileChunks;
-        int blockRun = rest % blockChunks;
-        int group = rest / blockChunks;
-        int firstBlock = blockRun * blockChunk;
-        int lastBlock = Math.min(blocksPerGroup, firstBlock + blockChunk);
-        int firstTile = tileRun * tileChunk;
-        int lastTile = Math.min(tiles, firstTile + tileChunk);
+        int group = tasks.group(task);
+        int firstBlock = tasks.firstBlock(task);
+        int lastBlock = tasks.lastBlock(task);
+        int firstTile = tasks.firstTile(task);
+        int lastTile = tasks.lastTile(task);
         int width = kernel.channels();
         float[] tile = tileScratch.take(kernel.tileLength());
         try {

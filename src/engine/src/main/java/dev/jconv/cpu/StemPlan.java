@@ -33,8 +33,6 @@ final class StemPlan extends CpuPlan {
      * 0.90x the implicit GEMM's time at one thread and 1.11x at two).
      */
     static final int MIN_TAPS = 48;
-    /** Aim for this many multiply tasks per thread, so dynamic scheduling can even them out. */
-    private static final int TASKS_PER_THREAD = 4;
 
     private final ChannelGemmKernel kernel;
     private final FlatLayout layout;
@@ -44,10 +42,7 @@ final class StemPlan extends CpuPlan {
     private final int tiles;
     private final int kpg;
     private final int blocksPerGroup;
-    private final int blockChunk;
-    private final int blockChunks;
-    private final int tileChunk;
-    private final int tileChunks;
+    private final BlockTileTasks tasks;
     /** Per flat position of an image, its output pixel ({@code oy * outWidth + ox}), or -1 past a row's end. */
     private final int[] outputAt;
     /** The bias of a call without one. */
@@ -100,13 +95,7 @@ final class StemPlan extends CpuPlan {
             outputAt[f] = f < layout.flatLength && ox < g.outWidth() ? oy * g.outWidth() + ox : -1;
         }
         zeroBias = new float[g.outChannels()];
-        int wanted = pool.threads() == 1 ? 1 : pool.threads() * TASKS_PER_THREAD;
-        int blockSplit = Math.max(1, Math.min(blocksPerGroup, FlatLayout.ceilDiv(wanted, g.groups())));
-        blockChunk = FlatLayout.ceilDiv(blocksPerGroup, blockSplit);
-        blockChunks = FlatLayout.ceilDiv(blocksPerGroup, blockChunk);
-        int tileSplit = Math.max(1, Math.min(tiles, FlatLayout.ceilDiv(wanted, g.groups() * blockChunks)));
-        tileChunk = FlatLayout.ceilDiv(tiles, tileSplit);
-        tileChunks = FlatLayout.ceilDiv(tiles, tileChunk);
+        tasks = new BlockTileTasks(g.groups(), blocksPerGroup, tiles, pool.threads());
         packed = WeightCache.ofBlocks(w -> ChannelGemmPlan.packBlocks(w, g, kernel.channels(), blocksPerGroup, pool));
         layoutCopies = new ScratchPool(pool.threads());
         tileScratch = new ScratchPool(pool.threads());
@@ -123,7 +112,7 @@ final class StemPlan extends CpuPlan {
                 pool.forEach(planes, p -> layout.fill(input, p / g.inChannels(), p % g.inChannels(), src,
                         p * layout.channelStride));
             }
-            packed.forEachTask(weight, weightVersion, pool, g.groups() * blockChunks * tileChunks,
+            packed.forEachTask(weight, weightVersion, pool, tasks.count(),
                     (task, wp) -> multiply(task, src, wp, bias, output));
         } finally {
             if (!layout.direct) {
@@ -133,14 +122,11 @@ final class StemPlan extends CpuPlan {
     }
 
     private void multiply(int task, float[] src, float[][] wp, float[] bias, float[] out) {
-        int tileRun = task % tileChunks;
-        int rest = task / tileChunks;
-        int blockRun = rest % blockChunks;
-        int group = rest / blockChunks;
-        int firstBlock = blockRun * blockChunk;
-        int lastBlock = Math.min(blocksPerGroup, firstBlock + blockChunk);
-        int firstTile = tileRun * tileChunk;
-        int lastTile = Math.min(tiles, firstTile + tileChunk);
+        int group = tasks.group(task);
+        int firstBlock = tasks.firstBlock(task);
+        int lastBlock = tasks.lastBlock(task);
+        int firstTile = tasks.firstTile(task);
+        int lastTile = tasks.lastTile(task);
         int width = kernel.channels();
         int[] taps = layout.tapOffset;
         int groupOffset = group * g.inChannelsPerGroup() * layout.channelStride;
