@@ -28,8 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan};</li>
  *   <li>few output pixels and many channels: a GEMM with the vectors along output channels on im2col panels,
  *       {@link ChannelGemmPlan};</li>
- *   <li>stems (at most 4 input channels, 48 or more taps) where vectors are narrower than 512 bits: the same
- *       channel-vectorized tiles reading the stride-phase layout in place, {@link StemPlan}.</li>
+ *   <li>where vectors are narrower than 512 bits, stems (at most 4 input channels, 48 or more taps) and strided
+ *       layers larger than 1x1 that the previous item leaves: the same channel-vectorized tiles reading the
+ *       stride-phase layout in place, {@link StemPlan}.</li>
  * </ul>
  * A plan made for a single call ({@link Options#singleCall()}, a one-shot {@code jconv run}) runs
  * {@link PlainJavaPlan} instead of the vector kernels: in a fresh JVM the vector kernels run interpreted or

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Layers with few input channels per group, the stems of image networks (ResNet's 3->64 7x7 stride 2 on 224x224),
- * as a GEMM with the vectors along output channels that reads the input's padded, stride-phase-split copy
+ * and, where vectors are narrow, strided layers ({@link #suits}), as a GEMM with the vectors along output channels that reads the input's padded, stride-phase-split copy
  * ({@link FlatLayout}) in place:
  * <pre>
  *   out[n][k][f] = sum over taps t of  layout[n][f + tapOffset[t]] * w[k][t]      (f: flat output position)
@@ -61,17 +61,27 @@ final class StemPlan extends CpuPlan {
     }
 
     /**
-     * Layers of at most {@value #MAX_INPUT_CHANNELS} input channels and at least {@value #MIN_TAPS} taps per group,
-     * where vectors are narrower than 512 bits ({@link GemmKernel#NARROW_TILE}). Measured on a 2-core AMD EPYC, both
-     * builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}), time over {@link ImplicitGemmPlan}'s: at AVX2's
-     * width ({@code -XX:UseAVX=2}) the 7x7 stem 0.69 at one thread and 0.83 at two, 3->64 5x5 stride 2 0.95,
-     * 1->32 7x7 on 28x28 0.74; at 512 bits the stem 1.29 (64 channels are a 48-channel tile and a 16-channel one,
-     * against the implicit GEMM's full 8x3 tiles), so there it stays on the implicit GEMM.
+     * Where vectors are narrower than 512 bits ({@link GemmKernel#NARROW_TILE}) and a layer has at least {@value
+     * #MIN_TAPS} taps per group: stems, at most {@value #MAX_INPUT_CHANNELS} input channels per group; and strided
+     * layers with a kernel larger than 1x1 whose groups fill whole channel tiles, except where {@link ChannelGemmPlan}
+     * suits. Measured on a 2-core AMD EPYC, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}), time
+     * over {@link ImplicitGemmPlan}'s: at AVX2's width ({@code -XX:UseAVX=2}) the 7x7 stem 0.69 at one thread and
+     * 0.83 at two, 3->64 5x5 stride 2 0.95, 1->32 7x7 on 28x28 0.74; at 512 bits the stem 1.29 (64 channels are a
+     * 48-channel tile and a 16-channel one, against the implicit GEMM's full 8x3 tiles), so there it stays on the
+     * implicit GEMM. Strided layers, same machine at AVX2's width, 60 rounds, time over the implicit GEMM's at one /
+     * two threads: ResNet-50's 128-channel 3x3 stride 2 on 56x56 0.97 / 0.96, 64 channels 0.93 / 0.85, 32->64 3x3
+     * stride 2 on 112x112 0.94 / 0.89, 16->64 on 28x28 0.65 / 0.75, 64->128 5x5 stride 2 0.86 / 0.87, 4 groups of
+     * 16 channels 1.01 / 1.00 (an unchanged layer in the same runs: 0.91 / 1.03, the noise). Left out, one run each
+     * ({@code PlanVariantsBenchmark}, speed over the current choice): 1x1 stride 2 (256->512 on 56x56 0.81, the
+     * tile's stores weigh more with few taps per input row), groups of 4 or 8 output channels (0.45-0.79, a 16-channel
+     * tile wastes lanes), stride-1 5x5 and 7x7 with 32-64 channels (0.91 and 1.25: no clear rule).
      */
     static boolean suits(ConvGeometry g) {
         int taps = g.inChannelsPerGroup() * g.kernelH() * g.kernelW();
-        return eligible(g) && g.inChannelsPerGroup() <= MAX_INPUT_CHANNELS && taps >= MIN_TAPS
-                && GemmKernel.NARROW_TILE;
+        boolean stem = g.inChannelsPerGroup() <= MAX_INPUT_CHANNELS;
+        boolean strided = (g.strideH() > 1 || g.strideW() > 1) && g.kernelH() * g.kernelW() > 1
+                && g.outChannelsPerGroup() % ChannelGemmKernel.NARROW.channels() == 0 && !ChannelGemmPlan.suits(g);
+        return eligible(g) && GemmKernel.NARROW_TILE && taps >= MIN_TAPS && (stem || strided);
     }
 
     StemPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {

@@ -215,13 +215,23 @@ class CpuBackendTest {
     }
 
     @Test
-    void stemsRunTheStemPlanWhereVectorsAreNarrow() {
+    void stemsAndStridedLayersRunTheStemPlanWhereVectorsAreNarrow() {
         AgainstReference.Case stem = layer(2, 3, 64, 60, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS);
         assertEquals(GemmKernel.NARROW_TILE, describe(stem).startsWith("channel-vectorized GEMM reading"),
                 describe(stem));
         AgainstReference.check(TWO_THREADS, stem);
         assertTrue(describe(layer(1, 3, 64, 64, 32, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
                 "27 taps: the stores weigh more than the FMAs");
+        AgainstReference.Case strided = layer(1, 32, 58, 57, 48, 3, 2, 1, 1, 1, true, PaddingMode.ZEROS);
+        assertEquals(GemmKernel.NARROW_TILE, describe(strided).startsWith("channel-vectorized GEMM reading"),
+                describe(strided));
+        AgainstReference.check(TWO_THREADS, strided);
+        assertTrue(describe(layer(1, 64, 56, 56, 128, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "1x1 stride 2: one tap per input row");
+        assertTrue(describe(layer(1, 64, 56, 56, 40, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
+                "40 channels: no whole tiles");
+        assertTrue(describe(layer(1, 64, 28, 28, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("channel-vectorized GEMM on im2col"), "196 output pixels: the channel GEMM's");
     }
 
     @Test
