@@ -16,9 +16,9 @@ Compare ratios, not absolute times. --suite NAME (any `jconv bench --suite`: res
 takes the suite's layers (`jconv bench --suite NAME --list`); the tables up to 2026-12-03e_* interleaved per
 round instead (every layer of the suite in PyTorch, then all in one fresh `jconv bench` process).
 
-PyTorch runs at its best: the fastest of its three routes per layer, and glibc malloc is told never to return
-memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting PyTorch's own CPU performance guide
-recommends against page-fault overhead; the script re-executes itself with them unless they are set or
+PyTorch runs at its best: per layer its fastest of three routes, and glibc malloc is told never to return
+memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting
+PyTorch's own CPU performance guide recommends against page-fault overhead; the script re-executes itself with them unless they are set or
 jemalloc is preloaded). Without --markdown the table is written to
 benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector ISA and width and the thread count.
 
@@ -323,7 +323,8 @@ def main():
 
     lines.append(f"| **geometric mean** | | | | | | **{geomean(ratios):.2f}** | **{geomean(best_ratios):.2f}** | "
                  f"| {geomean(called_ratios):.2f} |")
-    old_ratios = [statistics.median(fastest_each_round(spec)) / statistics.median(jconv_rounds[spec]) for spec in layers]
+    old_ratios = [statistics.median(fastest_each_round(spec)) / statistics.median(jconv_rounds[spec])
+                  for spec in layers]
     old_best = [min(fastest_each_round(spec)) / min(jconv_rounds[spec]) for spec in layers]
     java = subprocess.run(["java", "-version"], stderr=subprocess.PIPE, text=True).stderr.splitlines()
     notes = [
@@ -343,8 +344,8 @@ def main():
         "jconv >= 1 s until settled, 3 s for its first layer); per side the median of the per-round medians "
         "(the tables up to 2026-12-03e_* ran one fresh `jconv bench` process per round over the whole suite)",
         "PyTorch time: per round, the time of its fastest route (lowest median over the rounds; its name in the "
-        "table) among F.conv2d as called, oneDNN called directly (torch.mkldnn_convolution; PyTorch 1.13's F.conv2d sends some 1x1 layers to a fallback 15-30x "
-        "slower), and oneDNN with the weight reordered once (as torch.utils.mkldnn.to_mkldnn keeps it; input "
+        "table) among F.conv2d as called, oneDNN called directly (torch.mkldnn_convolution; PyTorch 1.13's "
+        "F.conv2d sends some 1x1 layers to a fallback 15-30x slower), and oneDNN with the weight reordered once (as torch.utils.mkldnn.to_mkldnn keeps it; input "
         "converted to oneDNN's layout and the output back on every call); F.conv2d ms = F.conv2d as called (the "
         "tables up to 2026-12-03d_* had only the first two routes)",
         "the tables up to 2026-12-03f_* took PyTorch's time per round as the fastest of its routes in that round, "
