@@ -18,9 +18,10 @@ round instead (every layer of the suite in PyTorch, then all in one fresh `jconv
 
 PyTorch runs at its best: per layer its fastest of three routes, and glibc malloc is told never to return
 memory to the system between calls (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at 4 GiB, the setting
-PyTorch's own CPU performance guide recommends against page-fault overhead; the script re-executes itself with them unless they are set or
-jemalloc is preloaded). Without --markdown the table is written to
-benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector ISA and width and the thread count.
+PyTorch's own CPU performance guide recommends against page-fault overhead; the script re-executes itself with
+them unless they are set or jemalloc is preloaded). Without --markdown the table is written to
+benchmarks/results/DATE_SUITE_ISA_Tthreads.md, with the CPU model, its vector ISA and width and the thread count;
+every round's times go to the same name with .json.
 
 Usage (from anywhere; needs PyTorch, e.g. Debian's python3-torch as /usr/bin/python3):
   benchmarks/pytorch_side_by_side.py                       # the issue-3 target layers, 2 threads
@@ -345,9 +346,10 @@ def main():
         "(the tables up to 2026-12-03e_* ran one fresh `jconv bench` process per round over the whole suite)",
         "PyTorch time: per round, the time of its fastest route (lowest median over the rounds; its name in the "
         "table) among F.conv2d as called, oneDNN called directly (torch.mkldnn_convolution; PyTorch 1.13's "
-        "F.conv2d sends some 1x1 layers to a fallback 15-30x slower), and oneDNN with the weight reordered once (as torch.utils.mkldnn.to_mkldnn keeps it; input "
-        "converted to oneDNN's layout and the output back on every call); F.conv2d ms = F.conv2d as called (the "
-        "tables up to 2026-12-03d_* had only the first two routes)",
+        "F.conv2d sends some 1x1 layers to a fallback 15-30x slower), and oneDNN with the weight reordered once "
+        "(as torch.utils.mkldnn.to_mkldnn keeps it; input converted to oneDNN's layout and the output back on "
+        "every call); F.conv2d ms = F.conv2d as called (the tables up to 2026-12-03d_* had only the first two "
+        "routes)",
         "the tables up to 2026-12-03f_* took PyTorch's time per round as the fastest of its routes in that round, "
         "the least of two or three noisy samples against one of jconv's (two routes are the same oneDNN kernel), "
         "which biased the ratios against jconv on these noisy machines; by that definition this run's geometric "
