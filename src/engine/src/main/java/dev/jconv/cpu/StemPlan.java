@@ -7,8 +7,8 @@ import java.util.Locale;
 
 /**
  * Layers with few input channels per group, the stems of image networks (ResNet's 3->64 7x7 stride 2 on 224x224),
- * and, where vectors are narrow, strided layers ({@link #suits}), as a GEMM with the vectors along output channels that reads the input's padded, stride-phase-split copy
- * ({@link FlatLayout}) in place:
+ * and, where vectors are narrow, strided layers ({@link #suits}), as a GEMM with the vectors along output channels
+ * that reads the input's padded, stride-phase-split copy ({@link FlatLayout}) in place:
  * <pre>
  *   out[n][k][f] = sum over taps t of  layout[n][f + tapOffset[t]] * w[k][t]      (f: flat output position)
  * </pre>
@@ -20,9 +20,10 @@ import java.util.Locale;
  * vectors are 256 bits its register tile is 4 channels x 2 vectors (8 accumulators within AVX2's 16 registers:
  * just the FMAs in flight that two 4-cycle FMA pipes need, no slack; two input vectors and four broadcasts per
  * eight FMAs). With the channels in the lanes the tile is 16 channels x 6 positions (12 accumulators, two weight
- * vectors and six broadcasts per twelve FMAs), as oneDNN's direct kernels for such layers block theirs. A stem's taps lie in a few input rows, so the broadcasts hit L1, and unlike
- * {@link ChannelGemmPlan} nothing is gathered: an im2col panel of a stem (147 taps per output pixel) is 7.4 MB per
- * call, which made the channel GEMM slower than the pixel-vectorized one there.
+ * vectors and six broadcasts per twelve FMAs), as oneDNN's direct kernels for such layers block theirs. A stem's
+ * taps lie in a few input rows, so the broadcasts hit L1, and unlike {@link ChannelGemmPlan} nothing is gathered:
+ * an im2col panel of a stem (147 taps per output pixel) is 7.4 MB per call, which made the channel GEMM slower than
+ * the pixel-vectorized one there.
  */
 final class StemPlan extends CpuPlan {
     /** Input channels per group up to which {@link #suits} picks this plan. */

@@ -219,7 +219,8 @@ class CpuBackendTest {
     void stemsAndStridedLayersRunTheStemPlanWhereVectorsAreNarrow() {
         for (AgainstReference.Case c : List.of(layer(2, 3, 64, 60, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS),
                 layer(1, 32, 58, 57, 48, 3, 2, 1, 1, 1, true, PaddingMode.ZEROS))) {
-            assertEquals(GemmKernel.NARROW_TILE, describe(c).startsWith("channel-vectorized GEMM reading"), describe(c));
+            assertEquals(GemmKernel.NARROW_TILE, describe(c).startsWith("channel-vectorized GEMM reading"),
+                    describe(c));
             AgainstReference.check(TWO_THREADS, c);
         }
         assertTrue(describe(layer(1, 3, 64, 64, 32, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
