@@ -99,7 +99,7 @@ final class ChannelGemmPlan extends CpuPlan {
     }
 
     ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp) {
-        this(g, pool, postOp, ChannelGemmKernel.forMachine());
+        this(g, pool, postOp, ChannelGemmKernel.forColumns(g.batch() * g.outHeight() * g.outWidth()));
     }
 
     ChannelGemmPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel) {

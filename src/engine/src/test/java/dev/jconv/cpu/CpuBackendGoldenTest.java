@@ -51,7 +51,7 @@ class CpuBackendGoldenTest {
     @TestFactory
     Stream<DynamicNode> everyFixtureMatchesPyTorchByTheChannelGemm() {
         WorkerPool pool = WorkerPool.of(3);
-        return Stream.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW).map(kernel -> {
+        return ChannelGemmKernel.SHAPES.stream().map(kernel -> {
             ConvBackend channelGemm = planning("cpu, channel GEMM " + kernel.describe(),
                     g -> new ChannelGemmPlan(g, pool, PostOp.NONE, kernel));
             return DynamicContainer.dynamicContainer(kernel.describe(),

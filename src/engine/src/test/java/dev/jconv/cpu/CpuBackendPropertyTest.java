@@ -97,10 +97,10 @@ class CpuBackendPropertyTest {
         }
     }
 
-    /** By {@link ChannelGemmPlan} with each register tile (both run on any machine), where it can run. */
+    /** By {@link ChannelGemmPlan} with each register tile (all run on any machine), where it can run. */
     static void checkChannelGemm(AgainstReference.Case c) {
         if (ChannelGemmPlan.eligible(c.geometry())) {
-            for (ChannelGemmKernel kernel : List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+            for (ChannelGemmKernel kernel : ChannelGemmKernel.SHAPES) {
                 try (ChannelGemmPlan plan = new ChannelGemmPlan(c.geometry(), THREE, PostOp.NONE, kernel)) {
                     AgainstReference.check(g -> plan, c);
                 }

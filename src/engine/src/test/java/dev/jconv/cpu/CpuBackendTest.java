@@ -211,8 +211,13 @@ class CpuBackendTest {
                 .startsWith("implicit GEMM"), "16 output channels fill a third of a 48-channel block");
         assertTrue(describe(layer(1, 192, 14, 14, 64, 1, 1, 0, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("pointwise 1x1 as a plain GEMM"), "64 output channels waste a third of two blocks");
-        assertTrue(describe(CHANNEL_GEMM_LAYERS[0]).contains("register tiles of "
-                + ChannelGemmKernel.forMachine().describe()));
+        assertTrue(describe(CHANNEL_GEMM_LAYERS[1]).contains("register tiles of "
+                + ChannelGemmKernel.forMachine().describe()), "3 images of 7x7: 147 pixels");
+        String sevenBySeven = describe(CHANNEL_GEMM_LAYERS[0]);
+        assertTrue(sevenBySeven.contains("register tiles of " + ChannelGemmKernel.forColumns(49).describe()));
+        if (ChannelGemmKernel.forMachine() == ChannelGemmKernel.WIDE) {
+            assertTrue(sevenBySeven.contains("48 channels x 7 pixels"), "7x7: tiles of 7 pixels, " + sevenBySeven);
+        }
     }
 
     @Test

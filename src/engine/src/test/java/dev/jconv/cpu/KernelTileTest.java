@@ -66,7 +66,7 @@ class KernelTileTest {
     }
 
     /**
-     * Every channel count of a block, on both register shapes: the block's first {@code channels} columns of each
+     * Every channel count of a block, on every register shape: the block's first {@code channels} columns of each
      * tile row are the sums over taps, whichever of the full and narrower kernels runs them, and the weights past
      * them (which the narrower kernels must not read as theirs) are large, so that reading them shows.
      */
@@ -74,7 +74,7 @@ class KernelTileTest {
     void channelKernelsComputeEveryChannelCountOfABlock() {
         java.util.Random random = new java.util.Random(7);
         int taps = 37;
-        for (ChannelGemmKernel kernel : java.util.List.of(ChannelGemmKernel.WIDE, ChannelGemmKernel.NARROW)) {
+        for (ChannelGemmKernel kernel : ChannelGemmKernel.SHAPES) {
             int width = kernel.channels();
             int p = kernel.pixels;
             float[] panel = new float[3 + taps * p];
