@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,7 +50,8 @@ final class JitPrimer {
             // Winograd F(4x4): padded or not, on vectors of tiles or gathered across tile rows; F(2x2)
             "1,64,28,28,64,3,1,1,1,1", "1,64,28,28,64,3,1,0,1,1", "1,128,14,14,128,3,1,1,1,1",
             "2,64,14,14,128,3,1,0,1,1", "1,128,7,7,128,3,1,1,1,1", "1,128,7,7,128,3,1,0,1,1",
-            // channel-vectorized GEMM: the input as it is, padded, stride phases padded or not
+            // channel-vectorized GEMM: the input as it is, padded, stride phases padded or not (7x7 outputs run the
+            // 48x7 tile at 512 bits, 14x14 ones the 48x8)
             "1,256,7,7,256,1,1,0,1,1", "1,32,14,14,128,3,1,1,1,1", "1,128,14,14,128,3,2,1,1,1",
             "1,128,14,14,256,1,2,0,1,1",
             // dilated, size-keeping: Winograd on the phase mosaic, on vectors of tiles or gathered
@@ -69,6 +72,7 @@ final class JitPrimer {
             "1,32,14,14,32,7,1,3,1,32", "1,64,7,7,64,3,2,0,2,64");
 
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final Pattern REGISTER_TILE = Pattern.compile("register tiles of \\d+ channels x \\d+ \\w+");
     /** Every other call scales the weights by this, which changes every one of them (1 + 2^-10). */
     private static final float NEW_VERSION = 1.0009765625f;
 
@@ -103,19 +107,35 @@ final class JitPrimer {
     static int prime(CpuBackend backend, int calls, long millis) {
         int done = 0;
         try {
-            List<String> kinds = onePerKind(backend);
-            for (String layer : kinds) {
+            List<String> first = onePerKind(backend);
+            for (String layer : first) {
                 done += runBoth(backend, geometry(layer), calls, millis);
             }
-            for (String layer : kinds) {
-                String wider = wider(layer);
-                boolean same = kind(backend, geometry(wider)).equals(kind(backend, geometry(layer)));
-                done += runBoth(backend, geometry(same ? wider : layer), calls, millis / 4);
+            for (String layer : secondRound(backend, first)) {
+                done += runBoth(backend, geometry(layer), calls, millis / 4);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             System.getLogger(JitPrimer.class.getName()).log(System.Logger.Level.DEBUG, "kernel priming stopped", e);
         }
         return done;
+    }
+
+    /** The layers {@link #prime} runs: {@link #onePerKind}, then {@link #secondRound} of them. */
+    static List<String> primed(CpuBackend backend) {
+        List<String> layers = new ArrayList<>(onePerKind(backend));
+        layers.addAll(secondRound(backend, List.copyOf(layers)));
+        return layers;
+    }
+
+    /** Each of {@code first} on twice the channels where that is the same kind, else itself. */
+    private static List<String> secondRound(CpuBackend backend, List<String> first) {
+        List<String> layers = new ArrayList<>();
+        for (String layer : first) {
+            String wider = wider(layer);
+            boolean same = kind(backend, geometry(wider)).equals(kind(backend, geometry(layer)));
+            layers.add(same ? wider : layer);
+        }
+        return layers;
     }
 
     /** The first layer of {@link #LAYERS} of each kind. */
@@ -184,6 +204,16 @@ final class JitPrimer {
      * What a plan's description says of its kind: its words without the sizes and plurals, and without when weights
      * are packed (per call or per weight version: the same kernels).
      */
+    /**
+     * A plan's register tile as its description gives it ({@code "register tiles of 48 channels x 7 pixels"}), or
+     * "": {@link #kind} leaves its sizes out, but each shape of the channel GEMM's tile is a kernel method of its own,
+     * which the layers the primer runs must also cover.
+     */
+    static String registerTile(ConvPlan plan) {
+        Matcher tile = REGISTER_TILE.matcher(plan.describe());
+        return tile.find() ? tile.group() : "";
+    }
+
     static String kind(ConvPlan plan) {
         return plan.describe().replaceAll("\\d+(\\.\\d+)?", "#").replace("images", "image")
                 .replace("threads", "thread").replace("packed per call", "packed")

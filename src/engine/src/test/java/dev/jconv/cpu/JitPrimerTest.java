@@ -31,6 +31,10 @@ class JitPrimerTest {
         for (String layer : JitPrimer.LAYERS) {
             primed.add(kind(JitPrimer.geometry(layer)));
         }
+        Set<String> primedTiles = new TreeSet<>();
+        for (String layer : JitPrimer.primed(backend)) {
+            primedTiles.add(tile(JitPrimer.geometry(layer)));
+        }
         Map<String, String> missing = new TreeMap<>();
         int[] sizes = {7, 14, 28, 56, 112};
         int[] channels = {3, 16, 32, 64, 96, 128, 256, 512};
@@ -54,12 +58,17 @@ class JitPrimerTest {
                     null, new ConvParams(stride, stride, Padding.of(padding), dilation, dilation, groups,
                             PaddingMode.ZEROS));
             String kind = kind(g);
+            String tile = tile(g);
+            if (!primedTiles.contains(tile)) {
+                missing.putIfAbsent(tile, n + "," + c + "," + hw + "," + hw + "," + k + "," + r + "," + stride + ","
+                        + padding + "," + dilation + "," + groups);
+            }
             if (!primed.contains(kind)) {
                 missing.putIfAbsent(kind, n + "," + c + "," + hw + "," + hw + "," + k + "," + r + "," + stride + ","
                         + padding + "," + dilation + "," + groups);
             }
         }
-        assertTrue(missing.isEmpty(), "kinds of plan no primer layer runs (kind = an example layer): " + missing);
+        assertTrue(missing.isEmpty(), "kinds of plan and register tiles no primer layer runs (kind = an example layer): " + missing);
     }
 
     @Test
@@ -76,6 +85,12 @@ class JitPrimerTest {
         assumeFalse("false".equals(System.getProperty(CpuBackend.PRIME_PROPERTY)), "priming turned off");
         backend.plan(JitPrimer.geometry(JitPrimer.LAYERS.get(0)));
         assertTrue(JitPrimer.started());
+    }
+
+    private String tile(ConvGeometry g) {
+        try (ConvPlan plan = backend.newPlan(g, PostOp.NONE, WorkerPool.of(1))) {
+            return JitPrimer.registerTile(plan);
+        }
     }
 
     private String kind(ConvGeometry g) {
