@@ -32,14 +32,19 @@ import jdk.incubator.vector.VectorSpecies;
  * whenever the profile had seen every branch (the background warm-up) and a kernel compiled from a different
  * profile than the one it then ran. The extra copy through L1 costs one vector load and store per output vector.
  *
- * <p>Except where a full tile's flat positions are the output plane's own (1x1 stride-1 unpadded layers, the
- * Winograd plans' matrices, the first row of others): there the full-tile kernels store their accumulators straight
- * into the output and flush stores nothing, only applies a fused ReLU there ({@link VectorStores.Sink#direct}), the
- * choice made by arithmetic (which array, which offsets), not a branch. Measured on a 2-core AMD EPYC (Zen 4), both builds in one
+ * <p>Except where a full tile's flat positions are one contiguous run of its output plane (every tile of 1x1
+ * stride-1 unpadded layers and of the Winograd plans' matrices, whose flat positions are the output's own; elsewhere
+ * the tiles that hold no discarded column): there the full-tile kernels store their accumulators straight into the
+ * output and flush stores nothing, only applies a fused ReLU there ({@link VectorStores.Sink#direct}), the
+ * choice made by arithmetic (which array, which offsets, from a table per flat vector), not a branch. Measured on a 2-core AMD EPYC (Zen 4), both builds in one
  * JVM ({@code benchmarks/ab/two_builds_ab.sh}, 40 rounds), 2 threads, time with direct stores over without: 1x1
  * layers on 56x56 and 28x28 0.84-1.00 at 512 bits, 0.80-0.93 at AVX2's width ({@code -XX:UseAVX=2}); Winograd
  * F(4x4, 3x3) on 56x56 and 28x28 0.80-0.95 at 512 bits, 1.00 at AVX2's width; with ReLU fused (then clamped in
- * the output by flush) 1x1 layers 0.94-1.01 at 512 bits, 0.89-0.95 at AVX2's width.
+ * the output by flush) 1x1 layers 0.94-1.01 at 512 bits, 0.89-0.95 at AVX2's width. The tiles inside the rows of
+ * a layout with discarded columns (at first only the identity prefix was stored this way), same harness, 60
+ * rounds, 1 / 2 threads: MobileNetV2's stem 3->32 3x3 stride 2 on 224x224 (27 taps: the stores were a third of its
+ * time) 0.87 / 0.87 at 512 bits, 0.74 / 0.80 at AVX2's width; 32->64 3x3 on 112x112 1.02 / 0.92 and 0.90 / 0.85;
+ * ResNet's 7x7 stem 1.01 / 0.92 and 0.99 / 0.98; 3x3 stride 2 128 on 56x56 1.01 / 0.94 and 1.01 / 1.00.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -247,7 +252,7 @@ final class GemmKernel {
         }
         int direct = sink.direct(j0);
         float[] dst = sink.targets[direct];
-        int at = direct * (plane0 + j0);
+        int at = direct * (plane0 + sink.destination(j0));
         int stride = direct * planeStride + (1 - direct) * 3 * LANES;
         int last = direct * (rowsValid - 1) + (1 - direct) * 7;
         int o = at + Math.min(7, last) * stride;
@@ -416,7 +421,7 @@ final class GemmKernel {
         }
         int direct = sink.direct(j0);
         float[] dst = sink.targets[direct];
-        int at = direct * (plane0 + j0);
+        int at = direct * (plane0 + sink.destination(j0));
         int stride = direct * planeStride + (1 - direct) * 3 * LANES;
         int last = direct * (rowsValid - 1) + (1 - direct) * 7;
         int o = at + Math.min(7, last) * stride;
@@ -549,7 +554,7 @@ final class GemmKernel {
         }
         int direct = sink.direct(j0);
         float[] dst = sink.targets[direct];
-        int at = direct * (plane0 + j0);
+        int at = direct * (plane0 + sink.destination(j0));
         int stride = direct * planeStride + (1 - direct) * 3 * LANES;
         int last = direct * (Math.min(4, rowsValid) - 1) + (1 - direct) * 3;
         int o = at + Math.min(3, last) * stride;
@@ -604,7 +609,7 @@ final class GemmKernel {
         }
         int direct = sink.direct(j0);
         float[] dst = sink.targets[direct];
-        int at = direct * (plane0 + j0);
+        int at = direct * (plane0 + sink.destination(j0));
         int stride = direct * planeStride + (1 - direct) * 3 * LANES;
         int last = direct * (Math.min(4, rowsValid) - 1) + (1 - direct) * 3;
         int o = at + Math.min(3, last) * stride;
@@ -658,7 +663,7 @@ final class GemmKernel {
         }
         int direct = sink.direct(j0);
         float[] dst = sink.targets[direct];
-        int at = direct * (plane0 + j0);
+        int at = direct * (plane0 + sink.destination(j0));
         int stride = direct * planeStride + (1 - direct) * 3 * LANES;
         int last = direct * (Math.min(4, rowsValid) - 1) + (1 - direct) * 3;
         int o = at + Math.min(3, last) * stride;

@@ -21,10 +21,14 @@ final class VectorStores {
     private final int[] runLane;
     private final int[] runLength;
     /**
-     * Flat positions {@code [0, identityEnd)} are whole vectors, each stored at its own flat index: a kernel may
-     * write a full tile there straight to the output plane ({@link Sink#direct}).
+     * Per flat vector {@code q}: where a full tile starting there goes in its output plane when its
+     * {@link GemmKernel#VECTORS} vectors are whole and follow each other there (the tile lies inside one output
+     * row, or in rows with no discarded columns between them), else -1: a kernel may write such a tile straight to
+     * the output plane ({@link Sink#direct}). On the output's own flat positions (1x1 stride-1 layers, the Winograd
+     * plans' matrices) that is every full tile, at {@code q * LANES}; on a layout with discarded columns, the tiles
+     * that hold none.
      */
-    private final int identityEnd;
+    private final int[] tileDest;
     /**
      * For a vector that crosses one row end ({@link #pairs}): its lanes {@code [0, a)} end a row at plane index
      * {@code pairDest[q]}, lanes {@code [a, b)} are discarded columns, and lanes {@code [b, LANES)} start the next
@@ -80,7 +84,7 @@ final class VectorStores {
             }
         }
         first[vectors] = i;
-        identityEnd = identityEnd(whole);
+        tileDest = tileDest(whole);
         pairDest = new int[vectors];
         pairA = new int[vectors];
         pairB = new int[vectors];
@@ -160,20 +164,23 @@ final class VectorStores {
         runDest = new int[0];
         runLane = new int[0];
         runLength = new int[0];
-        identityEnd = identityEnd(whole);
+        tileDest = tileDest(whole);
         pairDest = new int[0]; // every vector is whole: none crosses a row end
         pairA = new int[0];
         pairB = new int[0];
         pairMode = new byte[0];
     }
 
-    /** The flat positions that lie before the first vector not stored whole at its own flat index. */
-    private static int identityEnd(int[] whole) {
-        int q = 0;
-        while (q < whole.length && whole[q] == q * GemmKernel.LANES) {
-            q++;
+    /** {@link #tileDest} from {@link #whole}. */
+    private static int[] tileDest(int[] whole) {
+        int[] dest = new int[whole.length];
+        for (int q = 0; q < whole.length; q++) {
+            dest[q] = q + GemmKernel.VECTORS <= whole.length ? whole[q] : -1;
+            for (int v = 1; v < GemmKernel.VECTORS && dest[q] >= 0; v++) {
+                dest[q] = whole[q + v] == whole[q] + v * GemmKernel.LANES ? dest[q] : -1;
+            }
         }
-        return q * GemmKernel.LANES;
+        return dest;
     }
 
     /** Stores for plain rows of {@code vectors} vectors (a GEMM writing a matrix, not an NCHW output). */
@@ -193,7 +200,7 @@ final class VectorStores {
      * The output side of one task (never shared between threads). A kernel writes its accumulators, row {@code m}
      * vector {@code v}, to {@link #tile} at {@code (3 * m + v) * LANES}, then calls {@link #flush}, which puts
      * each vector of flat positions into its output plane: a plain store where it lies inside one output row,
-     * else lane runs copied one by one; full tiles whose flat positions are the output's own are stored by the
+     * else lane runs copied one by one; full tiles that lie contiguous in the output plane are stored by the
      * kernel itself ({@link #direct}). See {@link GemmKernel} for why the kernels do not store other tiles to the
      * output themselves.
      */
@@ -206,28 +213,33 @@ final class VectorStores {
         final float[][] targets;
         private final float[] out;
         private final boolean relu;
-        /** Full tiles ending at or before this flat position are stored by the kernel itself. */
-        private final int directEnd;
+        /** Per flat vector, where a full tile starting there goes, or -1 ({@link VectorStores#tileDest}). */
+        private final int[] tileDest;
 
         private Sink(VectorStores stores, float[] out, boolean relu) {
             this.stores = stores;
             this.out = out;
             this.relu = relu;
             this.targets = new float[][] {tile, out};
-            this.directEnd = stores.identityEnd;
+            this.tileDest = stores.tileDest;
         }
 
         /**
          * 1 if the full tile at flat position {@code j0} goes straight to the output: row {@code m}, vector
-         * {@code v} at {@code plane0 + m * planeStride + j0 + v * LANES} (its flat positions are the output's), and
-         * {@link #flush} then only applies a fused ReLU there; else 0: row {@code m} to {@link #tile} at
+         * {@code v} at {@code plane0 + m * planeStride + destination(j0) + v * LANES} (its flat positions are one
+         * contiguous run of the output plane), and {@link #flush} then only applies a fused ReLU there; else 0: row {@code m} to {@link #tile} at
          * {@code 3 * m * LANES}, then {@link #flush} stores it. Arithmetic, not a branch, and so are the kernels' uses of it:
          * C2 compiles a branch that a warm process never took as a trap, and taking it later would send the shared
          * kernel back to the interpreter (see {@link ImplicitGemmPlan}'s Span). Rows past the valid ones go to the
          * last valid row's place, which the kernel stores last (rows in descending order).
          */
         int direct(int j0) {
-            return 1 - ((directEnd - j0 - GemmKernel.WIDTH) >>> 31);
+            return 1 - (tileDest[j0 / LANES] >>> 31);
+        }
+
+        /** Where the full tile at flat position {@code j0} starts in its output plane where {@link #direct}, else -1. */
+        int destination(int j0) {
+            return tileDest[j0 / LANES];
         }
 
         /**
@@ -239,7 +251,7 @@ final class VectorStores {
         void flush(int plane0, int planeStride, int q0, int vectors, int rows, int direct) {
             if (relu) {
                 // on the tile, or on the output rows the kernel stored: chosen by arithmetic, as in the kernels
-                relu(targets[direct], direct * (plane0 + q0 * LANES), direct * planeStride + (1 - direct) * 3 * LANES,
+                relu(targets[direct], direct * (plane0 + tileDest[q0]), direct * planeStride + (1 - direct) * 3 * LANES,
                         vectors, rows);
             }
             int[] whole = stores.whole;

@@ -38,6 +38,9 @@ class FusedReluTest {
                 Arguments.of(new int[] {2, 8, 9, 11}, new int[] {5, 8, 1, 1}, ConvParams.defaults()),
                 // full tiles stored by the kernels straight into the output (VectorStores.Sink#direct), then clamped
                 Arguments.of(new int[] {1, 24, 28, 28}, new int[] {37, 24, 1, 1}, ConvParams.defaults()),
+                // and where they lie inside rows of a layout with discarded columns (a stem like MobileNet's)
+                Arguments.of(new int[] {1, 3, 60, 120}, new int[] {16, 3, 3, 3},
+                        ConvParams.defaults().withStride(2).withPadding(1)),
                 Arguments.of(new int[] {1, 6, 15, 13}, new int[] {10, 3, 3, 2},
                         ConvParams.defaults().withGroups(2).withStride(2, 1).withPadding(Padding.of(1, 2))
                                 .withPaddingMode(PaddingMode.REFLECT)),
