@@ -225,13 +225,13 @@ final class VectorStores {
         }
 
         /**
-         * 1 if the full tile at flat position {@code j0} goes straight to the output: row {@code m}, vector
-         * {@code v} at {@code plane0 + m * planeStride + destination(j0) + v * LANES} (its flat positions are one
-         * contiguous run of the output plane), and {@link #flush} then only applies a fused ReLU there; else 0: row {@code m} to {@link #tile} at
-         * {@code 3 * m * LANES}, then {@link #flush} stores it. Arithmetic, not a branch, and so are the kernels' uses of it:
-         * C2 compiles a branch that a warm process never took as a trap, and taking it later would send the shared
-         * kernel back to the interpreter (see {@link ImplicitGemmPlan}'s Span). Rows past the valid ones go to the
-         * last valid row's place, which the kernel stores last (rows in descending order).
+         * 1 if the full tile at flat position {@code j0} goes straight to the output: row {@code m}, vector {@code v}
+         * at {@code plane0 + m * planeStride + destination(j0) + v * LANES} (its flat positions are one contiguous run
+         * of the output plane), and {@link #flush} then only applies a fused ReLU there; else 0: row {@code m} to
+         * {@link #tile} at {@code 3 * m * LANES}, then {@link #flush} stores it. Arithmetic, not a branch, and so are
+         * the kernels' uses of it: C2 compiles a branch that a warm process never took as a trap, and taking it later
+         * would send the shared kernel back to the interpreter (see {@link ImplicitGemmPlan}'s Span). Rows past the
+         * valid ones go to the last valid row's place, which the kernel stores last (rows in descending order).
          */
         int direct(int j0) {
             return 1 - (tileDest[j0 / LANES] >>> 31);
