@@ -109,7 +109,9 @@ final class ChannelGemmKernel {
         }
     }
 
-    /** Whether a block's first {@code channels} need all of this shape's vectors ({@link #run}), else {@link #runPart}. */
+    /**
+     * Whether a block's first {@code channels} need all of this shape's vectors ({@link #run}), else {@link #runPart}.
+     */
     boolean fills(int channels) {
         return channels > (vectors - 1) * LANES;
     }

@@ -40,11 +40,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (Zen 4), both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 40 rounds), 2 threads, time with direct
  * stores over without: 1x1 layers on 56x56 and 28x28 0.84-1.00 at 512 bits, 0.80-0.93 at AVX2's width
  * ({@code -XX:UseAVX=2}); Winograd F(4x4, 3x3) on 56x56 and 28x28 0.80-0.95 at 512 bits, 1.00 at AVX2's width; with
- * ReLU fused (then clamped in the output by flush) 1x1 layers 0.94-1.01 at 512 bits, 0.89-0.95 at AVX2's width. The tiles inside
- * the rows of a layout with discarded columns (at first only the identity prefix was stored this way), same harness, 60
- * rounds, 1 / 2 threads: MobileNetV2's stem 3->32 3x3 stride 2 on 224x224 (27 taps: the stores were a third of its
- * time) 0.87 / 0.87 at 512 bits, 0.74 / 0.80 at AVX2's width; 32->64 3x3 on 112x112 1.02 / 0.92 and 0.90 / 0.85;
- * ResNet's 7x7 stem 1.01 / 0.92 and 0.99 / 0.98; 3x3 stride 2 128 on 56x56 1.01 / 0.94 and 1.01 / 1.00.
+ * ReLU fused (then clamped in the output by flush) 1x1 layers 0.94-1.01 at 512 bits, 0.89-0.95 at AVX2's width. The
+ * tiles inside the rows of a layout with discarded columns (at first only the identity prefix was stored this way),
+ * same harness, 60 rounds, 1 / 2 threads: MobileNetV2's stem 3->32 3x3 stride 2 on 224x224 (27 taps: the stores were a
+ * third of its time) 0.87 / 0.87 at 512 bits, 0.74 / 0.80 at AVX2's width; 32->64 3x3 on 112x112 1.02 / 0.92 and 0.90 /
+ * 0.85; ResNet's 7x7 stem 1.01 / 0.92 and 0.99 / 0.98; 3x3 stride 2 128 on 56x56 1.01 / 0.94 and 1.01 / 1.00.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

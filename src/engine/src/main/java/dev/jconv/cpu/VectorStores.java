@@ -237,7 +237,7 @@ final class VectorStores {
             return 1 - (tileDest[j0 / LANES] >>> 31);
         }
 
-        /** Where the full tile at flat position {@code j0} starts in its output plane where {@link #direct}, else -1. */
+        /** Where the full tile at flat position {@code j0} starts in its output plane if {@link #direct}, else -1. */
         int destination(int j0) {
             return tileDest[j0 / LANES];
         }
