@@ -201,10 +201,6 @@ final class JitPrimer {
     }
 
     /**
-     * What a plan's description says of its kind: its words without the sizes and plurals, and without when weights
-     * are packed (per call or per weight version: the same kernels).
-     */
-    /**
      * A plan's register tile as its description gives it ({@code "register tiles of 48 channels x 7 pixels"}), or
      * "": {@link #kind} leaves its sizes out, but each shape of the channel GEMM's tile is a kernel method of its own,
      * which the layers the primer runs must also cover.
@@ -214,6 +210,10 @@ final class JitPrimer {
         return tile.find() ? tile.group() : "";
     }
 
+    /**
+     * What a plan's description says of its kind: its words without the sizes and plurals, and without when weights
+     * are packed (per call or per weight version: the same kernels).
+     */
     static String kind(ConvPlan plan) {
         return plan.describe().replaceAll("\\d+(\\.\\d+)?", "#").replace("images", "image")
                 .replace("threads", "thread").replace("packed per call", "packed")
