@@ -122,8 +122,9 @@ final class JitPrimer {
 
     /** The layers {@link #prime} runs: {@link #onePerKind}, then {@link #secondRound} of them. */
     static List<String> primed(CpuBackend backend) {
-        List<String> layers = new ArrayList<>(onePerKind(backend));
-        layers.addAll(secondRound(backend, List.copyOf(layers)));
+        List<String> first = onePerKind(backend);
+        List<String> layers = new ArrayList<>(first);
+        layers.addAll(secondRound(backend, first));
         return layers;
     }
 
