@@ -67,6 +67,8 @@ final class JitPrimer {
             "1,8,28,28,16,5,1,0,1,1",
             // stems (at AVX2's width StemPlan): padded, on stride phases padded or not, on the input as it is
             "1,3,56,56,16,7,1,3,1,1", "1,3,56,56,8,5,2,0,1,1",
+            // wide strided layers (at AVX2's width StemPlan on its interleaved copy): stride phases padded or not
+            "1,256,14,14,16,3,2,1,1,1", "1,256,14,14,16,3,2,0,1,1",
             // depthwise: in place (stride 1 and 2), per-thread copies (one row and four rows), channel blocks
             "1,32,28,28,32,3,1,1,1,32", "1,32,28,28,32,3,2,1,1,32", "1,32,56,56,32,3,1,0,1,32",
             "1,32,14,14,32,7,1,3,1,32", "1,64,7,7,64,3,2,0,2,64");

@@ -16,10 +16,15 @@ import jdk.incubator.vector.VectorSpecies;
  * The panel kernels are not these with tap offsets {@code 0, P, 2P, ...}: their addresses are affine in the tap,
  * so C2 checks the bounds once per loop instead of once per tap ({@link GemmKernel#tile4x2Panel} measured
  * 79.6 against 70.5 GFLOP/s for the same difference).
+ *
+ * <p>On {@link StemPlan}'s interleaved copy (each {@value #INTERLEAVE} input channels side by side) the narrow tiles
+ * read {@code src[base + taps[t] + INTERLEAVE * i]} instead ({@link #tile2x6Interleaved}, {@link #tile1x6Interleaved}).
  */
 final class StemKernel {
     static final VectorSpecies<Float> F = GemmKernel.F;
     static final int LANES = GemmKernel.LANES;
+    /** Channels per group of {@link StemPlan}'s interleaved layout: one pixel's 8 channels fill 32 bytes. */
+    static final int INTERLEAVE = 8;
 
     private StemKernel() {}
 
@@ -326,6 +331,97 @@ final class StemKernel {
             x = FloatVector.broadcast(F, src[r + 4]);
             a40 = w0v.fma(x, a40);
             x = FloatVector.broadcast(F, src[r + 5]);
+            a50 = w0v.fma(x, a50);
+        }
+        a00.intoArray(tile, 0);
+        a10.intoArray(tile, stride);
+        a20.intoArray(tile, 2 * stride);
+        a30.intoArray(tile, 3 * stride);
+        a40.intoArray(tile, 4 * stride);
+        a50.intoArray(tile, 5 * stride);
+    }
+
+    /**
+     * {@link #tile2x6Layout} on the interleaved layout ({@link StemPlan}): pixel {@code i}'s tap {@code t} at
+     * {@code src[base + taps[t] + INTERLEAVE * i]}, the six broadcasts of a tap on 192 consecutive bytes that the
+     * next seven taps (the block's other channels) read too.
+     */
+    static void tile2x6Interleaved(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a40 = a00;
+        FloatVector a41 = a00;
+        FloatVector a50 = a00;
+        FloatVector a51 = a00;
+        for (int t = 0; t < taps.length; t++) {
+            int q = w0 + 2 * LANES * t;
+            FloatVector w0v = FloatVector.fromArray(F, wp, q);
+            FloatVector w1v = FloatVector.fromArray(F, wp, q + LANES);
+            int r = base + taps[t];
+            FloatVector x;
+            x = FloatVector.broadcast(F, src[r]);
+            a00 = w0v.fma(x, a00);
+            a01 = w1v.fma(x, a01);
+            x = FloatVector.broadcast(F, src[r + 1 * INTERLEAVE]);
+            a10 = w0v.fma(x, a10);
+            a11 = w1v.fma(x, a11);
+            x = FloatVector.broadcast(F, src[r + 2 * INTERLEAVE]);
+            a20 = w0v.fma(x, a20);
+            a21 = w1v.fma(x, a21);
+            x = FloatVector.broadcast(F, src[r + 3 * INTERLEAVE]);
+            a30 = w0v.fma(x, a30);
+            a31 = w1v.fma(x, a31);
+            x = FloatVector.broadcast(F, src[r + 4 * INTERLEAVE]);
+            a40 = w0v.fma(x, a40);
+            a41 = w1v.fma(x, a41);
+            x = FloatVector.broadcast(F, src[r + 5 * INTERLEAVE]);
+            a50 = w0v.fma(x, a50);
+            a51 = w1v.fma(x, a51);
+        }
+        a00.intoArray(tile, 0 * LANES);
+        a01.intoArray(tile, 1 * LANES);
+        a10.intoArray(tile, 2 * LANES);
+        a11.intoArray(tile, 3 * LANES);
+        a20.intoArray(tile, 4 * LANES);
+        a21.intoArray(tile, 5 * LANES);
+        a30.intoArray(tile, 6 * LANES);
+        a31.intoArray(tile, 7 * LANES);
+        a40.intoArray(tile, 8 * LANES);
+        a41.intoArray(tile, 9 * LANES);
+        a50.intoArray(tile, 10 * LANES);
+        a51.intoArray(tile, 11 * LANES);
+    }
+
+    /** {@link #tile1x6Layout} on the interleaved layout. */
+    static void tile1x6Interleaved(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile, int stride) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a10 = a00;
+        FloatVector a20 = a00;
+        FloatVector a30 = a00;
+        FloatVector a40 = a00;
+        FloatVector a50 = a00;
+        for (int t = 0; t < taps.length; t++) {
+            int q = w0 + stride * t;
+            FloatVector w0v = FloatVector.fromArray(F, wp, q);
+            int r = base + taps[t];
+            FloatVector x;
+            x = FloatVector.broadcast(F, src[r]);
+            a00 = w0v.fma(x, a00);
+            x = FloatVector.broadcast(F, src[r + 1 * INTERLEAVE]);
+            a10 = w0v.fma(x, a10);
+            x = FloatVector.broadcast(F, src[r + 2 * INTERLEAVE]);
+            a20 = w0v.fma(x, a20);
+            x = FloatVector.broadcast(F, src[r + 3 * INTERLEAVE]);
+            a30 = w0v.fma(x, a30);
+            x = FloatVector.broadcast(F, src[r + 4 * INTERLEAVE]);
+            a40 = w0v.fma(x, a40);
+            x = FloatVector.broadcast(F, src[r + 5 * INTERLEAVE]);
             a50 = w0v.fma(x, a50);
         }
         a00.intoArray(tile, 0);

@@ -34,6 +34,8 @@ final class StemPlan extends CpuPlan {
      * 0.90x the implicit GEMM's time at one thread and 1.11x at two).
      */
     static final int MIN_TAPS = 48;
+    /** Taps per group ({@code C/G * R * S}) from which {@link #interleaves}. */
+    static final int INTERLEAVE_MIN_TAPS = 2048;
 
     private final ChannelGemmKernel kernel;
     private final FlatLayout layout;
@@ -55,6 +57,16 @@ final class StemPlan extends CpuPlan {
     private final ScratchPool edgePanels;
     /** A tile whose first flat position is at {@code base} reads up to {@code src[base + reads - 1]}. */
     private final int reads;
+    /**
+     * Whether the tiles read the interleaved layout: the layout's planes with each {@link StemKernel#INTERLEAVE}
+     * channels interleaved, {@code [n][c / 8][position][c % 8]}, at {@link #interleavedTaps}.
+     */
+    private final boolean interleaved;
+    /** Per tap, its offset in the interleaved layout. */
+    private final int[] interleavedTaps;
+    /** Floats of the interleaved copy: the layout's, and every tile's reads inside it (no {@link #edgeTile}). */
+    private final int interleavedLength;
+    private final ScratchPool channelGroups;
 
     /** Not depthwise (its own plans), and the layout copy of the whole batch fits one array. */
     static boolean eligible(ConvGeometry g) {
@@ -112,10 +124,58 @@ final class StemPlan extends CpuPlan {
         tileScratch = new ScratchPool(pool.threads());
         edgePanels = new ScratchPool(pool.threads());
         reads = Arrays.stream(layout.tapOffset).max().orElse(0) + kernel.pixels;
+        int[] interleavedAt = new int[layout.tapOffset.length];
+        int tapsPerChannel = g.kernelH() * g.kernelW();
+        for (int t = 0; t < interleavedAt.length; t++) {
+            int c = t / tapsPerChannel;
+            int inPlane = layout.tapOffset[t] - c * layout.channelStride;
+            interleavedAt[t] = (c - c % StemKernel.INTERLEAVE) * layout.channelStride
+                    + inPlane * StemKernel.INTERLEAVE + c % StemKernel.INTERLEAVE;
+        }
+        long lastRead = (long) (g.batch() - 1) * layout.imageStride
+                + (long) (g.groups() - 1) * g.inChannelsPerGroup() * layout.channelStride
+                + Arrays.stream(interleavedAt).max().orElse(0)
+                + (long) StemKernel.INTERLEAVE * (tilesPerImage * kernel.pixels - 1);
+        long copyLength = Math.max(lastRead + 1, (long) g.batch() * layout.imageStride);
+        interleaved = !layout.direct && interleaves(g, kernel) && copyLength <= Integer.MAX_VALUE - 16;
+        interleavedTaps = interleaved ? interleavedAt : new int[0];
+        interleavedLength = interleaved ? (int) copyLength : 0;
+        channelGroups = new ScratchPool(pool.threads());
+    }
+
+    /**
+     * Whether this plan reads an interleaved copy ({@link #interleaved}): on the 16 x 6 tile, for layers whose
+     * groups have whole multiples of 8 input channels and at least {@value #INTERLEAVE_MIN_TAPS} taps. Why: on the
+     * planar layout a tap's six broadcasts use 24 bytes of a cache line and the next tap's lie a channel plane away,
+     * so a tile touches a line per tap, and with thousands of taps they no longer stay in L1 from one tile to the
+     * next; interleaved, eight taps (a channel group) share their lines. Measured on a 2-core AMD EPYC (Zen 3, AVX2
+     * only), time interleaved over planar, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 30-40
+     * rounds, one thread): 3x3 stride 2 256 on 56x56 (2,304 taps) 0.72; 128 (1,152 taps) 0.98-1.01 (0.92 at two
+     * threads); but 64->128 5x5 stride 2 (1,600 taps) 1.11, 32->64 3x3 stride 2 on 112x112 1.08-1.10, 16->64 on
+     * 28x28 1.17, where the planar layout's lines stay cached and the copy's transposition costs more than it saves.
+     * The kernel alone over the 128-channel layer's tiles (one thread) ran at 36 GFLOP/s planar and 78-85
+     * interleaved; the 7x7 stem (3 channels, its taps in a few rows) at 85-92 either way.
+     */
+    static boolean interleaves(ConvGeometry g, ChannelGemmKernel kernel) {
+        return kernel == ChannelGemmKernel.NARROW && g.inChannelsPerGroup() % StemKernel.INTERLEAVE == 0
+                && g.inChannelsPerGroup() * g.kernelH() * g.kernelW() >= INTERLEAVE_MIN_TAPS;
     }
 
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
+        if (interleaved) {
+            float[] copy = layoutCopies.take(interleavedLength);
+            try {
+                int channelGroupsPerImage = g.inChannels() / StemKernel.INTERLEAVE;
+                pool.forEach(g.batch() * channelGroupsPerImage, p -> interleave(input, p / channelGroupsPerImage,
+                        p % channelGroupsPerImage * StemKernel.INTERLEAVE, copy));
+                packed.forEachTask(weight, weightVersion, pool, tasks.count(),
+                        (task, wp) -> multiply(task, copy, wp, bias, output));
+            } finally {
+                layoutCopies.give(copy);
+            }
+            return;
+        }
         float[] src = layout.direct ? input : layoutCopies.take(g.batch() * layout.imageStride + FlatLayout.SLACK);
         try {
             if (!layout.direct) {
@@ -129,6 +189,33 @@ final class StemPlan extends CpuPlan {
             if (!layout.direct) {
                 layoutCopies.give(src);
             }
+        }
+    }
+
+    /**
+     * Image {@code n}'s channels {@code [c0, c0 + 8)} into the interleaved copy: each channel's layout planes filled
+     * into a scratch array ({@link FlatLayout#fill}), then position by position, the 8 channels side by side.
+     */
+    private void interleave(float[] input, int n, int c0, float[] copy) {
+        int stride = layout.channelStride;
+        float[] planes = channelGroups.take(StemKernel.INTERLEAVE * stride);
+        try {
+            for (int j = 0; j < StemKernel.INTERLEAVE; j++) {
+                layout.fill(input, n, c0 + j, planes, j * stride);
+            }
+            int at = n * layout.imageStride + c0 * stride;
+            for (int p = 0; p < stride; p++, at += StemKernel.INTERLEAVE) {
+                copy[at] = planes[p];
+                copy[at + 1] = planes[stride + p];
+                copy[at + 2] = planes[2 * stride + p];
+                copy[at + 3] = planes[3 * stride + p];
+                copy[at + 4] = planes[4 * stride + p];
+                copy[at + 5] = planes[5 * stride + p];
+                copy[at + 6] = planes[6 * stride + p];
+                copy[at + 7] = planes[7 * stride + p];
+            }
+        } finally {
+            channelGroups.give(planes);
         }
     }
 
@@ -155,7 +242,14 @@ final class StemPlan extends CpuPlan {
                     int n = t / tilesPerImage;
                     int f0 = (t - n * tilesPerImage) * kernel.pixels;
                     int base = n * layout.imageStride + groupOffset + f0;
-                    if (base + reads > src.length) {
+                    if (interleaved) {
+                        int at = base + (StemKernel.INTERLEAVE - 1) * f0;
+                        if (full) {
+                            StemKernel.tile2x6Interleaved(src, at, interleavedTaps, weights, 0, tile);
+                        } else {
+                            StemKernel.tile1x6Interleaved(src, at, interleavedTaps, weights, 0, tile, width);
+                        }
+                    } else if (base + reads > src.length) {
                         edgeTile(src, base, weights, tile, channels);
                     } else if (full) {
                         StemKernel.run(kernel, src, base, taps, weights, 0, tile);
@@ -214,10 +308,11 @@ final class StemPlan extends CpuPlan {
 
     @Override
     public String describe() {
-        return String.format(Locale.ROOT, "channel-vectorized GEMM reading %s in place (%d flat positions x %d taps x"
+        return String.format(Locale.ROOT, "channel-vectorized GEMM reading %s (%d flat positions x %d taps x"
                         + " %d channels per image and group; row width %d for %d outputs, %.1f%% of positions"
                         + " discarded), register tiles of %s, weights packed once per weight version, %s",
-                layout.describeSource("the input"), layout.flatLength, layout.tapOffset.length, kpg,
+                layout.describeSource("the input") + (interleaved ? ", its channels interleaved in 8s," : " in place"),
+                layout.flatLength, layout.tapOffset.length, kpg,
                 layout.rowWidth, g.outWidth(), 100 * layout.wastedFraction(), kernel.describe(), threadCount())
                 + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
@@ -225,8 +320,9 @@ final class StemPlan extends CpuPlan {
     /** Idle copies and tiles, the packed weights with their snapshot, the index tables. */
     @Override
     public long retainedBytes() {
-        return layoutCopies.idleBytes() + tileScratch.idleBytes() + edgePanels.idleBytes() + packed.bytes()
-                + layout.tableBytes() + (long) Integer.BYTES * outputAt.length;
+        return layoutCopies.idleBytes() + tileScratch.idleBytes() + edgePanels.idleBytes() + channelGroups.idleBytes()
+                + packed.bytes() + layout.tableBytes()
+                + (long) Integer.BYTES * (outputAt.length + interleavedTaps.length);
     }
 
     @Override
@@ -235,6 +331,7 @@ final class StemPlan extends CpuPlan {
         layoutCopies.clear();
         tileScratch.clear();
         edgePanels.clear();
+        channelGroups.clear();
         packed.clear();
     }
 }

@@ -13,6 +13,7 @@ import dev.jconv.Functional;
 import dev.jconv.Options;
 import dev.jconv.Padding;
 import dev.jconv.PaddingMode;
+import dev.jconv.PostOp;
 import dev.jconv.Tensor;
 import dev.jconv.backend.Backends;
 import dev.jconv.backend.ConvBackend;
@@ -236,6 +237,47 @@ class CpuBackendTest {
                 "40 channels: no whole tiles");
         assertTrue(describe(layer(1, 64, 28, 28, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS))
                 .startsWith("channel-vectorized GEMM on im2col"), "196 output pixels: the channel GEMM's");
+    }
+
+    /**
+     * {@link StemPlan}'s interleaved copy, which the backend reaches only on wide strided layers (2,048 taps or more):
+     * forced onto the narrow tile here on any machine, with a partial last block, groups, bias, reflect padding and a
+     * fused ReLU, against the reference.
+     */
+    @Test
+    void stemPlanReadsWideLayersInterleavedAndAgreesWithReference() {
+        WorkerPool pool = WorkerPool.of(2);
+        for (AgainstReference.Case c : List.of(layer(2, 232, 9, 11, 20, 3, 2, 1, 1, 1, true, PaddingMode.ZEROS),
+                layer(1, 464, 10, 7, 36, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT))) {
+            ConvGeometry g = c.geometry();
+            assertTrue(StemPlan.interleaves(g, ChannelGemmKernel.NARROW), c.toString());
+            try (StemPlan plan = new StemPlan(g, pool, PostOp.NONE, ChannelGemmKernel.NARROW)) {
+                assertTrue(plan.describe().contains("channels interleaved in 8s"), plan.describe());
+                AgainstReference.check(x -> plan, c);
+            }
+        }
+        AgainstReference.Case relu = layer(1, 256, 8, 8, 32, 3, 2, 1, 1, 1, true, PaddingMode.ZEROS);
+        try (StemPlan fused = new StemPlan(relu.geometry(), pool, PostOp.RELU, ChannelGemmKernel.NARROW);
+             StemPlan plain = new StemPlan(relu.geometry(), pool, PostOp.NONE, ChannelGemmKernel.NARROW)) {
+            float[] in = Tensor.uniform(5, -1f, 1f, relu.inputShape()).data();
+            float[] w = Tensor.uniform(6, -1f, 1f, relu.weightShape()).data();
+            float[] b = Tensor.uniform(7, -1f, 1f, 32).data();
+            int length = 32 * 4 * 4;
+            float[] expected = new float[length];
+            float[] out = new float[length];
+            plain.forward(in, w, b, expected);
+            fused.forward(in, w, b, out);
+            int negatives = 0;
+            for (int i = 0; i < length; i++) {
+                negatives += expected[i] < 0 ? 1 : 0;
+                assertEquals(Math.max(0f, expected[i]), out[i], 0f, "element " + i);
+            }
+            assertTrue(negatives > 0, "the check needs negative outputs");
+        }
+        assertFalse(StemPlan.interleaves(layer(1, 128, 56, 56, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
+                .geometry(), ChannelGemmKernel.NARROW), "1,152 taps: the planar layout's lines stay cached");
+        assertFalse(StemPlan.interleaves(layer(1, 252, 9, 9, 16, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
+                .geometry(), ChannelGemmKernel.NARROW), "252 channels: not whole groups of 8");
     }
 
     @Test
