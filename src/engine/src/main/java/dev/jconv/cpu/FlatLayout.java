@@ -267,7 +267,7 @@ final class FlatLayout {
     }
 
     /** {@code dst[d + i] = input[sx + 2 * i]} for {@code i < LANES}. */
-    private static void evenLanes(float[] input, int sx, float[] dst, int d) {
+    static void evenLanes(float[] input, int sx, float[] dst, int d) {
         FloatVector.fromArray(GemmKernel.F, input, sx).rearrange(EVEN_LANES)
                 .blend(FloatVector.fromArray(GemmKernel.F, input, sx + GemmKernel.LANES).rearrange(EVEN_LANES),
                         UPPER_HALF)
