@@ -38,7 +38,8 @@ final class DilationPhasesPlan extends CpuPlan {
     private static final VectorShuffle<Float> LOWER_PAIRS = VectorShuffle.fromOp(GemmKernel.F, i -> i / 2);
     private static final VectorShuffle<Float> UPPER_PAIRS =
             VectorShuffle.fromOp(GemmKernel.F, i -> GemmKernel.LANES / 2 + i / 2);
-    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(GemmKernel.F, 0xAAAAAAAAAAAAAAAAL & ((1L << GemmKernel.LANES) - 1));
+    private static final VectorMask<Float> ODD_LANES =
+            VectorMask.fromLong(GemmKernel.F, 0xAAAAAAAAAAAAAAAAL & ((1L << GemmKernel.LANES) - 1));
     private final int d;
     /** The mosaic's padding and separator width, {@code p / d}. */
     private final int q;
