@@ -75,6 +75,20 @@ final class ChannelGemmPlan extends CpuPlan {
      * 32-channel tile of narrow vectors got 1.12-1.2x of the 48-channel one there, not enough.
      */
     static final int MIN_CHANNELS = 96;
+    /**
+     * Output channels per group from which {@link #suits} picks this plan: {@link #MIN_CHANNELS}, and for 1x1 layers
+     * two full blocks of this machine's tile, which where vectors are narrow (16-channel blocks) is 32. Measured on a
+     * 2-core AMD EPYC (Zen 3) with AVX2 only, one JVM, the plans alternating ({@code PlanVariantsBenchmark}), speed
+     * of this plan over the pixel-vectorized GEMM at one / two threads (two runs where two numbers): MobileNetV2's
+     * 1x1 384->64 on 14x14 1.61-1.58 / 1.49-1.70, 192->64 1.32-1.36 / 1.25-0.88, 384->32 1.23 / 1.25, 256->48
+     * 1.19-1.31 / 0.78-1.23, 256->64 on 16x16 1.12 / 1.20, 96->32 0.94 / 1.15; but 3x3 layers with 64 output
+     * channels 0.89 / 0.90 (on 14x14) and 0.83 / 0.75 (stride 2 onto 7x7), so those keep {@link #MIN_CHANNELS}.
+     */
+    static int minChannels(ConvGeometry g) {
+        boolean pointwise = g.kernelH() == 1 && g.kernelW() == 1;
+        return pointwise ? Math.min(MIN_CHANNELS, 2 * ChannelGemmKernel.forMachine().channels()) : MIN_CHANNELS;
+    }
+
     /** Panel size (floats, 16 MB) up to which {@link #suits} picks this plan: beyond it the panel leaves the L3. */
     static final long SUITED_PANEL = 4L << 20;
 
@@ -89,7 +103,7 @@ final class ChannelGemmPlan extends CpuPlan {
      * channels per group, and a panel that stays in the L3 cache.
      */
     static boolean suits(ConvGeometry g) {
-        return eligible(g) && g.outChannelsPerGroup() >= MIN_CHANNELS
+        return eligible(g) && g.outChannelsPerGroup() >= minChannels(g)
                 && (long) g.outHeight() * g.outWidth() <= MAX_PIXELS && panelLength(g) <= SUITED_PANEL;
     }
 
