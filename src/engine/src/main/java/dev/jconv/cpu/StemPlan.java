@@ -124,7 +124,8 @@ final class StemPlan extends CpuPlan {
         tileScratch = new ScratchPool(pool.threads());
         edgePanels = new ScratchPool(pool.threads());
         reads = Arrays.stream(layout.tapOffset).max().orElse(0) + kernel.pixels;
-        int[] interleavedAt = new int[layout.tapOffset.length];
+        boolean candidate = !layout.direct && interleaves(g, kernel);
+        int[] interleavedAt = new int[candidate ? layout.tapOffset.length : 0];
         int tapsPerChannel = g.kernelH() * g.kernelW();
         for (int t = 0; t < interleavedAt.length; t++) {
             int c = t / tapsPerChannel;
@@ -137,7 +138,7 @@ final class StemPlan extends CpuPlan {
                 + Arrays.stream(interleavedAt).max().orElse(0)
                 + (long) StemKernel.INTERLEAVE * (tilesPerImage * kernel.pixels - 1);
         long copyLength = Math.max(lastRead + 1, (long) g.batch() * layout.imageStride);
-        interleaved = !layout.direct && interleaves(g, kernel) && copyLength <= Integer.MAX_VALUE - 16;
+        interleaved = candidate && copyLength <= Integer.MAX_VALUE - 16;
         interleavedTaps = interleaved ? interleavedAt : new int[0];
         interleavedLength = interleaved ? (int) copyLength : 0;
         channelGroups = new ScratchPool(pool.threads());
