@@ -110,16 +110,18 @@ final class GemmKernel {
      * ({@code panelTaps[t]}): two {@link #tile4x2Panel} tiles, or one 8x3 tile reading the panel through
      * {@code panelTaps}.
      */
-    static void fullTilePanel(float[] panel, int[] panelTaps, float[] wp, int wp0, int rowsValid, float[] bias,
-                              int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+    static void fullTilePanel(float[] panel, int panel0, int[] panelTaps, float[] wp, int wp0, int rowsValid,
+                              float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         if (!NARROW_TILE) {
-            tile8x3Packed(panel, -j0, panelTaps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0, sink);
+            tile8x3Packed(panel, panel0 - j0, panelTaps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0,
+                    sink);
             return;
         }
         int taps = panelTaps.length;
-        tile4x2Panel(panel, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0, sink);
+        tile4x2Panel(panel, panel0, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
+                sink);
         if (rowsValid > 4) {
-            tile4x2Panel(panel, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
+            tile4x2Panel(panel, panel0, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
                     planeStride, j0, sink);
         }
     }
@@ -578,8 +580,8 @@ final class GemmKernel {
      * loads no tap offsets: the kernel alone, 147 taps in L1, at AVX2's width ({@code -XX:UseAVX=2}, one thread,
      * medians of 8 runs) 79.6 GFLOP/s against 70.5 reading through tap offsets (64 taps: 72 against 64).
      */
-    static void tile4x2Panel(float[] panel, int tapCount, float[] wp, int wp0, int rowsValid, float[] bias,
-            int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+    static void tile4x2Panel(float[] panel, int panel0, int tapCount, float[] wp, int wp0, int rowsValid,
+            float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a01 = a00;
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
@@ -589,7 +591,7 @@ final class GemmKernel {
         FloatVector a30 = start(bias, bias0, 3, rowsValid);
         FloatVector a31 = a30;
         for (int t = 0; t < tapCount; t++) {
-            int o = t * WIDTH;
+            int o = panel0 + t * WIDTH;
             FloatVector b0 = FloatVector.fromArray(F, panel, o);
             FloatVector b1 = FloatVector.fromArray(F, panel, o + LANES);
             int q = wp0 + ROWS * t;

@@ -72,13 +72,14 @@ class CpuBackendGoldenTest {
 
     /**
      * Every fixture the implicit GEMM runs (the backend sends the others to the gather plan), with each whole tile's
-     * input copied into a panel first, as the backend does for wide 1x1 layers on the narrow register tile.
+     * input copied into a panel first, two tiles' panels at a time, as the backend does for wide 1x1 layers on the
+     * narrow register tile.
      */
     @TestFactory
     Stream<DynamicNode> everyFixtureMatchesPyTorchByTheImplicitGemmOnPanels() {
         WorkerPool pool = WorkerPool.of(3);
         ConvBackend panels = planning("cpu, implicit GEMM on panels",
-                g -> new ImplicitGemmPlan(g, pool, 0, 0, PostOp.NONE, true));
+                g -> new ImplicitGemmPlan(g, pool, 0, 0, PostOp.NONE, 2));
         return fixtures(g -> !GatherPlan.isNeededFor(g, FlatLayout.copyLength(g)), panels);
     }
 

@@ -39,6 +39,13 @@ class KernelTileTest {
         assertFalse(fewBlocks.contains("panel"), fewBlocks);
         String fewChannels = pointwise(channels - 1, 8 * blocks);
         assertFalse(fewChannels.contains("panel"), fewChannels);
+        // tiles whose panel is at least PANEL_CHUNK_MIN_BYTES are copied several at a time, the others one by one
+        int bigPanelTaps = ImplicitGemmPlan.PANEL_CHUNK_MIN_BYTES / (GemmKernel.WIDTH * Float.BYTES);
+        String big = pointwise(bigPanelTaps, 8 * blocks);
+        int together = ImplicitGemmPlan.PANEL_CHUNK_BYTES / ImplicitGemmPlan.PANEL_CHUNK_MIN_BYTES;
+        assertEquals(GemmKernel.NARROW_TILE, big.contains("panel first, " + together + " tiles at a time"), big);
+        String small = pointwise(bigPanelTaps - 8, 8 * blocks);
+        assertFalse(small.contains("tiles at a time"), small);
     }
 
     /** The plan of a 1x1 layer of {@code in} input channels and {@code out} output channels on 56x56. */
