@@ -390,8 +390,9 @@ final class ImplicitGemmPlan extends CpuPlan {
      * row: the copy of a 256-tap 1x1 tile reads 64 bytes from each of 256 rows a channel plane apart, each on a page
      * of its own, and copying eight tiles' worth reads 512 contiguous bytes per row instead. Measured on a 2-core AMD
      * EPYC (Zen 3, AVX2), both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 30 rounds), one thread,
-     * time with eight tiles at a time over one: 1x1 256->128 on 56x56 0.78-0.82, 256->64 0.86, 512->256 on 28x28
-     * 0.93-0.95 (four tiles at a time: 0.94, 0.97, 0.99); but 64-tap layers (64->256 and 64->64 on 56x56, panels of
+     * time with eight tiles at a time over one (two threads in brackets): 1x1 256->128 on 56x56 0.78-0.82 (0.85),
+     * 256->64 0.74-0.86 (0.96), 512->256 on 28x28 (four at a time) 0.88-0.95 (0.91), 256->512 stride 2 0.95 (1.01);
+     * four tiles at a time on all three: 0.94, 0.97, 0.99; but 64-tap layers (64->256 and 64->64 on 56x56, panels of
      * 4 KB) 1.02-1.07, and 128 taps (128->512 on 28x28) or 1152 (3x3 stride 2, 128 channels) 0.99, so only tiles
      * whose panel is at least {@value #PANEL_CHUNK_MIN_BYTES} bytes are copied together.
      *
