@@ -542,8 +542,8 @@ final class ImplicitGemmPlan extends CpuPlan {
         return head + String.format(Locale.ROOT, ", register tiles of %s, weights %s, %s",
                 GemmKernel.tileShape(), !packWeights ? "read in place"
                         : cachesPacks ? "packed once per weight version" : "packed per call", threadCount())
-                + (!copiesPanels ? "" : panelTiles == 1 ? ", each tile's input copied into a panel first"
-                        : ", each tile's input copied into a panel first, " + panelTiles + " tiles at a time")
+                + (copiesPanels ? ", each tile's input copied into a panel first (tiles per copy: " + panelTiles + ")"
+                        : "")
                 + (postOp == PostOp.RELU ? ", ReLU fused into the output stores" : "");
     }
 
