@@ -236,15 +236,16 @@ final class ChannelGemmKernel {
     /**
      * The AVX2 tile. Its loop runs on the two stream indices themselves ({@code r += 6, q += 16}) rather than on the
      * tap ({@code r = p0 + 6 * t, q = w0 + 16 * t}): C2 then drops the panel's bounds checks and the index arithmetic
-     * it rebuilt from {@code t} on every tap (about 29 instructions per tap instead of 35-39 for the 12 FMAs, read
-     * from {@code -XX:+PrintAssembly}), which matters most when the core's other hardware thread is busy and issue
-     * slots are shared. Measured on a 2-core AMD EPYC (Zen 3, AVX2), the kernel alone on 256 L1-resident taps, both
-     * forms alternating in one JVM, 600 rounds: 85.7 against 73.7 GFLOP/s (median) in the host's fast phases, 51.5
-     * against 45.0 in its slow ones; whole layers ({@code benchmarks/ab/two_builds_ab.sh}, one thread, two runs):
-     * ResNet-50's 1x1 2048->512 on 7x7 0.84-0.86x the time, 256->1024 on 14x14 0.88-0.93x, Winograd 3x3 256 on 14x14
-     * 0.90-0.92x and 512 on 7x7 0.91-0.95x, 3x3 stride 2 256 on 28x28 0.90-0.95x, 1024->256 0.92 and 1.10x. The
-     * 512-bit tiles keep the tap loop: not measured on such a machine yet. (The same change in the stem kernels,
-     * whose input is read through a tap-offset table, made them 11-20% slower: there the tap stays the loop index.)
+     * it rebuilt from {@code t} on every tap (about 29 instructions per tap instead of 35-39 for the 12 FMAs, read from
+     * {@code -XX:+PrintAssembly}), which matters most in the host's slow phases (most likely another tenant on the
+     * core's other hardware thread, sharing its issue slots). Measured on a 2-core AMD EPYC (Zen 3, AVX2), the kernel
+     * alone on 256 L1-resident taps, both forms alternating in one JVM, 600 rounds: 85.7 against 73.7 GFLOP/s (median)
+     * in the host's fast phases, 51.5 against 45.0 in its slow ones; whole layers ({@code
+     * benchmarks/ab/two_builds_ab.sh}, one thread, two runs): ResNet-50's 1x1 2048->512 on 7x7 0.84-0.86x the time,
+     * 256->1024 on 14x14 0.88-0.93x, Winograd 3x3 256 on 14x14 0.90-0.92x and 512 on 7x7 0.91-0.95x, 3x3 stride 2 256
+     * on 28x28 0.90-0.95x, 1024->256 0.92 and 1.10x. The 512-bit tiles keep the tap loop: not measured on such a
+     * machine yet. (The same change in the stem kernels, whose input is read through a tap-offset table, made them
+     * 11-20% slower: there the tap stays the loop index.)
      */
     static void tile2x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
         FloatVector a00 = FloatVector.zero(F);

@@ -445,7 +445,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         }
     }
 
-    /** This thread's panel, at least {@code tapsPerRow * WIDTH} floats. */
+    /** This thread's panel, at least {@code panelTiles * tapsPerRow * WIDTH} floats. */
     private float[] panel() {
         float[] panel = PANELS.get();
         if (panel.length < panelTiles * tapsPerRow * GemmKernel.WIDTH) {
