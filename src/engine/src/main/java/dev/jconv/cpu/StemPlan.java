@@ -294,6 +294,15 @@ final class StemPlan extends CpuPlan {
     private void store(float[] tile, int f0, int at, int k0, int channels, float[] bias, float[] out) {
         int width = kernel.channels();
         float[] b = bias == null ? zeroBias : bias;
+        int o0 = outputAt[f0];
+        if (kernel == ChannelGemmKernel.NARROW && o0 >= 0 && outputAt[f0 + 5] == o0 + 5) {
+            if (postOp == PostOp.RELU) {
+                ChannelGemmPlan.storeRun6Relu(tile, b, k0, channels, out, at + o0, plane);
+            } else {
+                ChannelGemmPlan.storeRun6(tile, b, k0, channels, out, at + o0, plane);
+            }
+            return;
+        }
         for (int i = 0; i < kernel.pixels; i++) {
             int o = outputAt[f0 + i];
             if (o < 0) {
