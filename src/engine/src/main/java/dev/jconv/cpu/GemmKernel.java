@@ -106,23 +106,43 @@ final class GemmKernel {
     }
 
     /**
-     * A full tile of an 8-channel block on a panel, tap {@code t}'s {@link #WIDTH} columns at {@code panel0 + t *
-     * WIDTH} ({@code panel0 + panelTaps[t]}): two {@link #tile4x2Panel} tiles, or one 8x3 tile reading the panel
-     * through {@code panelTaps}.
+     * A full tile of an 8-channel block on a panel of its own, tap {@code t}'s {@link #WIDTH} columns at {@code t *
+     * WIDTH}: one 8x3 tile reading the panel through {@code panelTaps} and the block's packed weights at {@code wp0};
+     * or, on the narrow tile, two {@link #tile4x2Panel} tiles on the block's weights split into halves of four rows
+     * ({@link #packHalves}).
      */
-    static void fullTilePanel(float[] panel, int panel0, int[] panelTaps, float[] wp, int wp0, int rowsValid,
-                              float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+    static void fullTilePanel(float[] panel, int[] panelTaps, float[] wp, int wp0, float[] low, float[] high,
+                              int rowsValid, float[] bias, int bias0, int plane0, int planeStride, int j0,
+                              VectorStores.Sink sink) {
         if (!NARROW_TILE) {
-            tile8x3Packed(panel, panel0 - j0, panelTaps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0,
-                    sink);
+            tile8x3Packed(panel, -j0, panelTaps, wp, wp0, rowsValid, bias, bias0, plane0, planeStride, j0, sink);
             return;
         }
         int taps = panelTaps.length;
-        tile4x2Panel(panel, panel0, taps, wp, wp0, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0,
-                sink);
+        tile4x2Panel(panel, taps, low, Math.min(4, rowsValid), bias, bias0, plane0, planeStride, j0, sink);
         if (rowsValid > 4) {
-            tile4x2Panel(panel, panel0, taps, wp, wp0 + 4, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride,
-                    planeStride, j0, sink);
+            tile4x2Panel(panel, taps, high, rowsValid - 4, bias, bias0 + 4, plane0 + 4 * planeStride, planeStride, j0,
+                    sink);
+        }
+    }
+
+    /**
+     * Block {@code b} of packed weights ({@link #pack}: {@code wp[b * taps * 8 + 8 * t + m]}) as two arrays of
+     * {@code [tap][4]}, rows 0-3 into {@code halves[2 * b]} and rows 4-7 into {@code halves[2 * b + 1]}, for
+     * {@link #tile4x2Panel}; arrays missing or too short are made.
+     */
+    static void packHalves(float[] wp, int blocks, int taps, float[][] halves) {
+        for (int b = 0; b < blocks; b++) {
+            float[] low = halves[2 * b];
+            float[] high = halves[2 * b + 1];
+            if (low == null || low.length < 4 * taps) {
+                low = halves[2 * b] = new float[4 * taps];
+                high = halves[2 * b + 1] = new float[4 * taps];
+            }
+            for (int t = 0, src = b * taps * ROWS; t < taps; t++, src += ROWS) {
+                System.arraycopy(wp, src, low, 4 * t, 4);
+                System.arraycopy(wp, src + 4, high, 4 * t, 4);
+            }
         }
     }
 
@@ -574,16 +594,28 @@ final class GemmKernel {
         sink.flush(plane0, planeStride, j0 / LANES, 2, Math.min(4, rowsValid), direct);
     }
 
+    /** Panel floats per weight float in {@link #tile4x2Panel}: {@link #WIDTH} columns per tap against 4 weights. */
+    private static final int PANEL_STEP = WIDTH / 4;
+
     /**
-     * As {@link #tile4x2Packed}, on a panel: tap {@code t}'s {@link #WIDTH} columns at {@code panel[panel0 + t *
-     * WIDTH]}. The addresses are affine in {@code t}, so C2 checks the bounds once before the loop instead of at every
-     * load, and loads no tap offsets: the kernel alone, 147 taps in L1, at AVX2's width ({@code -XX:UseAVX=2}, one
-     * thread, medians of 8 runs) 79.6 GFLOP/s against 70.5 reading through tap offsets (64 taps: 72 against 64). Its
-     * loop stays on the tap: on the stream indices, as {@link ChannelGemmKernel#tile2x6}, the kernel alone on a real
-     * Zen 3 ran 1.07-1.2x faster at 256 taps but 0.87x at 64, and layers moved 0.90-1.17x the time between runs.
+     * As {@link #tile4x2Packed}, on a panel of its own, tap {@code t}'s {@link #WIDTH} columns at {@code panel[t *
+     * WIDTH]}, and four rows of weights of their own, {@code half[4 * t + m]} ({@link #packHalves}). Both streams
+     * start at index 0 of their arrays and advance with one induction variable, {@code i = 4 * t}, so C2 addresses
+     * them from it with constant offsets: 22 instructions per tap for 8 FMAs (read in {@code -XX:+PrintAssembly}),
+     * against 27 with a panel offset and a weight offset (it rebuilt both indices from the tap and spilled the
+     * panel's base to a vector register), and the bounds checked once before the loop. Why it matters: on the
+     * shared 2-core EPYCs this project is measured on, a tenant on the core's other hardware thread halves the
+     * dispatch slots for seconds at a time, and loops that spend more instructions per FMA lose more FMAs then.
+     * Kernel alone, 256 taps in L1, alternating in one JVM on a Zen 3 EPYC (AVX2): 90.6-92.0 GFLOP/s against
+     * 86.9-87.5 with the offsets; 64 taps 85.2 against 81.1. Layers, both builds in one JVM ({@code
+     * benchmarks/ab/two_builds_ab.sh}, 30-40 rounds), time over the form with offsets, one / two threads: 1x1 256->128
+     * on 56x56 0.93 / 0.95, 256->64 0.94 / 0.97, 256->512 stride 2 0.93 / 0.94, 64->256 0.96, 128->512 on 28x28 0.96,
+     * 512->256 1.00 / 0.97, MobileNet's 24->144 on 56x56 0.83 / 0.93 and 16->96 on 112x112 0.99 / 0.91, a dilated 3x3
+     * 1.00 / 0.94, 64->64 on 56x56 0.98 / 1.05. Its loop stays on a multiple of the tap, not on two stream indices:
+     * that form (tried before) ran 0.87x at 64 taps.
      */
-    static void tile4x2Panel(float[] panel, int panel0, int tapCount, float[] wp, int wp0, int rowsValid,
-            float[] bias, int bias0, int plane0, int planeStride, int j0, VectorStores.Sink sink) {
+    static void tile4x2Panel(float[] panel, int tapCount, float[] half, int rowsValid, float[] bias, int bias0,
+                             int plane0, int planeStride, int j0, VectorStores.Sink sink) {
         FloatVector a00 = start(bias, bias0, 0, rowsValid);
         FloatVector a01 = a00;
         FloatVector a10 = start(bias, bias0, 1, rowsValid);
@@ -592,22 +624,20 @@ final class GemmKernel {
         FloatVector a21 = a20;
         FloatVector a30 = start(bias, bias0, 3, rowsValid);
         FloatVector a31 = a30;
-        for (int t = 0; t < tapCount; t++) {
-            int o = panel0 + t * WIDTH;
-            FloatVector b0 = FloatVector.fromArray(F, panel, o);
-            FloatVector b1 = FloatVector.fromArray(F, panel, o + LANES);
-            int q = wp0 + ROWS * t;
+        for (int i = 0, end = 4 * tapCount; i < end; i += 4) {
+            FloatVector b0 = FloatVector.fromArray(F, panel, PANEL_STEP * i);
+            FloatVector b1 = FloatVector.fromArray(F, panel, PANEL_STEP * i + LANES);
             FloatVector x;
-            x = FloatVector.broadcast(F, wp[q + 0]);
+            x = FloatVector.broadcast(F, half[i]);
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = FloatVector.broadcast(F, wp[q + 1]);
+            x = FloatVector.broadcast(F, half[i + 1]);
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = FloatVector.broadcast(F, wp[q + 2]);
+            x = FloatVector.broadcast(F, half[i + 2]);
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = FloatVector.broadcast(F, wp[q + 3]);
+            x = FloatVector.broadcast(F, half[i + 3]);
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }

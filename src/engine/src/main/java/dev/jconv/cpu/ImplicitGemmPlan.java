@@ -2,6 +2,7 @@ package dev.jconv.cpu;
 
 import dev.jconv.ConvGeometry;
 import dev.jconv.PostOp;
+import java.util.Arrays;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 
@@ -77,7 +78,7 @@ final class ImplicitGemmPlan extends CpuPlan {
     /** Weights packed per call (below {@link #CACHE_MIN_FLOATS}), at most one idle per thread. */
     private final ScratchPool callPacks;
     /** Weights packed per weight version (from {@link #CACHE_MIN_FLOATS}). */
-    private final WeightCache<float[]> versionPacks;
+    private final WeightCache<Packed> versionPacks;
     private final boolean packWeights;
     private final boolean cachesPacks;
     private final int packedLength;
@@ -109,7 +110,24 @@ final class ImplicitGemmPlan extends CpuPlan {
     private final int panelTiles;
     /** The panel's tap offsets: tap {@code t}'s {@link GemmKernel#WIDTH} columns at {@code t * WIDTH}. */
     private final int[] panelTaps;
-    private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[0][]);
+    /** The calling thread's half-blocks of weights packed per call ({@link Packed}), reused from call to call. */
+    private static final ThreadLocal<float[][]> CALL_HALVES = ThreadLocal.withInitial(() -> new float[0][]);
+
+    /**
+     * Packed weights: 8-channel blocks in one array ({@link GemmKernel#pack}), and where the narrow tile copies panels
+     * the same blocks as arrays of four rows each ({@link GemmKernel#packHalves}), which {@link GemmKernel#tile4x2Panel}
+     * reads from index 0; else no halves.
+     */
+    private record Packed(float[] blocks, float[][] halves) {
+        long bytes() {
+            long bytes = (long) Float.BYTES * blocks.length;
+            for (float[] half : halves) {
+                bytes += half == null ? 0 : (long) Float.BYTES * half.length;
+            }
+            return bytes;
+        }
+    }
 
     ImplicitGemmPlan(ConvGeometry g, WorkerPool pool) {
         this(g, pool, PACK_MIN_COLUMNS, PostOp.NONE);
@@ -136,7 +154,7 @@ final class ImplicitGemmPlan extends CpuPlan {
         this.stores = new VectorStores(layout);
         this.buffers = new ScratchPool(pool.threads());
         this.callPacks = new ScratchPool(pool.threads());
-        this.versionPacks = WeightCache.ofArrays(this::pack);
+        this.versionPacks = new WeightCache<>(w -> packed(pack(w), new float[halvesLength()][]), Packed::bytes);
         rowsPerGroup = g.outChannelsPerGroup();
         tapsPerRow = layout.tapOffset.length;
         blocksPerGroup = FlatLayout.ceilDiv(rowsPerGroup, GemmKernel.ROWS);
@@ -202,10 +220,10 @@ final class ImplicitGemmPlan extends CpuPlan {
     @Override
     void compute(float[] input, float[] weight, long weightVersion, float[] bias, float[] output) {
         float[] src = layout.direct ? input : buffers.take(imagesPerPass * layout.imageStride + FlatLayout.SLACK);
-        WeightCache.Candidate<float[]> candidate = cachesPacks ? versionPacks.candidate(weight, weightVersion) : null;
-        float[] packed = candidate != null ? candidate.transformed()
+        WeightCache.Candidate<Packed> candidate = cachesPacks ? versionPacks.candidate(weight, weightVersion) : null;
+        Packed packed = candidate != null ? candidate.transformed()
                 : cachesPacks ? versionPacks.get(weight, weightVersion, pool)
-                : packWeights ? pack(weight, callPacks.take(packedLength)) : null;
+                : packWeights ? packed(pack(weight, callPacks.take(packedLength)), callHalves()) : null;
         try {
             run(input, weight, bias, output, src, packed, candidate);
             if (candidate != null && !versionPacks.confirmed(candidate)) { // changed where the samples did not look
@@ -217,9 +235,30 @@ final class ImplicitGemmPlan extends CpuPlan {
                 buffers.give(src);
             }
             if (packWeights && !cachesPacks) {
-                callPacks.give(packed);
+                callPacks.give(packed.blocks());
             }
         }
+    }
+
+    /** Halves of 8-channel blocks in a {@link Packed}: two per block where the narrow tile copies panels, else none. */
+    private int halvesLength() {
+        return copiesPanels && GemmKernel.NARROW_TILE ? 2 * g.groups() * blocksPerGroup : 0;
+    }
+
+    /** {@code blocks} with their halves packed into the first {@link #halvesLength} of {@code halves}. */
+    private Packed packed(float[] blocks, float[][] halves) {
+        GemmKernel.packHalves(blocks, halvesLength() / 2, tapsPerRow, halves);
+        return new Packed(blocks, halves);
+    }
+
+    /** The calling thread's arrays for halves packed per call, at least {@link #halvesLength} of them. */
+    private float[][] callHalves() {
+        float[][] halves = CALL_HALVES.get();
+        if (halves.length < halvesLength()) {
+            halves = Arrays.copyOf(halves, halvesLength());
+            CALL_HALVES.set(halves);
+        }
+        return halves;
     }
 
     /** The packed weights of a new weight version. */
@@ -239,8 +278,10 @@ final class ImplicitGemmPlan extends CpuPlan {
      * The GEMM passes; with a {@code candidate} (weights packed before, not yet compared in full) the first pass's
      * tasks also compare the weights with its snapshot ({@link WeightCache.Candidate#check}).
      */
-    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, float[] packed,
-                     WeightCache.Candidate<float[]> candidate) {
+    private void run(float[] input, float[] weight, float[] bias, float[] output, float[] src, Packed weights,
+                     WeightCache.Candidate<Packed> candidate) {
+        float[] packed = weights == null ? null : weights.blocks();
+        float[][] halves = weights == null ? null : weights.halves();
         for (int n0 = 0; n0 < g.batch(); n0 += imagesPerPass) {
             int first = n0;
             int images = Math.min(imagesPerPass, g.batch() - n0);
@@ -256,16 +297,17 @@ final class ImplicitGemmPlan extends CpuPlan {
                 });
             }
             int tasks = images * g.groups() * channelChunks * tileChunks;
-            WeightCache.Candidate<float[]> check = n0 == 0 ? candidate : null;
+            WeightCache.Candidate<Packed> check = n0 == 0 ? candidate : null;
             // One lambda per kind of task, not a branch inside one: see Span.
             if (copiesPanels && fusedFill) {
                 pool.forEach(tasks, t -> {
-                    runOnPanels(fill(before(check, t, tasks, span(t, first)), input, src), src, packed, bias, output);
+                    runOnPanels(fill(before(check, t, tasks, span(t, first)), input, src), src, packed, halves, bias,
+                            output);
                     after(check, t, tasks);
                 });
             } else if (copiesPanels) {
                 pool.forEach(tasks, t -> {
-                    runOnPanels(before(check, t, tasks, span(t, first)), src, packed, bias, output);
+                    runOnPanels(before(check, t, tasks, span(t, first)), src, packed, halves, bias, output);
                     after(check, t, tasks);
                 });
             } else if (packWeights && fusedFill) {
@@ -287,7 +329,7 @@ final class ImplicitGemmPlan extends CpuPlan {
     }
 
     /** With a {@code candidate}, its compare before task {@code t}'s GEMM if it is one of those comparing first. */
-    private static Span before(WeightCache.Candidate<float[]> candidate, int t, int tasks, Span s) {
+    private static Span before(WeightCache.Candidate<Packed> candidate, int t, int tasks, Span s) {
         if (candidate != null) {
             candidate.checkBefore(t, tasks);
         }
@@ -295,7 +337,7 @@ final class ImplicitGemmPlan extends CpuPlan {
     }
 
     /** With a {@code candidate}, its compare after task {@code t}'s GEMM if it is one of those comparing after. */
-    private static void after(WeightCache.Candidate<float[]> candidate, int t, int tasks) {
+    private static void after(WeightCache.Candidate<Packed> candidate, int t, int tasks) {
         if (candidate != null) {
             candidate.checkAfter(t, tasks);
         }
@@ -414,9 +456,9 @@ final class ImplicitGemmPlan extends CpuPlan {
      * minimums. At 512 bits (8x3: the input read once per block, 3 lines per tap) copying measured 0-13% slower, so the
      * wide tile reads the layout directly.
      */
-    private void runOnPanels(Span s, float[] src, float[] packed, float[] bias, float[] out) {
+    private void runOnPanels(Span s, float[] src, float[] packed, float[][] halves, float[] bias, float[] out) {
         VectorStores.Sink sink = stores.sink(out, postOp == PostOp.RELU);
-        float[] panel = panel();
+        float[][] panels = panels();
         for (int tile = s.firstTile; tile < s.lastTile; tile++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
@@ -430,41 +472,46 @@ final class ImplicitGemmPlan extends CpuPlan {
             int inChunk = (tile - s.firstTile) % panelTiles;
             if (inChunk == 0) {
                 copyPanels(src, s.srcBase + tile * GemmKernel.WIDTH,
-                        Math.min(panelTiles, Math.min(wholeTiles, s.lastTile) - tile), panel);
+                        Math.min(panelTiles, Math.min(wholeTiles, s.lastTile) - tile), panels);
             }
-            int panel0 = inChunk * tapsPerRow * GemmKernel.WIDTH;
+            float[] panel = panels[inChunk];
             int planeStride = g.outHeight() * g.outWidth();
             for (int block = s.firstBlock; block < s.lastBlock; block++) {
                 int m0 = block * GemmKernel.ROWS;
                 int k0 = s.group * rowsPerGroup + m0;
-                GemmKernel.fullTilePanel(panel, panel0, panelTaps, packed,
-                        (s.group * blocksPerGroup + block) * tapsPerRow * GemmKernel.ROWS,
+                int b = s.group * blocksPerGroup + block;
+                GemmKernel.fullTilePanel(panel, panelTaps, packed, b * tapsPerRow * GemmKernel.ROWS,
+                        halves.length == 0 ? null : halves[2 * b], halves.length == 0 ? null : halves[2 * b + 1],
                         Math.min(GemmKernel.ROWS, rowsPerGroup - m0), bias, k0,
                         (s.n * g.outChannels() + k0) * planeStride, planeStride, tile * GemmKernel.WIDTH, sink);
             }
         }
     }
 
-    /** This thread's panel, at least {@code panelTiles * tapsPerRow * WIDTH} floats. */
-    private float[] panel() {
-        float[] panel = PANELS.get();
-        if (panel.length < panelTiles * tapsPerRow * GemmKernel.WIDTH) {
-            panel = new float[panelTiles * tapsPerRow * GemmKernel.WIDTH];
-            PANELS.set(panel);
+    /**
+     * This thread's panels, at least {@code panelTiles} arrays of {@code tapsPerRow * WIDTH} floats: one per tile, so
+     * that {@link GemmKernel#tile4x2Panel} reads its tile's panel from index 0.
+     */
+    private float[][] panels() {
+        float[][] panels = PANELS.get();
+        int length = tapsPerRow * GemmKernel.WIDTH;
+        if (panels.length < panelTiles || panels[0].length < length) {
+            panels = new float[Math.max(panelTiles, panels.length)][Math.max(length, panels.length == 0 ? 0
+                    : panels[0].length)];
+            PANELS.set(panels);
         }
-        return panel;
+        return panels;
     }
 
-    /** Copies {@code count} tiles' panels, tile {@code i}'s at {@code i * taps * WIDTH}, row by row. */
-    private void copyPanels(float[] src, int from, int count, float[] panel) {
+    /** Copies {@code count} tiles' panels, tile {@code i}'s into {@code panels[i]}, row by row. */
+    private void copyPanels(float[] src, int from, int count, float[][] panels) {
         int[] taps = layout.tapOffset;
-        int tileFloats = taps.length * GemmKernel.WIDTH;
         for (int t = 0, dst = 0; t < taps.length; t++, dst += GemmKernel.WIDTH) {
             int at = from + taps[t];
             for (int i = 0; i < count; i++) {
+                float[] panel = panels[i];
                 for (int v = 0; v < GemmKernel.WIDTH; v += GemmKernel.LANES) {
-                    FloatVector.fromArray(GemmKernel.F, src, at + i * GemmKernel.WIDTH + v)
-                            .intoArray(panel, dst + i * tileFloats + v);
+                    FloatVector.fromArray(GemmKernel.F, src, at + i * GemmKernel.WIDTH + v).intoArray(panel, dst + v);
                 }
             }
         }
