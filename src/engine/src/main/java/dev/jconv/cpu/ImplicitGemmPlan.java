@@ -121,11 +121,7 @@ final class ImplicitGemmPlan extends CpuPlan {
      */
     private record Packed(float[] blocks, float[][] halves) {
         long bytes() {
-            long bytes = (long) Float.BYTES * blocks.length;
-            for (float[] half : halves) {
-                bytes += half == null ? 0 : (long) Float.BYTES * half.length;
-            }
-            return bytes;
+            return (long) Float.BYTES * blocks.length + WeightCache.floatBytes(halves);
         }
     }
 

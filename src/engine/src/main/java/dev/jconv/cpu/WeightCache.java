@@ -104,13 +104,16 @@ final class WeightCache<T> {
 
     /** A cache of transforms to arrays of blocks (packed or transformed weights kept in arrays of bounded size). */
     static WeightCache<float[][]> ofBlocks(Function<float[], float[][]> transform) {
-        return new WeightCache<>(transform, blocks -> {
-            long bytes = 0;
-            for (float[] block : blocks) {
-                bytes += (long) Float.BYTES * block.length;
-            }
-            return bytes;
-        });
+        return new WeightCache<>(transform, WeightCache::floatBytes);
+    }
+
+    /** The bytes of the floats in {@code blocks}. */
+    static long floatBytes(float[][] blocks) {
+        long bytes = 0;
+        for (float[] block : blocks) {
+            bytes += (long) Float.BYTES * block.length;
+        }
+        return bytes;
     }
 
     /**
