@@ -70,6 +70,10 @@ final class WorkerPool {
      * {@link ConvolutionInterruptedException} is thrown with the flag still set.
      */
     void forEach(int count, IntConsumer task) {
+        // Before any task is handed out: helpers do not look at the caller's flag, and they may take every task
+        // before the caller's own loop checks it (a flaky CancellationTest showed a call interrupted beforehand
+        // completing).
+        ConvolutionInterruptedException.throwIfInterrupted();
         int helpers = Math.min(threads, count) - 1;
         if (helpers <= 0) {
             for (int i = 0; i < count; i++) {
