@@ -23,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       or across channels for the other 3x3 layers with narrow outputs ({@link DepthwiseChannelBlockPlan});</li>
  *   <li>1x1 stride-1 unpadded: a plain GEMM on the input; everything else: an implicit GEMM on the padded,
  *       stride-phase-split input, both {@link ImplicitGemmPlan} over {@link FlatLayout};</li>
- *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and a pointwise GEMM,
- *       {@link GatherPlan} (its memory does not grow with the stride);</li>
+ *   <li>strides beyond a 64 x 64 stride's phases, or padding near 2^31: an im2col gather and the pointwise plan of
+ *       the gathered matrix, {@link GatherPlan} (its memory does not grow with the stride); the same for strided 1x1
+ *       layers, whose gathered matrix is the input subsampled;</li>
  *   <li>3x3 stride-1 undilated with enough channels and tiles: Winograd F(4x4, 3x3), {@link WinogradPlan};</li>
  *   <li>few output pixels and many channels: a GEMM with the vectors along output channels on im2col panels,
  *       {@link ChannelGemmPlan};</li>
@@ -249,7 +250,7 @@ public final class CpuBackend implements ConvBackend {
     }
 
     private boolean gathers(ConvGeometry g) {
-        return GatherPlan.isNeededFor(g, layoutCopyLength(g));
+        return GatherPlan.suits(g, layoutCopyLength(g));
     }
 
     @Override
@@ -303,7 +304,7 @@ public final class CpuBackend implements ConvBackend {
     /** The plan {@link #newPlan(ConvGeometry, PostOp)} chooses, on {@code pool}. */
     ConvPlan newPlan(ConvGeometry g, PostOp postOp, WorkerPool pool) {
         if (gathers(g)) {
-            return new GatherPlan(g, pool, packMinColumns, postOp);
+            return new GatherPlan(g, pool, newPlan(GatherPlan.pointwiseGeometry(g), postOp, pool));
         }
         if (!VectorModule.present()) {
             return new PlainJavaPlan(g, pool, postOp);

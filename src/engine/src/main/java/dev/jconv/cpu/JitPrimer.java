@@ -53,14 +53,14 @@ final class JitPrimer {
             // channel-vectorized GEMM: the input as it is, padded, stride phases padded or not (7x7 outputs run the
             // 48x7 tile at 512 bits, 14x14 ones the 48x8)
             "1,256,7,7,256,1,1,0,1,1", "1,32,14,14,128,3,1,1,1,1", "1,128,14,14,128,3,2,1,1,1",
-            "1,128,14,14,256,1,2,0,1,1",
+            "1,128,14,14,128,3,2,0,1,1",
             // dilated, size-keeping: Winograd on the phase mosaic, on vectors of tiles or gathered
             "1,64,28,28,128,3,1,2,2,1", "1,128,14,14,64,3,1,2,2,1",
             // implicit GEMM on a padded copy, on stride phases padded or not, on the input as it is; weights packed
             // per weight version, per call, read in place
             "1,64,28,28,128,3,1,1,2,1", "1,32,28,28,32,3,1,1,1,1", "1,128,14,14,128,3,1,1,1,4",
             "1,64,56,56,128,3,2,1,1,1", "1,3,112,112,32,7,2,3,1,1", "1,16,28,28,24,3,2,1,1,1",
-            "1,256,56,56,256,1,2,0,1,1", "1,64,56,56,128,1,2,0,1,1", "1,16,7,7,24,3,2,0,1,1",
+            "1,16,7,7,24,3,2,0,1,1",
             "1,128,30,30,64,3,1,0,2,1", "1,3,28,28,16,5,1,0,1,1", "1,64,7,7,3,3,1,0,1,1",
             // the same without the panel copies of AVX2's narrow tile (fewer than 16 input channels)
             "1,8,56,56,8,1,1,0,1,1", "1,8,56,56,16,5,1,2,1,1", "1,8,56,56,24,5,2,2,1,1", "1,8,56,56,8,5,2,0,1,1",
@@ -69,6 +69,10 @@ final class JitPrimer {
             "1,3,56,56,16,7,1,3,1,1", "1,3,56,56,8,5,2,0,1,1",
             // wide strided layers (at AVX2's width StemPlan on its interleaved copy): stride phases padded or not
             "1,256,14,14,16,3,2,1,1,1", "1,256,14,14,16,3,2,0,1,1",
+            // strided 1x1, gathered (the input subsampled) for the pointwise plans: the pixel-vectorized GEMM with
+            // weights packed per weight version, per call, read in place; the channel GEMM; depthwise
+            "1,256,56,56,256,1,2,0,1,1", "3,512,28,28,3,1,2,0,1,1", "1,96,7,7,3,1,2,0,1,1", "1,128,14,14,256,1,2,0,1,1",
+            "1,32,28,28,32,1,2,0,1,32",
             // depthwise: in place (stride 1 and 2), per-thread copies (one row and four rows), channel blocks
             "1,32,28,28,32,3,1,1,1,32", "1,32,28,28,32,3,2,1,1,32", "1,32,56,56,32,3,1,0,1,32",
             "1,32,14,14,32,7,1,3,1,32", "1,64,7,7,64,3,2,0,2,64");

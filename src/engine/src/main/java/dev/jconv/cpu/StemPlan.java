@@ -36,6 +36,8 @@ final class StemPlan extends CpuPlan {
     static final int MIN_TAPS = 48;
     /** Taps per group ({@code C/G * R * S}) from which {@link #interleaves}. */
     static final int INTERLEAVE_MIN_TAPS = 2048;
+    /** Input and output channels per group from which {@link #interleaves} with fewer taps. */
+    static final int INTERLEAVE_MIN_CHANNELS = 128;
 
     private final ChannelGemmKernel kernel;
     private final FlatLayout layout;
@@ -102,6 +104,14 @@ final class StemPlan extends CpuPlan {
     }
 
     StemPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel) {
+        this(g, pool, postOp, kernel, interleaves(g, kernel));
+    }
+
+    /**
+     * With the interleaved copy where {@code interleave} asks for it and the layer allows it (the narrow tile, whole
+     * groups of {@value StemKernel#INTERLEAVE} input channels, a copied layout); tests and benchmarks run both.
+     */
+    StemPlan(ConvGeometry g, WorkerPool pool, PostOp postOp, ChannelGemmKernel kernel, boolean interleave) {
         super(g, pool);
         this.kernel = kernel;
         this.postOp = postOp;
@@ -124,7 +134,8 @@ final class StemPlan extends CpuPlan {
         tileScratch = new ScratchPool(pool.threads());
         edgePanels = new ScratchPool(pool.threads());
         reads = Arrays.stream(layout.tapOffset).max().orElse(0) + kernel.pixels;
-        boolean candidate = !layout.direct && interleaves(g, kernel);
+        boolean candidate = interleave && !layout.direct && kernel == ChannelGemmKernel.NARROW
+                && g.inChannelsPerGroup() % StemKernel.INTERLEAVE == 0;
         int[] interleavedAt = new int[candidate ? layout.tapOffset.length : 0];
         int tapsPerChannel = g.kernelH() * g.kernelW();
         for (int t = 0; t < interleavedAt.length; t++) {
@@ -146,20 +157,28 @@ final class StemPlan extends CpuPlan {
 
     /**
      * Whether this plan reads an interleaved copy ({@link #interleaved}): on the 16 x 6 tile, for layers whose
-     * groups have whole multiples of 8 input channels and at least {@value #INTERLEAVE_MIN_TAPS} taps. Why: on the
-     * planar layout a tap's six broadcasts use 24 bytes of a cache line and the next tap's lie a channel plane away,
-     * so a tile touches a line per tap, and with thousands of taps they no longer stay in L1 from one tile to the
-     * next; interleaved, eight taps (a channel group) share their lines. Measured on a 2-core AMD EPYC (Zen 3, AVX2
-     * only), time interleaved over planar, both builds in one JVM ({@code benchmarks/ab/two_builds_ab.sh}, 30-40
-     * rounds, one thread): 3x3 stride 2 256 on 56x56 (2,304 taps) 0.72; 128 (1,152 taps) 0.98-1.01 (0.92 at two
-     * threads); but 64->128 5x5 stride 2 (1,600 taps) 1.11, 32->64 3x3 stride 2 on 112x112 1.08-1.10, 16->64 on
-     * 28x28 1.17, where the planar layout's lines stay cached and the copy's transposition costs more than it saves.
-     * The kernel alone over the 128-channel layer's tiles (one thread) ran at 36 GFLOP/s planar and 78-85
-     * interleaved; the 7x7 stem (3 channels, its taps in a few rows) at 85-92 either way.
+     * groups have whole multiples of 8 input channels and either at least {@value #INTERLEAVE_MIN_TAPS} taps or at
+     * least {@value #INTERLEAVE_MIN_CHANNELS} channels in and out. Why: on the planar layout a tap's six broadcasts
+     * use 24 bytes of a cache line and the next tap's lie a channel plane away, so a tile touches a line per tap, and
+     * with thousands of taps they no longer stay in L1 from one tile to the next; interleaved, eight taps (a channel
+     * group) share their lines. The copy's transposition costs per input element what the tiles save per output
+     * channel block, so the gain needs both. Measured on a 2-core AMD EPYC (Zen 3, AVX2 only), time interleaved over
+     * planar, one JVM: both builds alternating ({@code benchmarks/ab/two_builds_ab.sh}, 30-40 rounds, one thread),
+     * 3x3 stride 2 256 on 56x56 (2,304 taps) 0.72, and with the channel rule added, ResNet-50's 128-channel 3x3
+     * stride 2 on 56x56 (1,152 taps) 0.99-1.02 at one thread and 0.94-1.02 at two (three runs each, 20-40 rounds);
+     * the two plans alternating ({@code PlanVariantsBenchmark}, one / two threads, two or three runs): that layer
+     * 0.93-0.96 / 0.92-0.96, 64->128 7x7 stride 2 (3,136 taps) 0.95 / 0.96, 128 5x5 stride 2 on 28x28 0.92 / 0.89; but
+     * 128->64 3x3 stride 2 1.03 / 1.05, 96->128 0.98-0.99 / 0.99-1.05, 64->128 5x5 stride 2 (1,600 taps) 1.00-1.03
+     * / 0.99-1.06 (an earlier run 1.11 at one thread), 32->64 3x3 stride 2 on 112x112 1.08-1.10, 16->64 on 28x28
+     * 1.17, where the planar layout's lines stay cached and the copy costs more than it saves. The kernel alone over
+     * the 128-channel layer's tiles (one thread) ran at 36 GFLOP/s planar and 78-85 interleaved; the 7x7 stem (3
+     * channels, its taps in a few rows) at 85-92 either way.
      */
     static boolean interleaves(ConvGeometry g, ChannelGemmKernel kernel) {
-        return kernel == ChannelGemmKernel.NARROW && g.inChannelsPerGroup() % StemKernel.INTERLEAVE == 0
-                && g.inChannelsPerGroup() * g.kernelH() * g.kernelW() >= INTERLEAVE_MIN_TAPS;
+        int cpg = g.inChannelsPerGroup();
+        boolean wide = cpg >= INTERLEAVE_MIN_CHANNELS && g.outChannelsPerGroup() >= INTERLEAVE_MIN_CHANNELS;
+        return kernel == ChannelGemmKernel.NARROW && cpg % StemKernel.INTERLEAVE == 0
+                && (wide || cpg * g.kernelH() * g.kernelW() >= INTERLEAVE_MIN_TAPS);
     }
 
     @Override

@@ -53,7 +53,8 @@ class CpuBackendTest {
                 Arguments.of(layer(2, 24, 30, 33, 20, 3, 2, 1, 1, 1, true, PaddingMode.REFLECT)),
                 Arguments.of(layer(1, 16, 17, 45, 13, 5, 1, 2, 1, 1, true, PaddingMode.CIRCULAR)),
                 Arguments.of(layer(3, 12, 23, 19, 36, 3, 1, 1, 1, 4, true, PaddingMode.REPLICATE)),
-                Arguments.of(layer(1, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS)),
+                Arguments.of(SUBSAMPLED_LAYERS[0]), Arguments.of(SUBSAMPLED_LAYERS[1]),
+                Arguments.of(SUBSAMPLED_LAYERS[2]),
                 // Winograd summing over many channels (its rounding grows with the sum), ragged tiles, groups
                 Arguments.of(WINOGRAD_LAYERS[0]), Arguments.of(WINOGRAD_LAYERS[1]), Arguments.of(WINOGRAD_LAYERS[2]),
                 // the channel-vectorized GEMM: a 4608-tap sum, ragged channel blocks and pixel tiles across images
@@ -77,9 +78,21 @@ class CpuBackendTest {
      */
     private static final AgainstReference.Case[] CHANNEL_GEMM_LAYERS = {
         layer(1, 512, 7, 7, 512, 3, 1, 2, 2, 1, true, PaddingMode.ZEROS),
-        layer(3, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS),
+        layer(3, 256, 7, 7, 100, 1, 1, 0, 1, 1, true, PaddingMode.ZEROS),
         layer(2, 96, 15, 13, 200, 3, 2, 1, 1, 2, false, PaddingMode.REFLECT),
-        layer(1, 1024, 14, 14, 2048, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS),
+        layer(1, 512, 14, 14, 512, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS),
+    };
+
+    /**
+     * Strided 1x1 layers, which the auto choice gathers (the input subsampled) for the pointwise plans: the channel
+     * GEMM on a batch's small maps, the pixel-vectorized GEMM on a larger map with padding (reflect: the edge columns
+     * through the padding mode), unequal strides, groups.
+     */
+    private static final AgainstReference.Case[] SUBSAMPLED_LAYERS = {
+        layer(3, 256, 14, 14, 100, 1, 2, 0, 1, 1, true, PaddingMode.ZEROS),
+        layer(1, 64, 57, 55, 72, 1, 2, 1, 1, 1, true, PaddingMode.REFLECT),
+        new AgainstReference.Case(new int[] {2, 24, 31, 29}, new int[] {36, 8, 1, 1}, false,
+                new ConvParams(3, 2, Padding.of(2), 1, 1, 3, PaddingMode.ZEROS), 77),
     };
 
     /**
@@ -229,6 +242,21 @@ class CpuBackendTest {
     }
 
     @Test
+    void stridedPointwiseLayersRunThePointwisePlansOnTheSubsampledInput() {
+        assertTrue(describe(SUBSAMPLED_LAYERS[0]).startsWith("gathered im2col (256 x 49 per image: a strided 1x1"
+                + " layer's input subsampled), then channel-vectorized GEMM on im2col panels of the input (147 pixels"),
+                describe(SUBSAMPLED_LAYERS[0]));
+        assertTrue(describe(SUBSAMPLED_LAYERS[1]).contains("then pointwise 1x1 as a plain GEMM on the input"),
+                describe(SUBSAMPLED_LAYERS[1]));
+        for (AgainstReference.Case c : SUBSAMPLED_LAYERS) {
+            assertTrue(describe(c).startsWith("gathered im2col"), c + ": " + describe(c));
+            AgainstReference.check(TWO_THREADS, c);
+        }
+        assertFalse(describe(layer(1, 64, 56, 56, 128, 2, 2, 0, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("gathered"), "2x2 stride 2: the gathered matrix is as large as the layout's copy");
+    }
+
+    @Test
     void stemsAndStridedLayersRunTheStemPlanWhereVectorsAreNarrow() {
         for (AgainstReference.Case c : List.of(layer(2, 3, 64, 60, 64, 7, 2, 3, 1, 1, true, PaddingMode.ZEROS),
                 layer(1, 32, 58, 57, 48, 3, 2, 1, 1, 1, true, PaddingMode.ZEROS))) {
@@ -238,8 +266,8 @@ class CpuBackendTest {
         }
         assertTrue(describe(layer(1, 3, 64, 64, 32, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
                 "27 taps: the stores weigh more than the FMAs");
-        assertTrue(describe(layer(1, 64, 56, 56, 128, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
-                "1x1 stride 2: one tap per input row");
+        assertTrue(describe(layer(1, 64, 56, 56, 128, 1, 2, 0, 1, 1, false, PaddingMode.ZEROS))
+                .startsWith("gathered im2col"), "1x1 stride 2: the input subsampled");
         assertTrue(describe(layer(1, 64, 56, 56, 40, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)).startsWith("implicit"),
                 "40 channels: no whole tiles");
         assertTrue(describe(layer(1, 64, 28, 28, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS))
@@ -247,7 +275,8 @@ class CpuBackendTest {
     }
 
     /**
-     * {@link StemPlan}'s interleaved copy, which the backend reaches only on wide strided layers (2,048 taps or more):
+     * {@link StemPlan}'s interleaved copy, which the backend reaches only on wide strided layers (2,048 taps or more,
+     * or 128 channels in and out):
      * forced onto the narrow tile here on any machine, with a partial last block, groups, bias, reflect padding and a
      * fused ReLU, against the reference.
      */
@@ -281,8 +310,12 @@ class CpuBackendTest {
             }
             assertTrue(negatives > 0, "the check needs negative outputs");
         }
-        assertFalse(StemPlan.interleaves(layer(1, 128, 56, 56, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
-                .geometry(), ChannelGemmKernel.NARROW), "1,152 taps: the planar layout's lines stay cached");
+        assertTrue(StemPlan.interleaves(layer(1, 128, 56, 56, 128, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
+                .geometry(), ChannelGemmKernel.NARROW), "1,152 taps, 128 channels in and out");
+        assertFalse(StemPlan.interleaves(layer(1, 128, 56, 56, 64, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
+                .geometry(), ChannelGemmKernel.NARROW), "1,152 taps, 64 output channels: the copy costs more");
+        assertFalse(StemPlan.interleaves(layer(1, 64, 56, 56, 128, 5, 2, 2, 1, 1, false, PaddingMode.ZEROS)
+                .geometry(), ChannelGemmKernel.NARROW), "1,600 taps, 64 input channels: the lines stay cached");
         assertFalse(StemPlan.interleaves(layer(1, 252, 9, 9, 16, 3, 2, 1, 1, 1, false, PaddingMode.ZEROS)
                 .geometry(), ChannelGemmKernel.NARROW), "252 channels: not whole groups of 8");
     }

@@ -27,8 +27,10 @@ import java.util.Locale;
  * only), {@code chan} ({@link ChannelGemmPlan}; {@code channarrow} with its
  * 32-channel tile), {@code stem} ({@link StemPlan}, any shape), {@code dwrows} and
  * {@code dwblock} (the depthwise plans), {@code dwcopy} ({@code dwrows} on its padded copy even where it could read
- * the input in place). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels, square
- * kernel, stride, padding, dilation, groups.
+ * the input in place), {@code stemplanar} and {@code steminter} ({@code stem} on its planar or interleaved copy).
+ * {@code VARIANT@T} runs a variant on {@code T} threads instead of {@code THREADS} (thread scaling in one JVM:
+ * {@code wino@1,wino@2}). Layers as {@code jconv bench --layer}: batch, in channels, height, width, out channels,
+ * square kernel, stride, padding, dilation, groups.
  */
 public final class PlanVariantsBenchmark {
     private static final int ROUNDS = 15;
@@ -83,7 +85,11 @@ public final class PlanVariantsBenchmark {
         }
     }
 
-    private static ConvPlan plan(String variant, ConvGeometry g, int threads) {
+    /** {@code variant}, or {@code variant@T} on {@code T} threads instead of the default {@code threads}. */
+    private static ConvPlan plan(String spec, ConvGeometry g, int defaultThreads) {
+        int at = spec.indexOf('@');
+        String variant = at < 0 ? spec : spec.substring(0, at);
+        int threads = at < 0 ? defaultThreads : Integer.parseInt(spec.substring(at + 1));
         WorkerPool pool = WorkerPool.of(threads);
         return switch (variant) {
             case "auto" -> new CpuBackend(threads).plan(g);
@@ -93,11 +99,14 @@ public final class PlanVariantsBenchmark {
             case "chan" -> new ChannelGemmPlan(g, pool, PostOp.NONE);
             case "channarrow" -> new ChannelGemmPlan(g, pool, PostOp.NONE, ChannelGemmKernel.NARROW);
             case "stem" -> new StemPlan(g, pool, PostOp.NONE);
+            case "stemplanar" -> new StemPlan(g, pool, PostOp.NONE, ChannelGemmKernel.forMachine(), false);
+            case "steminter" -> new StemPlan(g, pool, PostOp.NONE, ChannelGemmKernel.forMachine(), true);
             case "dwrows" -> new DepthwiseRowsPlan(g, pool);
             case "dwcopy" -> new DepthwiseRowsPlan(g, pool, false);
             case "dwblock" -> new DepthwiseChannelBlockPlan(g, pool);
             default -> throw new IllegalArgumentException("unknown variant " + variant
-                    + " (auto, igemm, wino, wino2, chan, channarrow, dwrows, dwcopy, dwblock)");
+                    + " (auto, igemm, wino, wino2, chan, channarrow, stem, stemplanar, steminter, dwrows, dwcopy,"
+                    + " dwblock)");
         };
     }
 }
