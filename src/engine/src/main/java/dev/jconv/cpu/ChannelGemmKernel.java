@@ -100,12 +100,20 @@ final class ChannelGemmKernel {
 
     /** Runs this shape's kernel over {@code taps} taps into {@code tile} ({@link #tileLength()} floats). */
     void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+        run(panel, p0, wp, w0, taps, tile, null);
+    }
+
+    /**
+     * {@link #run}, the {@link #NARROW} tile then also stored by the kernel to {@code run} where that is not null
+     * ({@link OutputRun} says why); null for the other shapes.
+     */
+    void run(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, OutputRun run) {
         if (this == WIDE) {
             tile3x8(panel, p0, wp, w0, taps, tile);
         } else if (this == WIDE7) {
             tile3x7(panel, p0, wp, w0, taps, tile);
         } else {
-            tile2x6(panel, p0, wp, w0, taps, tile);
+            tile2x6(panel, p0, wp, w0, taps, tile, run);
         }
     }
 
@@ -247,7 +255,7 @@ final class ChannelGemmKernel {
      * machine yet. (The same change in the stem kernels, whose input is read through a tap-offset table, made them
      * 11-20% slower: there the tap stays the loop index.)
      */
-    static void tile2x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile) {
+    static void tile2x6(float[] panel, int p0, float[] wp, int w0, int taps, float[] tile, OutputRun run) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a10 = a00;
@@ -295,6 +303,9 @@ final class ChannelGemmKernel {
         a41.intoArray(tile, 9 * LANES);
         a50.intoArray(tile, 10 * LANES);
         a51.intoArray(tile, 11 * LANES);
+        if (run != null) {
+            run.store(tile);
+        }
     }
 
     /**

@@ -296,6 +296,9 @@ final class ChannelGemmPlan extends CpuPlan {
         int firstTile = tasks.firstTile(task);
         int lastTile = tasks.lastTile(task);
         int width = kernel.channels();
+        float[] b = bias == null ? zeroBias : bias;
+        OutputRun run = kernel == ChannelGemmKernel.NARROW ? new OutputRun(out, pixels, b, postOp == PostOp.RELU)
+                : null;
         float[] tile = tileScratch.take(kernel.tileLength());
         try {
             for (int block = firstBlock; block < lastBlock; block++) {
@@ -308,12 +311,24 @@ final class ChannelGemmPlan extends CpuPlan {
                 boolean full = kernel.fills(channels);
                 for (int t = firstTile; t < lastTile; t++) {
                     int p0 = group * panelPerGroup + t * taps * kernel.pixels;
+                    int col0 = t * kernel.pixels;
+                    boolean consecutive = run != null && consecutive(col0);
+                    if (consecutive) {
+                        run.at = outputAt[col0] + k0 * pixels;
+                        run.k0 = k0;
+                        run.channels = channels;
+                    }
                     if (full) {
-                        kernel.run(panel, p0, weights, 0, taps, tile);
+                        kernel.run(panel, p0, weights, 0, taps, tile, consecutive ? run : null);
                     } else {
                         kernel.runPart(panel, p0, weights, 0, taps, tile, channels);
+                        if (consecutive) {
+                            run.store(tile);
+                        }
                     }
-                    store(tile, t * kernel.pixels, k0, channels, bias, out);
+                    if (!consecutive) {
+                        store(tile, col0, k0, channels, b, out);
+                    }
                 }
             }
         } finally {
@@ -321,8 +336,14 @@ final class ChannelGemmPlan extends CpuPlan {
         }
     }
 
+    /** Whether the 6-pixel tile from column {@code col0} covers six consecutive outputs ({@link OutputRun}). */
+    private boolean consecutive(int col0) {
+        return col0 + 6 <= columns && outputAt[col0 + 5] == outputAt[col0] + 5;
+    }
+
     /**
-     * Writes a finished tile's valid pixels and channels to the NCHW output, plus bias, then the post-op: pixel by
+     * Writes a finished tile's valid pixels and channels to the NCHW output, plus bias, then the post-op, where the
+     * kernel did not ({@link OutputRun}: the 16 x 6 tiles of six consecutive outputs): pixel by
      * pixel, a run along the tile's row to every {@link #pixels}-th output ({@link #storePixel}): one load, add and
      * store per value, against a channel-by-channel loop that looked the pixel's output index up and chose the post-op
      * per value. These stores are a transpose that vectors do not help with on JDK 17 (a 16x8 block needs lane
@@ -332,28 +353,18 @@ final class ChannelGemmPlan extends CpuPlan {
      * 0.88-0.91, 512->1024 stride 2 0.93, 512->2048 on 7x7 0.95, 1024->512 0.97, 1024->256 0.97-0.98, 3x3 stride 2
      * 0.97-0.99; at AVX2's width 0.91-1.02.
      *
-     * <p>A full tile of the {@link ChannelGemmKernel#NARROW} shape whose six pixels are consecutive outputs (all but
-     * an image's last) goes channel by channel instead ({@link #storeRun6}): the tile's row width a constant, C2 reads
-     * a channel's six values at constant offsets from one index and checks the output's bounds twice per channel,
-     * about 33 instructions per six values against 45 with the row width a parameter and more per pixel (read in
-     * {@code -XX:+PrintAssembly}). Measured on a 2-core AMD EPYC (Zen 3, AVX2 only), both builds in one JVM
-     * ({@code benchmarks/ab/two_builds_ab.sh}, 30 rounds), one thread, time over pixel by pixel: 1x1 1024->256 on
-     * 14x14 0.92, 256->1024 0.94, 512->2048 on 7x7 0.97; {@link StemPlan}'s 7x7 stem 0.92 and 3x3 stride 2 128 on
-     * 56x56 0.98 (its stores were a fifth of the stem, JFR).
+     * <p>The {@link ChannelGemmKernel#NARROW} tiles of six consecutive outputs (all but an image's last) go channel by
+     * channel instead ({@link OutputRun#store}): the tile's row width a constant, C2 reads a channel's six values at
+     * constant offsets from one index and checks the output's bounds twice per channel, about 33 instructions per six
+     * values against 45 with the row width a parameter and more per pixel (read in {@code -XX:+PrintAssembly}).
+     * Measured on a 2-core AMD EPYC (Zen 3, AVX2 only), both builds in one JVM ({@code
+     * benchmarks/ab/two_builds_ab.sh}, 30 rounds), one thread, time over pixel by pixel: 1x1 1024->256 on 14x14
+     * 0.92, 256->1024 0.94, 512->2048 on 7x7 0.97; {@link StemPlan}'s 7x7 stem 0.92 and 3x3 stride 2 128 on 56x56
+     * 0.98 (its stores were a fifth of the stem, JFR).
      */
-    private void store(float[] tile, int col0, int k0, int channels, float[] bias, float[] out) {
+    private void store(float[] tile, int col0, int k0, int channels, float[] b, float[] out) {
         int width = kernel.channels();
         int valid = Math.min(kernel.pixels, columns - col0);
-        float[] b = bias == null ? zeroBias : bias;
-        int o0 = outputAt[col0] + k0 * pixels;
-        if (kernel == ChannelGemmKernel.NARROW && valid == 6 && outputAt[col0 + 5] + k0 * pixels == o0 + 5) {
-            if (postOp == PostOp.RELU) {
-                storeRun6Relu(tile, b, k0, channels, out, o0, pixels);
-            } else {
-                storeRun6(tile, b, k0, channels, out, o0, pixels);
-            }
-            return;
-        }
         if (postOp == PostOp.RELU) {
             for (int i = 0; i < valid; i++) {
                 storePixelRelu(tile, i * width, b, k0, channels, out, outputAt[col0 + i] + k0 * pixels, pixels);
@@ -373,39 +384,6 @@ final class ChannelGemmPlan extends CpuPlan {
                            int pixels) {
         for (int c = 0; c < channels; c++, at += pixels) {
             out[at] = tile[from + c] + bias[k0 + c];
-        }
-    }
-
-    /** Floats per pixel of a {@link ChannelGemmKernel#NARROW} tile, a constant for {@link #storeRun6}. */
-    private static final int RUN_WIDTH = 2 * ChannelGemmKernel.LANES;
-
-    /**
-     * A {@link ChannelGemmKernel#NARROW} tile whose six pixels are six consecutive outputs: {@code tile[i * 16 + c]}
-     * (at AVX2's width) plus bias to {@code out[at + c * plane + i]}, channel by channel, each channel's six values at
-     * constant offsets from one index.
-     */
-    static void storeRun6(float[] tile, float[] bias, int k0, int channels, float[] out, int at, int plane) {
-        for (int c = 0; c < channels; c++, at += plane) {
-            float b = bias[k0 + c];
-            out[at] = tile[c] + b;
-            out[at + 1] = tile[RUN_WIDTH + c] + b;
-            out[at + 2] = tile[2 * RUN_WIDTH + c] + b;
-            out[at + 3] = tile[3 * RUN_WIDTH + c] + b;
-            out[at + 4] = tile[4 * RUN_WIDTH + c] + b;
-            out[at + 5] = tile[5 * RUN_WIDTH + c] + b;
-        }
-    }
-
-    /** {@link #storeRun6} with ReLU. */
-    static void storeRun6Relu(float[] tile, float[] bias, int k0, int channels, float[] out, int at, int plane) {
-        for (int c = 0; c < channels; c++, at += plane) {
-            float b = bias[k0 + c];
-            out[at] = Math.max(tile[c] + b, 0f);
-            out[at + 1] = Math.max(tile[RUN_WIDTH + c] + b, 0f);
-            out[at + 2] = Math.max(tile[2 * RUN_WIDTH + c] + b, 0f);
-            out[at + 3] = Math.max(tile[3 * RUN_WIDTH + c] + b, 0f);
-            out[at + 4] = Math.max(tile[4 * RUN_WIDTH + c] + b, 0f);
-            out[at + 5] = Math.max(tile[5 * RUN_WIDTH + c] + b, 0f);
         }
     }
 

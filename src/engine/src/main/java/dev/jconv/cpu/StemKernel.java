@@ -28,12 +28,16 @@ final class StemKernel {
 
     private StemKernel() {}
 
-    /** {@code shape}'s full tile ({@link ChannelGemmKernel#run}) on the layout. */
-    static void run(ChannelGemmKernel shape, float[] src, int base, int[] taps, float[] wp, int w0, float[] tile) {
+    /**
+     * {@code shape}'s full tile ({@link ChannelGemmKernel#run}) on the layout, the narrow one also stored to {@code run}
+     * where that is not null ({@link OutputRun}).
+     */
+    static void run(ChannelGemmKernel shape, float[] src, int base, int[] taps, float[] wp, int w0, float[] tile,
+                    OutputRun run) {
         if (shape == ChannelGemmKernel.WIDE) {
             tile3x8Layout(src, base, taps, wp, w0, tile);
         } else {
-            tile2x6Layout(src, base, taps, wp, w0, tile);
+            tile2x6Layout(src, base, taps, wp, w0, tile, run);
         }
     }
 
@@ -255,7 +259,8 @@ final class StemKernel {
     }
 
     /** {@link ChannelGemmKernel#tile2x6} reading the layout, as {@link #tile3x8Layout}. */
-    static void tile2x6Layout(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile) {
+    static void tile2x6Layout(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile,
+                              OutputRun run) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a10 = a00;
@@ -305,6 +310,9 @@ final class StemKernel {
         a41.intoArray(tile, 9 * LANES);
         a50.intoArray(tile, 10 * LANES);
         a51.intoArray(tile, 11 * LANES);
+        if (run != null) {
+            run.store(tile);
+        }
     }
 
     /** {@link ChannelGemmKernel#tile1x6} reading the layout, as {@link #tile3x8Layout}. */
@@ -346,7 +354,8 @@ final class StemKernel {
      * {@code src[base + taps[t] + INTERLEAVE * i]}, the six broadcasts of a tap on 192 consecutive bytes that the
      * next seven taps (the block's other channels) read too.
      */
-    static void tile2x6Interleaved(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile) {
+    static void tile2x6Interleaved(float[] src, int base, int[] taps, float[] wp, int w0, float[] tile,
+                                   OutputRun run) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a10 = a00;
@@ -396,6 +405,9 @@ final class StemKernel {
         a41.intoArray(tile, 9 * LANES);
         a50.intoArray(tile, 10 * LANES);
         a51.intoArray(tile, 11 * LANES);
+        if (run != null) {
+            run.store(tile);
+        }
     }
 
     /** {@link #tile1x6Layout} on the interleaved layout. */

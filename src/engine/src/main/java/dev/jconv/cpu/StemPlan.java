@@ -248,6 +248,9 @@ final class StemPlan extends CpuPlan {
         int width = kernel.channels();
         int[] taps = layout.tapOffset;
         int groupOffset = group * g.inChannelsPerGroup() * layout.channelStride;
+        float[] b = bias == null ? zeroBias : bias;
+        OutputRun run = kernel == ChannelGemmKernel.NARROW ? new OutputRun(out, plane, b, postOp == PostOp.RELU)
+                : null;
         float[] tile = tileScratch.take(kernel.tileLength());
         try {
             for (int block = firstBlock; block < lastBlock; block++) {
@@ -262,21 +265,36 @@ final class StemPlan extends CpuPlan {
                     int n = t / tilesPerImage;
                     int f0 = (t - n * tilesPerImage) * kernel.pixels;
                     int base = n * layout.imageStride + groupOffset + f0;
+                    int at = (n * g.outChannels() + k0) * plane;
+                    int o0 = outputAt[f0];
+                    // the six pixels are six consecutive outputs: the kernel stores them (OutputRun)
+                    boolean consecutive = run != null && o0 >= 0 && outputAt[f0 + 5] == o0 + 5;
+                    if (consecutive) {
+                        run.at = at + o0;
+                        run.k0 = k0;
+                        run.channels = channels;
+                    }
+                    OutputRun kernelRun = consecutive && full ? run : null;
                     if (interleaved) {
-                        int at = base + (StemKernel.INTERLEAVE - 1) * f0;
+                        int i0 = base + (StemKernel.INTERLEAVE - 1) * f0;
                         if (full) {
-                            StemKernel.tile2x6Interleaved(src, at, interleavedTaps, weights, 0, tile);
+                            StemKernel.tile2x6Interleaved(src, i0, interleavedTaps, weights, 0, tile, kernelRun);
                         } else {
-                            StemKernel.tile1x6Interleaved(src, at, interleavedTaps, weights, 0, tile, width);
+                            StemKernel.tile1x6Interleaved(src, i0, interleavedTaps, weights, 0, tile, width);
                         }
                     } else if (base + reads > src.length) {
                         edgeTile(src, base, weights, tile, channels);
+                        kernelRun = null;
                     } else if (full) {
-                        StemKernel.run(kernel, src, base, taps, weights, 0, tile);
+                        StemKernel.run(kernel, src, base, taps, weights, 0, tile, kernelRun);
                     } else {
                         StemKernel.runPart(kernel, src, base, taps, weights, 0, tile, channels);
                     }
-                    store(tile, f0, (n * g.outChannels() + k0) * plane, k0, channels, bias, out);
+                    if (consecutive && kernelRun == null) {
+                        run.store(tile);
+                    } else if (!consecutive) {
+                        store(tile, f0, at, k0, channels, b, out);
+                    }
                 }
             }
         } finally {
@@ -309,19 +327,12 @@ final class StemPlan extends CpuPlan {
         }
     }
 
-    /** A finished tile's output pixels (flat positions past a row's end skipped), plus bias, then the post-op. */
-    private void store(float[] tile, int f0, int at, int k0, int channels, float[] bias, float[] out) {
+    /**
+     * A finished tile's output pixels (flat positions past a row's end skipped), plus bias, then the post-op, where
+     * neither the kernel nor {@link OutputRun} stored them (a tile across a row's end, or of the wide shape).
+     */
+    private void store(float[] tile, int f0, int at, int k0, int channels, float[] b, float[] out) {
         int width = kernel.channels();
-        float[] b = bias == null ? zeroBias : bias;
-        int o0 = outputAt[f0];
-        if (kernel == ChannelGemmKernel.NARROW && o0 >= 0 && outputAt[f0 + 5] == o0 + 5) {
-            if (postOp == PostOp.RELU) {
-                ChannelGemmPlan.storeRun6Relu(tile, b, k0, channels, out, at + o0, plane);
-            } else {
-                ChannelGemmPlan.storeRun6(tile, b, k0, channels, out, at + o0, plane);
-            }
-            return;
-        }
         for (int i = 0; i < kernel.pixels; i++) {
             int o = outputAt[f0 + i];
             if (o < 0) {
