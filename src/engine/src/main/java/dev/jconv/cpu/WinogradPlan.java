@@ -410,6 +410,8 @@ final class WinogradPlan extends CpuPlan {
             }
         }
         float[] tile = new float[kernel.tileLength()];
+        // six tiles' products of the narrow kernel are a run of six in each M row: the kernel stores them
+        OutputRun six = kernel == ChannelGemmKernel.NARROW ? new OutputRun(m, rowStride, NO_BIAS, false) : null;
         for (int block = 0, blocks = ceilDiv(kpg, width); block < blocks; block++) {
             if (WorkerPool.stopRequested()) {
                 return; // cancelled
@@ -421,18 +423,27 @@ final class WinogradPlan extends CpuPlan {
             boolean full = kernel.fills(channels);
             int plane0 = m0 + block * width * rowStride;
             for (int run = 0; run < runs; run++) {
+                int valid = Math.min(p, columns - run * p);
+                if (six != null && full && valid == p) {
+                    six.at = plane0 + run * p;
+                    six.channels = channels;
+                    kernel.run(panels, run * cpg * p, ub, w0, cpg, tile, six);
+                    continue;
+                }
                 if (full) {
                     kernel.run(panels, run * cpg * p, ub, w0, cpg, tile);
                 } else {
                     kernel.runPart(panels, run * cpg * p, ub, w0, cpg, tile, channels);
                 }
-                int valid = Math.min(p, columns - run * p);
                 for (int i = 0; i < valid; i++) {
                     storeTile(tile, i * width, channels, m, plane0 + run * p + i, rowStride);
                 }
             }
         }
     }
+
+    /** The zero bias of {@link #multiplyTiles}'s {@link OutputRun}: {@code M} has none. */
+    private static final float[] NO_BIAS = new float[ChannelGemmKernel.NARROW.channels()];
 
     /**
      * One tile's {@code channels} products from {@code tile[from ..]} to every {@code rowStride}-th element of
