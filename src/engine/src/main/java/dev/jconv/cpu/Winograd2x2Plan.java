@@ -114,7 +114,7 @@ final class Winograd2x2Plan extends CpuPlan {
 
     /** Step 1 for input channel {@code c}: per {@code LANES} tiles, their 4x4 inputs gathered, then transformed. */
     private void transformInputs(float[] input, int c, float[] v) {
-        float[] patch = new float[XI * LANES];
+        float[] patch = WinogradPlan.scratch().patch; // at least XI * LANES floats
         int xiStride = g.inChannels() * rowStride;
         int width = g.inWidth();
         for (int t0 = 0; t0 < columns; t0 += LANES) {
@@ -156,7 +156,7 @@ final class Winograd2x2Plan extends CpuPlan {
 
     /** Step 3 for output channel {@code k}: per {@code LANES} tiles, transformed, each tile's outputs stored. */
     private void transformOutputs(float[] m, int k, float[] bias, float[] output) {
-        float[] y = new float[4 * LANES];
+        float[] y = WinogradPlan.scratch().y; // at least 4 * LANES floats
         float b = bias == null ? 0f : bias[k];
         int xiStride = g.outChannels() * rowStride;
         int oh = g.outHeight();

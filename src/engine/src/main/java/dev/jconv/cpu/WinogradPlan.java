@@ -262,10 +262,10 @@ final class WinogradPlan extends CpuPlan {
 
     /**
      * The transforms' small arrays, the thread's own (4 KB), for the same reason as {@link #PHASES}: allocated per
-     * task they were 0.6-0.9 MB a call on 256 channels on 14x14, whose tasks are single channels. Each task writes
-     * what it reads.
+     * task they were 0.6-0.9 MB a call on 256 channels on 14x14, whose tasks are single channels ({@link
+     * Winograd2x2Plan}'s 0.3 MB on 512 on 7x7). Each task writes what it reads.
      */
-    private static final class Scratch {
+    static final class Scratch {
         final float[] patch = new float[XI * LANES];
         final float[] input = new float[XI * LANES];
         final float[] output = new float[4 * WinogradTransforms.T * LANES];
@@ -274,6 +274,11 @@ final class WinogradPlan extends CpuPlan {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** The calling thread's {@link Scratch}. */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
 
     /** Step 1 for channel {@code c} of the pass's images, tile rows in order (see the class comment for why). */
     private void transformInputs(float[] input, int first, int images, int c, float[] v) {
