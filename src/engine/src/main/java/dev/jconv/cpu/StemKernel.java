@@ -29,8 +29,8 @@ final class StemKernel {
     private StemKernel() {}
 
     /**
-     * {@code shape}'s full tile ({@link ChannelGemmKernel#run}) on the layout, the narrow one also stored to {@code run}
-     * where that is not null ({@link OutputRun}).
+     * {@code shape}'s full tile ({@link ChannelGemmKernel#run}) on the layout, the narrow one also stored to
+     * {@code run} where that is not null ({@link OutputRun}).
      */
     static void run(ChannelGemmKernel shape, float[] src, int base, int[] taps, float[] wp, int w0, float[] tile,
                     OutputRun run) {
